@@ -1,0 +1,7 @@
+// The module's exports. Every kernel takes byte offsets into the JS-owned linear memory.
+export * from './linalg/gemm_f64';
+
+/** First byte JS may allocate (after static data). */
+export function heap_base(): usize {
+  return __heap_base;
+}

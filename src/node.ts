@@ -1,0 +1,16 @@
+// Node entry: everything in the browser-safe entry plus file I/O and the worker pool.
+import { createNodeEngine, type NodeEngineOptions } from '../bindings/node.js';
+import { engine, setAutoInit, setEngine, hasEngine } from './engine.js';
+
+export * from './index.js';
+export { createNodeEngine, type NodeEngineOptions };
+
+setAutoInit(() => createNodeEngine());
+
+/** (Re)initialises the engine, e.g. with a thread count. Returns it. */
+export function initNode(opts: NodeEngineOptions = {}) {
+  if (hasEngine()) engine().dispose();
+  const e = createNodeEngine(opts);
+  setEngine(e);
+  return e;
+}
