@@ -1,0 +1,90 @@
+// `ntk attack`: the main job. Fit the wide net's kernel machine on the training set and
+// attack it on the test set without training any network; write report, pictures and arrays.
+import { Command, Option } from 'commander';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ATTACK_LOSSES, type AttackLoss } from '../attacks/losses.js';
+import { runAttackExperiment, type AttackMethod } from '../experiments/attack_experiment.js';
+import { engine } from '../engine.js';
+import { choice, choiceList, number, numberList, positiveInt } from './parse.js';
+import { addDataOptions, loadTask, type DataOptions } from './data_options.js';
+import { kernelOpsFor, ARCH_HELP } from './kernel_choice.js';
+import { writeAttackOutputs } from './attack_outputs.js';
+import { progressReporter } from './progress.js';
+import { UsageError } from './errors.js';
+
+export interface AttackOptions extends DataOptions {
+  arch: string;
+  eps: number[];
+  curve: string;
+  method: AttackMethod[];
+  loss: AttackLoss[];
+  pgdSteps: number;
+  pgdStep: number;
+  randomStart: boolean;
+  labels: 'true' | 'predicted';
+  t: number;
+  eta: number;
+  ridge: number;
+  batch: number;
+  out: string;
+  quiet: boolean;
+}
+
+export function attackCommand(): Command {
+  const cmd = new Command('attack')
+    .description('training-free FGSM/PGD attacks on the NTK machine of a wide network (no network is trained)')
+    .option('--arch <name>', `architecture whose NTK is used: ${ARCH_HELP}`, 'fc1')
+    .option('--eps <list>', 'L-inf budgets, comma-separated (fractions like 8/255 allowed)', numberList('--eps', { min: 0, max: 1 }), [0.1])
+    .option('--curve <list|auto|none>', "extra budgets for eps-curve.png: 'auto' adds eps/4, eps/2, 3eps/4 of the largest --eps", 'auto')
+    .option('--method <list>', 'attacks: fgsm, pgd', choiceList('--method', ['fgsm', 'pgd'] as const), ['fgsm', 'pgd'] as AttackMethod[])
+    .option('--loss <list>', `objectives (multiclass): ${ATTACK_LOSSES.join(', ')} (binary tasks always use the logistic loss)`, choiceList('--loss', ATTACK_LOSSES), ['ce'] as AttackLoss[])
+    .option('--pgd-steps <n>', 'PGD iterations', positiveInt('--pgd-steps'), 10)
+    .option('--pgd-step <size>', 'PGD step size (authors: 0.01 for kernels)', number('--pgd-step', { min: 0 }), 0.01)
+    .option('--random-start', 'PGD starts from a uniform point in the eps-ball', false)
+    .addOption(new Option('--labels <mode>', "attack the true labels (authors' code) or the machine's predictions (no test labels needed)").choices(['true', 'predicted']).default('true'))
+    .option('--t <time>', "training time of the kernel machine; 'inf' = converged (Cholesky), finite uses the eigendecomposition", number('--t', { min: 0, allowInf: true }), Infinity)
+    .option('--eta <lr>', 'learning rate of the gradient flow (finite --t only)', number('--eta', { min: 0 }), 1)
+    .option('--ridge <lambda>', 'ridge added to the diagonal of the Gram matrix', number('--ridge', { min: 0 }), 0)
+    .option('--batch <n>', 'test points per block (bounds memory: blocks hold batch x train kernels)', positiveInt('--batch'), 250)
+    .option('--out <dir>', 'output directory', 'runs/attack')
+    .option('-q, --quiet', 'no progress on stderr', false);
+  addDataOptions(cmd, { train: 2000, test: 500 });
+  cmd.action(async (opts: AttackOptions) => runAttack(opts));
+  return cmd;
+}
+
+function curveEps(eps: number[], curve: string): number[] {
+  const all = new Set(eps);
+  if (curve === 'auto') {
+    const mx = Math.max(...eps);
+    for (const f of [0.25, 0.5, 0.75]) all.add(Number((mx * f).toPrecision(6)));
+  } else if (curve !== 'none') {
+    for (const e of numberList('--curve', { min: 0, max: 1 })(curve)) all.add(e);
+  }
+  return [...all].sort((a, b) => a - b);
+}
+
+export async function runAttack(opts: AttackOptions): Promise<void> {
+  const say = (s: string) => { if (!opts.quiet) process.stderr.write(s + '\n'); };
+  const task = loadTask(opts);
+  const kernel = kernelOpsFor(opts.arch, task.shape);
+  if (opts.labels !== 'true' && opts.labels !== 'predicted') throw new UsageError(`--labels: expected true or predicted`);
+  const eps = curveEps(opts.eps, opts.curve);
+  mkdirSync(opts.out, { recursive: true });
+  say(`ntk attack: ${task.description}; arch ${opts.arch}; ${engine().threads} thread(s)`);
+  const progress = progressReporter(opts.quiet);
+  const t0 = performance.now();
+  const res = runAttackExperiment(kernel, task.train, task.test, task.outputs, {
+    eps, methods: opts.method, losses: opts.loss, pgdSteps: opts.pgdSteps, pgdStepSize: opts.pgdStep,
+    randomStart: opts.randomStart, labelMode: opts.labels, fit: { t: opts.t, eta: opts.eta, ridge: opts.ridge },
+    batch: opts.batch, seed: opts.seed,
+  }, progress.update);
+  progress.done();
+  const seconds = (performance.now() - t0) / 1000;
+  const files = writeAttackOutputs(opts.out, { opts, task, res, eps, seconds });
+  say(`clean accuracy ${(100 * res.cleanAccuracy).toFixed(1)}% (train ${(100 * res.trainAccuracy).toFixed(1)}%)`);
+  for (const r of res.results)
+    say(`  ${r.method.padEnd(4)} ${r.loss.padEnd(8)} eps=${String(Number(r.eps.toPrecision(4))).padEnd(7)} robust accuracy ${(100 * r.robustAccuracy).toFixed(1)}%`);
+  say(`done in ${seconds.toFixed(1)} s; wrote ${files.map((f) => join(opts.out, f)).join(', ')}`);
+}

@@ -1,0 +1,90 @@
+// Data flags shared by the commands, and the task they describe: a seeded train/test subset,
+// binary (-1/+1, one output) when exactly two classes are kept, else k-class one-hot.
+import type { Command } from 'commander';
+import { loadDataset, type DatasetSpec } from '../data/load.js';
+import { asMatrix, subset, type Dataset } from '../data/dataset.js';
+import type { Matrix } from '../linalg/matrix.js';
+import { choice, intList, nonNegativeInt, positiveInt } from './parse.js';
+import { UsageError } from './errors.js';
+
+export interface DataOptions {
+  dataset: DatasetSpec['name'];
+  dataDir?: string;
+  trainImages?: string;
+  trainLabels?: string;
+  testImages?: string;
+  testLabels?: string;
+  classes?: number[];
+  train: number;
+  test: number;
+  seed: number;
+  stratified: boolean;
+}
+
+export interface Task {
+  train: { X: Matrix<Float64Array>; labels: Int32Array };
+  test: { X: Matrix<Float64Array>; labels: Int32Array };
+  /** 1 for a binary task (labels -1/+1), else the number of classes. */
+  outputs: number;
+  shape: [number, number, number];
+  classNames?: string[];
+  description: string;
+  info: Record<string, unknown>;
+}
+
+export function addDataOptions(cmd: Command, defaults: { train: number; test: number }): Command {
+  return cmd
+    .option('--dataset <name>', 'mnist (bundled), cifar2 (CIFAR-10 airplane vs automobile, binary), cifar10 (official binaries in --data-dir), idx (any IDX image set)', choice('--dataset', ['mnist', 'cifar2', 'cifar10', 'idx'] as const), 'mnist')
+    .option('--data-dir <path>', 'directory of cifar-10-batches-bin/*.bin (cifar10), of the IDX files (idx), or of train.bin/test.bin (cifar2)')
+    .option('--train-images <file>', 'idx: training images file (.gz allowed)')
+    .option('--train-labels <file>', 'idx: training labels file')
+    .option('--test-images <file>', 'idx: test images file')
+    .option('--test-labels <file>', 'idx: test labels file')
+    .option('--classes <list>', 'keep these classes, e.g. 0,1; exactly two make a binary task with labels -1/+1', intList('--classes'))
+    .option('--train <n>', 'training points (seeded random subset)', positiveInt('--train'), defaults.train)
+    .option('--test <n>', 'test points (seeded random subset)', positiveInt('--test'), defaults.test)
+    .option('--seed <s>', 'seed of the subsets and random starts', nonNegativeInt('--seed'), 0)
+    .option('--stratified', 'class-balanced subsets', false);
+}
+
+function load(opts: DataOptions, split: 'train' | 'test'): Dataset {
+  const classes = opts.classes;
+  if (classes && new Set(classes).size !== classes.length) throw new UsageError(`--classes: repeated class in ${classes.join(',')}`);
+  if (classes && classes.length < 2) throw new UsageError(`--classes: need at least two classes, got ${classes.join(',')}`);
+  const spec: DatasetSpec = {
+    name: opts.dataset, path: opts.dataDir, split,
+    images: split === 'train' ? opts.trainImages : opts.testImages,
+    labels: split === 'train' ? opts.trainLabels : opts.testLabels,
+    classes: opts.dataset === 'cifar2' ? undefined : classes,
+    binary: opts.dataset !== 'cifar2' && classes?.length === 2,
+  };
+  if (opts.dataset === 'cifar2' && classes && !(classes.length === 2 && classes[0] === 0 && classes[1] === 1))
+    throw new UsageError(`--classes ${classes.join(',')}: cifar2 is airplane (0) vs automobile (1); use --dataset cifar10 --data-dir ... for other classes`);
+  try {
+    return loadDataset(spec);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+export function loadTask(opts: DataOptions): Task {
+  const trainAll = load(opts, 'train'), testAll = load(opts, 'test');
+  for (const [flag, want, ds] of [['--train', opts.train, trainAll], ['--test', opts.test, testAll]] as const)
+    if (want > ds.n) throw new UsageError(`${flag} ${want}: ${ds.name} has only ${ds.n} examples${opts.classes ? ` in classes ${opts.classes.join(',')}` : ''}`);
+  if (trainAll.shape.join('x') !== testAll.shape.join('x'))
+    throw new UsageError(`train images are ${trainAll.shape.join('x')} but test images are ${testAll.shape.join('x')}`);
+  const tr = subset(trainAll, opts.train, opts.seed, { stratified: opts.stratified });
+  const te = subset(testAll, opts.test, opts.seed + 1, { stratified: opts.stratified });
+  const binary = !!trainAll.binary;
+  const outputs = binary ? 1 : trainAll.classes;
+  const names = trainAll.classNames;
+  const task = binary ? `binary ${names ? names.join(' (-1) vs ') + ' (+1)' : ''}` : `${outputs} classes`;
+  return {
+    train: { X: asMatrix(tr), labels: tr.y },
+    test: { X: asMatrix(te), labels: te.y },
+    outputs, shape: trainAll.shape, classNames: names,
+    description: `${opts.dataset} ${trainAll.shape.join('x')}, ${task}, ${opts.train} train / ${opts.test} test (seed ${opts.seed})`,
+    info: { dataset: opts.dataset, shape: trainAll.shape, classes: opts.classes ?? null, classNames: names ?? null, binary, outputs,
+      train: opts.train, test: opts.test, seed: opts.seed, stratified: opts.stratified, trainPool: trainAll.n, testPool: testAll.n },
+  };
+}

@@ -1,0 +1,15 @@
+// Adapts an analytic Kernel (NTK or NNGP of a stax-like description) to the KernelOps that
+// the kernel machine and the attacks use.
+import type { KernelOps } from '../machines/kernel_ops.js';
+import type { Kernel } from './kernel.js';
+import type { ImageShape } from './compile.js';
+
+export function kernelOps(k: Kernel, shape?: ImageShape, get: 'ntk' | 'nngp' = 'ntk'): KernelOps {
+  const opts = { shape, get } as const;
+  const pick = (r: ReturnType<Kernel['kernelFn']>) => (get === 'ntk' ? r.ntk! : r.nngp!);
+  return {
+    gram: (X) => pick(k.kernelFn(X, null, opts)),
+    cross: (X1, X2) => pick(k.kernelFn(X1, X2, opts)),
+    vjp: (X, Xtrain, Ws) => Ws.map((W) => k.kernelVjp(X, Xtrain, W, opts)),
+  };
+}

@@ -1,0 +1,16 @@
+// The narrow kernel interface the kernel machine and the attacks need. Any kernel that can
+// give its Gram, its cross-kernel and the vector-Jacobian product of its input gradient
+// plugs in (analytic NTKs, NNGPs, test kernels with closed forms).
+import type { Matrix } from '../linalg/matrix.js';
+
+export interface KernelOps {
+  /** Gram Theta(X, X), n x n. */
+  gram(X: Matrix<Float64Array>): Matrix<Float64Array>;
+  /** Theta(X1, X2), n1 x n2. */
+  cross(X1: Matrix<Float64Array>, X2: Matrix<Float64Array>): Matrix<Float64Array>;
+  /**
+   * G[b, :] = sum_r sum_i W_r[b, i] d Theta(x_b, x_i) / d x_b for each weight matrix W_r
+   * (b x n); returns one b x d matrix per W_r. Several W share one pass over the kernel.
+   */
+  vjp(X: Matrix<Float64Array>, Xtrain: Matrix<Float64Array>, W: Matrix<Float64Array>[]): Matrix<Float64Array>[];
+}
