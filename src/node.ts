@@ -4,6 +4,11 @@ import { engine, setAutoInit, setEngine, hasEngine } from './engine.js';
 
 export * from './index.js';
 export { createNodeEngine, type NodeEngineOptions };
+// Data files (Node readers)
+export { readIdxFile, readMaybeGzip } from './data/idx-node.js';
+export { loadMnist, loadIdxDataset, findIdxPair, mnistDataDir, type Split } from './data/mnist.js';
+export { readCifarFiles, loadCifar10, loadCifar2Raw, cifar2Dir, packageRoot } from './data/cifar-node.js';
+export { loadDataset, type DatasetSpec } from './data/load.js';
 
 setAutoInit(() => createNodeEngine());
 

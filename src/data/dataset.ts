@@ -1,0 +1,178 @@
+// In-memory labelled image datasets and the few transforms the experiments need.
+// Browser-safe: no file access here (see src/data/*-node.ts and src/data/load.ts).
+import type { Matrix } from '../linalg/matrix.js';
+import type { IdxArray } from './idx.js';
+import { mulberry32, shuffleInPlace } from './rng.js';
+
+export interface Dataset {
+  /** n * d pixels, row-major per image, images channels-last (H, W, C), values in [0, 1]. */
+  x: Float64Array;
+  /** Labels: class indices 0..classes-1, or -1/+1 when `binary`. */
+  y: Int32Array;
+  n: number;
+  shape: [number, number, number];
+  classes: number;
+  name: string;
+  /** True when y holds -1/+1 (two-class task). */
+  binary?: boolean;
+  /** Optional name of each class, indexed like the labels (for binary: [-1 class, +1 class]). */
+  classNames?: string[];
+}
+
+export function featureDim(ds: Dataset): number {
+  return ds.shape[0] * ds.shape[1] * ds.shape[2];
+}
+
+/** The images as an n x d matrix (shares memory with ds.x). */
+export function asMatrix(ds: Dataset): Matrix<Float64Array> {
+  return { data: ds.x, rows: ds.n, cols: featureDim(ds) };
+}
+
+/**
+ * Builds a dataset from parsed IDX images (n x H x W or n x H x W x C, ubyte scaled by
+ * 1/255; float types must already be in [0,1]) and labels (n, integer type).
+ */
+export function idxToDataset(images: IdxArray, labels: IdxArray, name: string, opts: { classes?: number; classNames?: string[] } = {}): Dataset {
+  const s = images.shape;
+  if (s.length !== 3 && s.length !== 4)
+    throw new Error(`${name}: images must have 3 (n x H x W) or 4 (n x H x W x C) dimensions, the IDX header declares ${s.length} (${s.join(' x ')})`);
+  if (labels.shape.length !== 1)
+    throw new Error(`${name}: labels must have 1 dimension (n), the IDX header declares ${labels.shape.length} (${labels.shape.join(' x ')})`);
+  if (labels.dtype === 'float' || labels.dtype === 'double')
+    throw new Error(`${name}: labels must have an integer type, found ${labels.dtype}`);
+  const n = s[0];
+  if (labels.shape[0] !== n)
+    throw new Error(`${name}: image and label counts differ: ${n} images but ${labels.shape[0]} labels`);
+  const shape: [number, number, number] = [s[1], s[2], s.length === 4 ? s[3] : 1];
+  const src = images.data, x = new Float64Array(src.length);
+  if (images.dtype === 'ubyte') {
+    for (let i = 0; i < src.length; i++) x[i] = src[i] / 255;
+  } else if (images.dtype === 'float' || images.dtype === 'double') {
+    for (let i = 0; i < src.length; i++) {
+      const v = src[i];
+      if (!(v >= 0 && v <= 1))
+        throw new Error(`${name}: image value ${v} at flat index ${i} is outside [0, 1]; float IDX images must already be scaled`);
+      x[i] = v;
+    }
+  } else {
+    throw new Error(`${name}: images of type ${images.dtype} are not supported; expected ubyte (0..255) or float/double in [0, 1]`);
+  }
+  const y = new Int32Array(n);
+  let maxLabel = -1;
+  for (let i = 0; i < n; i++) {
+    const v = labels.data[i];
+    if (v < 0) throw new Error(`${name}: label ${v} of record ${i} is negative; expected class indices 0, 1, 2, ...`);
+    y[i] = v;
+    if (v > maxLabel) maxLabel = v;
+  }
+  const classes = opts.classes ?? maxLabel + 1;
+  if (maxLabel >= classes) throw new Error(`${name}: label ${maxLabel} found, but the dataset has ${classes} classes (0..${classes - 1})`);
+  return { x, y, n, shape, classes, name, ...(opts.classNames ? { classNames: opts.classNames } : {}) };
+}
+
+/** The records at `indices`, in that order. */
+export function take(ds: Dataset, indices: ArrayLike<number>, name = ds.name): Dataset {
+  const d = featureDim(ds), m = indices.length;
+  const x = new Float64Array(m * d), y = new Int32Array(m);
+  for (let k = 0; k < m; k++) {
+    const i = indices[k];
+    if (!Number.isInteger(i) || i < 0 || i >= ds.n) throw new RangeError(`${ds.name}: index ${i} (position ${k}) is out of range 0..${ds.n - 1}`);
+    x.set(ds.x.subarray(i * d, (i + 1) * d), k * d);
+    y[k] = ds.y[i];
+  }
+  return { ...ds, x, y, n: m, name };
+}
+
+/**
+ * Keeps the records whose label is in `classes` (original label values) and relabels them.
+ * Multiclass: label classes[j] becomes j (0..k-1), in the order given.
+ * Binary ({binary: true}, exactly two classes): classes[0] becomes -1 and classes[1] becomes
+ * +1; e.g. CIFAR-10 [0, 1] gives airplane = -1, automobile = +1 (the paper's task).
+ * Record order is kept.
+ */
+export function classFilter(ds: Dataset, classes: number[], opts: { binary?: boolean } = {}): Dataset {
+  if (ds.binary) throw new Error(`${ds.name}: already a binary (-1/+1) dataset; filter before making it binary`);
+  if (classes.length === 0) throw new Error(`${ds.name}: classFilter needs at least one class`);
+  if (new Set(classes).size !== classes.length) throw new Error(`${ds.name}: classFilter classes repeat: [${classes.join(', ')}]`);
+  for (const c of classes)
+    if (!Number.isInteger(c) || c < 0 || c >= ds.classes) throw new RangeError(`${ds.name}: class ${c} is not one of 0..${ds.classes - 1}`);
+  if (opts.binary && classes.length !== 2) throw new Error(`${ds.name}: a binary task needs exactly 2 classes, got [${classes.join(', ')}]`);
+  const map = new Map<number, number>();
+  classes.forEach((c, j) => map.set(c, opts.binary ? (j === 0 ? -1 : 1) : j));
+  const keep: number[] = [];
+  for (let i = 0; i < ds.n; i++) if (map.has(ds.y[i])) keep.push(i);
+  const out = take(ds, keep, `${ds.name}[${classes.join(',')}]`);
+  for (let k = 0; k < out.n; k++) out.y[k] = map.get(out.y[k])!;
+  out.classes = classes.length;
+  out.binary = !!opts.binary;
+  if (ds.classNames) out.classNames = classes.map((c) => ds.classNames![c]);
+  return out;
+}
+
+/**
+ * The indices a seeded subset of size n picks, ascending (original order kept).
+ * Plain: the first n of a seeded Fisher-Yates permutation, so for a fixed seed a smaller
+ * subset is contained in a larger one. Stratified: as equal a share of every class as
+ * possible (remainders to the classes in label order, short classes topped up by others),
+ * each class's share drawn the same way.
+ */
+export function subsetIndices(y: Int32Array, n: number, seed: number, opts: { stratified?: boolean } = {}): Int32Array {
+  const total = y.length;
+  if (!Number.isInteger(n) || n < 0 || n > total) throw new RangeError(`subset: n = ${n} must be an integer in 0..${total} (the dataset size)`);
+  const rand = mulberry32(seed);
+  let chosen: number[];
+  if (!opts.stratified) {
+    const perm = new Int32Array(total);
+    for (let i = 0; i < total; i++) perm[i] = i;
+    // Partial Fisher-Yates from the front: position k gets a uniform pick of the rest.
+    for (let k = 0; k < n; k++) {
+      const j = k + Math.floor(rand() * (total - k));
+      const t = perm[k]; perm[k] = perm[j]; perm[j] = t;
+    }
+    chosen = Array.from(perm.subarray(0, n));
+  } else {
+    const byClass = new Map<number, number[]>();
+    for (let i = 0; i < total; i++) {
+      let l = byClass.get(y[i]);
+      if (!l) byClass.set(y[i], (l = []));
+      l.push(i);
+    }
+    const labels = [...byClass.keys()].sort((a, b) => a - b);
+    const pools = labels.map((l) => shuffleInPlace(byClass.get(l)!, rand));
+    const quota = pools.map(() => 0);
+    // Round-robin over classes until n are assigned: equal shares, short classes skipped.
+    let left = n;
+    while (left > 0) {
+      for (let c = 0; c < pools.length && left > 0; c++) if (quota[c] < pools[c].length) { quota[c]++; left--; }
+    }
+    chosen = pools.flatMap((p, c) => p.slice(0, quota[c]));
+  }
+  return Int32Array.from(chosen.sort((a, b) => a - b));
+}
+
+/** A deterministic subset of n records under `seed` (see subsetIndices). */
+export function subset(ds: Dataset, n: number, seed: number, opts: { stratified?: boolean } = {}): Dataset {
+  return take(ds, subsetIndices(ds.y, n, seed, opts), `${ds.name}:subset(${n},seed=${seed}${opts.stratified ? ',stratified' : ''})`);
+}
+
+/**
+ * Regression targets for kernel machines. Labels -1/+1 (binary) give an n x 1 column of
+ * -1/+1. Labels 0..k-1 give an n x k one-hot matrix. Anything else throws.
+ */
+export function labelsToTargets(y: Int32Array, k: number): Matrix<Float64Array> {
+  const n = y.length;
+  let pm = n > 0;
+  for (let i = 0; i < n && pm; i++) pm = y[i] === -1 || y[i] === 1;
+  if (pm) {
+    if (k !== 2) throw new Error(`labelsToTargets: labels are -1/+1 (binary) but k = ${k}; expected k = 2`);
+    return { data: Float64Array.from(y), rows: n, cols: 1 };
+  }
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`labelsToTargets: k = ${k} must be a positive integer`);
+  const data = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) {
+    const c = y[i];
+    if (c < 0 || c >= k) throw new RangeError(`labelsToTargets: label ${c} at index ${i} is outside 0..${k - 1} (and the labels are not all -1/+1)`);
+    data[i * k + c] = 1;
+  }
+  return { data, rows: n, cols: k };
+}
