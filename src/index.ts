@@ -11,3 +11,4 @@ export {
   type Dataset, featureDim, asMatrix, idxToDataset, take, classFilter, subset, subsetIndices, labelsToTargets,
 } from './data/dataset.js';
 export { mulberry32, shuffleInPlace } from './data/rng.js';
+export { parseNpy, encodeNpy, type Npy, type NpyArray } from './io/npy.js';

@@ -9,6 +9,8 @@ export { readIdxFile, readMaybeGzip } from './data/idx-node.js';
 export { loadMnist, loadIdxDataset, findIdxPair, mnistDataDir, type Split } from './data/mnist.js';
 export { readCifarFiles, loadCifar10, loadCifar2Raw, cifar2Dir, packageRoot } from './data/cifar-node.js';
 export { loadDataset, type DatasetSpec } from './data/load.js';
+export { writeFileAtomic } from './io/atomic.js';
+export { readNpy, writeNpy } from './io/npy-node.js';
 
 setAutoInit(() => createNodeEngine());
 
