@@ -12,3 +12,4 @@ export {
 } from './data/dataset.js';
 export { mulberry32, shuffleInPlace } from './data/rng.js';
 export { parseNpy, encodeNpy, type Npy, type NpyArray } from './io/npy.js';
+export { formatProgress, formatDuration, type ProgressCallback } from './io/progress.js';

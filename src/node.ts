@@ -11,6 +11,7 @@ export { readCifarFiles, loadCifar10, loadCifar2Raw, cifar2Dir, packageRoot } fr
 export { loadDataset, type DatasetSpec } from './data/load.js';
 export { writeFileAtomic } from './io/atomic.js';
 export { readNpy, writeNpy } from './io/npy-node.js';
+export { progressBar, type ProgressBar, type ProgressBarOptions } from './io/progress-node.js';
 
 setAutoInit(() => createNodeEngine());
 
