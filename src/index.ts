@@ -6,9 +6,9 @@ export * from "./linalg/matrix.js";
 export { gemm, matmul, gemmRaw } from "./linalg/gemm.js";
 // Data (browser-safe parsers and transforms)
 export { parseIdx, encodeIdx, type IdxArray, type IdxDtype, type IdxData } from './data/idx.js';
-export { parseCifar, cifarDataset, CIFAR10_CLASSES, CIFAR_RECORD_BYTES, type CifarPart } from './data/cifar.js';
+export { parseCifar, cifarLabels, cifarDataset, CIFAR10_CLASSES, CIFAR_RECORD_BYTES, type CifarPart } from './data/cifar.js';
 export {
-  type Dataset, featureDim, asMatrix, idxToDataset, take, classFilter, subset, subsetIndices, labelsToTargets,
+  type Dataset, featureDim, asMatrix, idxToDataset, take, classFilter, classSelection, subset, subsetIndices, labelsToTargets,
 } from './data/dataset.js';
 export { mulberry32, shuffleInPlace } from './data/rng.js';
 export { parseNpy, encodeNpy, type Npy, type NpyArray } from './io/npy.js';

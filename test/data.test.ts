@@ -156,9 +156,25 @@ test('CIFAR-10 airplane/automobile shared set', (t) => {
   // test.bin record 0 is official test index 3 (an airplane): label byte 0 -> -1
   assert.equal(te.y[0], raw.y[0] === 0 ? -1 : 1);
   assert.equal(raw.y[0], 0);
+  const sub = loadDataset({ name: 'cifar2', split: 'test', subset: { n: 10, seed: 3 } });
+  assert.deepEqual(sub.x, subset(te, 10, 3).x);
   const bytes = readFileSync(join(dir, 'test.bin'));
   for (const [r, row, col, ch] of [[0, 3, 4, 2], [1999, 31, 0, 0], [1000, 12, 30, 1]])
     assert.equal(te.x[r * 3072 + (row * 32 + col) * 3 + ch], bytes[r * 3073 + 1 + ch * 1024 + row * 32 + col] / 255);
+});
+
+test('loadDataset selects classes and subset before converting: same as classFilter + subset', () => {
+  const full = loadMnist('test');
+  const ref = subset(classFilter(full, [3, 8], { binary: true }), 50, 7, { stratified: true });
+  const got = loadDataset({ name: 'mnist', split: 'test', classes: [3, 8], binary: true, subset: { n: 50, seed: 7, stratified: true } });
+  assert.equal(got.n, 50); assert.deepEqual(got.y, ref.y); assert.deepEqual(got.x, ref.x);
+  assert.equal(got.name, ref.name); assert.deepEqual(got.classNames, ['3', '8']); assert.ok(got.binary);
+  assert.equal(got.y.filter((v) => v === -1).length, 25);
+  const plain = loadDataset({ name: 'mnist', split: 'test', subset: { n: 30, seed: 1 } });
+  assert.deepEqual(plain.x, subset(full, 30, 1).x);
+  assert.deepEqual(plain.y, subset(full, 30, 1).y);
+  assert.throws(() => loadDataset({ name: 'mnist', binary: true }), /binary needs classes/);
+  assert.throws(() => loadDataset({ name: 'mnist', split: 'test', classes: [3, 10] }), /class 10 is not one of 0\.\.9/);
 });
 
 test('classFilter, subset determinism, stratification, targets', () => {

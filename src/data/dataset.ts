@@ -30,9 +30,14 @@ export function asMatrix(ds: Dataset): Matrix<Float64Array> {
 
 /**
  * Builds a dataset from parsed IDX images (n x H x W or n x H x W x C, ubyte scaled by
- * 1/255; float types must already be in [0,1]) and labels (n, integer type).
+ * 1/255; float types must already be in [0,1]) and labels (n, integer type). With
+ * `indices`, only those records are converted (in that order): loading a small subset of
+ * a large set then costs only the subset's memory.
  */
-export function idxToDataset(images: IdxArray, labels: IdxArray, name: string, opts: { classes?: number; classNames?: string[] } = {}): Dataset {
+export function idxToDataset(
+  images: IdxArray, labels: IdxArray, name: string,
+  opts: { classes?: number; classNames?: string[]; indices?: ArrayLike<number> } = {},
+): Dataset {
   const s = images.shape;
   if (s.length !== 3 && s.length !== 4)
     throw new Error(`${name}: images must have 3 (n x H x W) or 4 (n x H x W x C) dimensions, the IDX header declares ${s.length} (${s.join(' x ')})`);
@@ -40,34 +45,62 @@ export function idxToDataset(images: IdxArray, labels: IdxArray, name: string, o
     throw new Error(`${name}: labels must have 1 dimension (n), the IDX header declares ${labels.shape.length} (${labels.shape.join(' x ')})`);
   if (labels.dtype === 'float' || labels.dtype === 'double')
     throw new Error(`${name}: labels must have an integer type, found ${labels.dtype}`);
-  const n = s[0];
-  if (labels.shape[0] !== n)
-    throw new Error(`${name}: image and label counts differ: ${n} images but ${labels.shape[0]} labels`);
-  const shape: [number, number, number] = [s[1], s[2], s.length === 4 ? s[3] : 1];
-  const src = images.data, x = new Float64Array(src.length);
-  if (images.dtype === 'ubyte') {
-    for (let i = 0; i < src.length; i++) x[i] = src[i] / 255;
-  } else if (images.dtype === 'float' || images.dtype === 'double') {
-    for (let i = 0; i < src.length; i++) {
-      const v = src[i];
-      if (!(v >= 0 && v <= 1))
-        throw new Error(`${name}: image value ${v} at flat index ${i} is outside [0, 1]; float IDX images must already be scaled`);
-      x[i] = v;
-    }
-  } else {
+  const total = s[0];
+  if (labels.shape[0] !== total)
+    throw new Error(`${name}: image and label counts differ: ${total} images but ${labels.shape[0]} labels`);
+  if (images.dtype !== 'ubyte' && images.dtype !== 'float' && images.dtype !== 'double')
     throw new Error(`${name}: images of type ${images.dtype} are not supported; expected ubyte (0..255) or float/double in [0, 1]`);
-  }
-  const y = new Int32Array(n);
+  const shape: [number, number, number] = [s[1], s[2], s.length === 4 ? s[3] : 1];
+  const d = shape[0] * shape[1] * shape[2];
   let maxLabel = -1;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < total; i++) {
     const v = labels.data[i];
     if (v < 0) throw new Error(`${name}: label ${v} of record ${i} is negative; expected class indices 0, 1, 2, ...`);
-    y[i] = v;
     if (v > maxLabel) maxLabel = v;
   }
   const classes = opts.classes ?? maxLabel + 1;
   if (maxLabel >= classes) throw new Error(`${name}: label ${maxLabel} found, but the dataset has ${classes} classes (0..${classes - 1})`);
+  const idx = opts.indices;
+  const n = idx ? idx.length : total;
+  const src = images.data, x = new Float64Array(n * d), y = new Int32Array(n);
+  const lut = new Float64Array(256);
+  for (let v = 0; v < 256; v++) lut[v] = v / 255;
+  for (let k = 0; k < n; k++) {
+    const i = idx ? idx[k] : k;
+    if (!(Number.isInteger(i) && i >= 0 && i < total)) throw new RangeError(`${name}: index ${i} (position ${k}) is out of range 0..${total - 1}`);
+    y[k] = labels.data[i];
+    const off = i * d, out = k * d;
+    if (images.dtype === 'ubyte') {
+      for (let j = 0; j < d; j++) x[out + j] = lut[src[off + j]];
+    } else {
+      for (let j = 0; j < d; j++) {
+        const v = src[off + j];
+        if (!(v >= 0 && v <= 1))
+          throw new Error(`${name}: value ${v} of image ${i} (flat index ${off + j}) is outside [0, 1]; float IDX images must already be scaled`);
+        x[out + j] = v;
+      }
+    }
+  }
   return { x, y, n, shape, classes, name, ...(opts.classNames ? { classNames: opts.classNames } : {}) };
+}
+
+/**
+ * Which records a class selection keeps and their new labels (see classFilter).
+ * Exposed so loaders can select before converting pixels.
+ */
+export function classSelection(y: Int32Array, classes: number[], numClasses: number, opts: { binary?: boolean } = {}, name = 'dataset'): { indices: Int32Array; y: Int32Array } {
+  if (classes.length === 0) throw new Error(`${name}: class selection needs at least one class`);
+  if (new Set(classes).size !== classes.length) throw new Error(`${name}: classes repeat: [${classes.join(', ')}]`);
+  for (const c of classes)
+    if (!Number.isInteger(c) || c < 0 || c >= numClasses) throw new RangeError(`${name}: class ${c} is not one of 0..${numClasses - 1}`);
+  if (opts.binary && classes.length !== 2) throw new Error(`${name}: a binary task needs exactly 2 classes, got [${classes.join(', ')}]`);
+  const map = new Int32Array(numClasses).fill(-2);
+  classes.forEach((c, j) => { map[c] = opts.binary ? (j === 0 ? -1 : 1) : j; });
+  let m = 0;
+  for (let i = 0; i < y.length; i++) if (map[y[i]] !== -2) m++;
+  const indices = new Int32Array(m), out = new Int32Array(m);
+  for (let i = 0, k = 0; i < y.length; i++) if (map[y[i]] !== -2) { indices[k] = i; out[k++] = map[y[i]]; }
+  return { indices, y: out };
 }
 
 /** The records at `indices`, in that order. */
@@ -88,21 +121,16 @@ export function take(ds: Dataset, indices: ArrayLike<number>, name = ds.name): D
  * Multiclass: label classes[j] becomes j (0..k-1), in the order given.
  * Binary ({binary: true}, exactly two classes): classes[0] becomes -1 and classes[1] becomes
  * +1; e.g. CIFAR-10 [0, 1] gives airplane = -1, automobile = +1 (the paper's task).
- * Record order is kept.
+ * Record order is kept. When every record is kept, x is shared with `ds` (datasets are
+ * treated as immutable).
  */
 export function classFilter(ds: Dataset, classes: number[], opts: { binary?: boolean } = {}): Dataset {
   if (ds.binary) throw new Error(`${ds.name}: already a binary (-1/+1) dataset; filter before making it binary`);
-  if (classes.length === 0) throw new Error(`${ds.name}: classFilter needs at least one class`);
-  if (new Set(classes).size !== classes.length) throw new Error(`${ds.name}: classFilter classes repeat: [${classes.join(', ')}]`);
-  for (const c of classes)
-    if (!Number.isInteger(c) || c < 0 || c >= ds.classes) throw new RangeError(`${ds.name}: class ${c} is not one of 0..${ds.classes - 1}`);
-  if (opts.binary && classes.length !== 2) throw new Error(`${ds.name}: a binary task needs exactly 2 classes, got [${classes.join(', ')}]`);
-  const map = new Map<number, number>();
-  classes.forEach((c, j) => map.set(c, opts.binary ? (j === 0 ? -1 : 1) : j));
-  const keep: number[] = [];
-  for (let i = 0; i < ds.n; i++) if (map.has(ds.y[i])) keep.push(i);
-  const out = take(ds, keep, `${ds.name}[${classes.join(',')}]`);
-  for (let k = 0; k < out.n; k++) out.y[k] = map.get(out.y[k])!;
+  const sel = classSelection(ds.y, classes, ds.classes, opts, ds.name);
+  const name = `${ds.name}[${classes.join(',')}]`;
+  // every record kept (e.g. the airplane/automobile file): share the pixels, no copy
+  const out = sel.indices.length === ds.n ? { ...ds, name } : take(ds, sel.indices, name);
+  out.y = sel.y;
   out.classes = classes.length;
   out.binary = !!opts.binary;
   if (ds.classNames) out.classNames = classes.map((c) => ds.classNames![c]);

@@ -14,23 +14,53 @@ export function mnistDataDir(): string {
   return join(dirname(pkg), 'data');
 }
 
-/** An IDX image set: images (n x H x W [x C]) and labels (n), plain or .gz. */
-export function loadIdxDataset(files: { images: string; labels: string }, name?: string, opts: { classes?: number; classNames?: string[] } = {}): Dataset {
+/**
+ * A labelled set whose labels are known before any pixel is converted, so loaders can
+ * select classes and subsets first and convert only those images.
+ */
+export interface DataSource {
+  name: string;
+  labels: Int32Array;
+  classes: number;
+  classNames?: string[];
+  /** Converts the records at `indices` (default: all), in that order. */
+  materialize(indices?: ArrayLike<number>): Dataset;
+}
+
+/** An IDX image set source: images (n x H x W [x C]) and labels (n), plain or .gz. */
+export function idxSource(files: { images: string; labels: string }, name?: string, opts: { classes?: number; classNames?: string[] } = {}): DataSource {
   const images = readIdxFile(files.images), labels = readIdxFile(files.labels);
   const label = name ?? basename(files.images).replace(/\.gz$/, '');
   if (images.shape[0] !== labels.shape[0])
     throw new Error(`${label}: ${basename(files.images)} holds ${images.shape[0]} images but ${basename(files.labels)} holds ${labels.shape[0]} labels; the counts must match`);
-  return idxToDataset(images, labels, label, opts);
+  // validates shapes and labels once (zero records converted)
+  const probe = idxToDataset(images, labels, label, { ...opts, indices: [] });
+  return {
+    name: label,
+    labels: Int32Array.from(labels.data as ArrayLike<number>),
+    classes: probe.classes,
+    classNames: opts.classNames,
+    materialize: (indices) => idxToDataset(images, labels, label, { ...opts, indices }),
+  };
 }
 
-/** MNIST (60000 train / 10000 test, 28 x 28 x 1, classes 0..9). */
-export function loadMnist(split: Split = 'train'): Dataset {
+/** An IDX image set: images (n x H x W [x C]) and labels (n), plain or .gz. */
+export function loadIdxDataset(files: { images: string; labels: string }, name?: string, opts: { classes?: number; classNames?: string[] } = {}): Dataset {
+  return idxSource(files, name, opts).materialize();
+}
+
+export function mnistSource(split: Split = 'train'): DataSource {
   const dir = mnistDataDir(), p = split === 'train' ? 'train' : 't10k';
-  return loadIdxDataset(
+  return idxSource(
     { images: join(dir, `${p}-images-idx3-ubyte`), labels: join(dir, `${p}-labels-idx1-ubyte`) },
     `mnist-${split}`,
     { classes: 10, classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] },
   );
+}
+
+/** MNIST (60000 train / 10000 test, 28 x 28 x 1, classes 0..9). */
+export function loadMnist(split: Split = 'train'): Dataset {
+  return mnistSource(split).materialize();
 }
 
 /**
