@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
   parseIdx, encodeIdx, readIdxFile, loadMnist, loadIdxDataset, findIdxPair, idxToDataset, parseCifar, readCifarFiles,
-  loadCifar10, cifar2Dir, loadDataset, classFilter, subset, subsetIndices, labelsToTargets, take, type Dataset,
+  loadCifar10, cifar2Dir, loadDataset, classFilter, subset, subsetIndices, labelsToTargets, datasetTargets, take, type Dataset,
 } from '../src/node.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'ntk-data-'));
@@ -208,4 +208,9 @@ test('classFilter, subset determinism, stratification, targets', () => {
   const pm = labelsToTargets(Int32Array.from([-1, 1, 1]), 2);
   assert.deepEqual([...pm.data], [-1, 1, 1]); assert.equal(pm.cols, 1);
   assert.throws(() => labelsToTargets(Int32Array.from([0, 3]), 3), /label 3 at index 1 is outside 0\.\.2/);
+  assert.throws(() => labelsToTargets(Int32Array.from([-1, 0]), 2), /label 0 at index 1 is not -1 or \+1/);
+  // all labels 1: one-hot unless declared binary
+  assert.deepEqual([...labelsToTargets(Int32Array.from([1, 1]), 10).data].filter((v) => v === 1).length, 2);
+  assert.deepEqual([...labelsToTargets(Int32Array.from([1, 1]), 2, true).data], [1, 1]);
+  assert.equal(datasetTargets(bin).cols, 1); assert.equal(datasetTargets(multi).cols, 2);
 });

@@ -184,23 +184,30 @@ export function subset(ds: Dataset, n: number, seed: number, opts: { stratified?
 }
 
 /**
- * Regression targets for kernel machines. Labels -1/+1 (binary) give an n x 1 column of
- * -1/+1. Labels 0..k-1 give an n x k one-hot matrix. Anything else throws.
+ * Regression targets for kernel machines. Binary labels (-1/+1) give an n x 1 column of
+ * -1/+1; labels 0..k-1 give an n x k one-hot matrix. `binary` defaults to "some label is
+ * -1"; pass it explicitly when a binary label set may hold only +1 (or use datasetTargets).
  */
-export function labelsToTargets(y: Int32Array, k: number): Matrix<Float64Array> {
+export function labelsToTargets(y: Int32Array, k: number, binary?: boolean): Matrix<Float64Array> {
   const n = y.length;
-  let pm = n > 0;
-  for (let i = 0; i < n && pm; i++) pm = y[i] === -1 || y[i] === 1;
-  if (pm) {
-    if (k !== 2) throw new Error(`labelsToTargets: labels are -1/+1 (binary) but k = ${k}; expected k = 2`);
+  const bin = binary ?? y.includes(-1);
+  if (bin) {
+    if (k !== 2) throw new Error(`labelsToTargets: binary (-1/+1) labels need k = 2, got k = ${k}`);
+    for (let i = 0; i < n; i++)
+      if (y[i] !== -1 && y[i] !== 1) throw new RangeError(`labelsToTargets: label ${y[i]} at index ${i} is not -1 or +1 (binary labels)`);
     return { data: Float64Array.from(y), rows: n, cols: 1 };
   }
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`labelsToTargets: k = ${k} must be a positive integer`);
   const data = new Float64Array(n * k);
   for (let i = 0; i < n; i++) {
     const c = y[i];
-    if (c < 0 || c >= k) throw new RangeError(`labelsToTargets: label ${c} at index ${i} is outside 0..${k - 1} (and the labels are not all -1/+1)`);
+    if (c < 0 || c >= k) throw new RangeError(`labelsToTargets: label ${c} at index ${i} is outside 0..${k - 1}`);
     data[i * k + c] = 1;
   }
   return { data, rows: n, cols: k };
+}
+
+/** Targets of a dataset: a -1/+1 column when it is binary, else one-hot over its classes. */
+export function datasetTargets(ds: Dataset): Matrix<Float64Array> {
+  return labelsToTargets(ds.y, ds.classes, !!ds.binary);
 }
