@@ -96,6 +96,13 @@ test('loadIdxDataset: gz pair from a directory, count mismatch error, channels d
   const rgb = idxToDataset({ dtype: 'ubyte', shape: [1, 1, 2, 3], data: new Uint8Array([255, 0, 0, 0, 0, 255]) },
     { dtype: 'ubyte', shape: [1], data: new Uint8Array([0]) }, 'rgb');
   assert.deepEqual(rgb.shape, [1, 2, 3]);
+  // transpose (EMNIST): a 2 x 3 image stored transposed becomes 3 x 2 with x[r][c] = src[c][r]
+  const tr = loadDataset({ name: 'idx', path: d, split: 'train', transpose: true });
+  assert.deepEqual(tr.shape, [3, 2, 1]);
+  assert.deepEqual([...tr.x.subarray(0, 6)], [0, 0.6, 0.2, 0.8, 0.4, 1]);
+  const rgbT = idxToDataset({ dtype: 'ubyte', shape: [1, 1, 2, 3], data: new Uint8Array([255, 0, 0, 0, 0, 255]) },
+    { dtype: 'ubyte', shape: [1], data: new Uint8Array([0]) }, 'rgb', { transpose: true });
+  assert.deepEqual(rgbT.shape, [2, 1, 3]); assert.deepEqual([...rgbT.x], [1, 0, 0, 0, 0, 1]);
   rmSync(d, { recursive: true });
 });
 

@@ -32,11 +32,12 @@ export function asMatrix(ds: Dataset): Matrix<Float64Array> {
  * Builds a dataset from parsed IDX images (n x H x W or n x H x W x C, ubyte scaled by
  * 1/255; float types must already be in [0,1]) and labels (n, integer type). With
  * `indices`, only those records are converted (in that order): loading a small subset of
- * a large set then costs only the subset's memory.
+ * a large set then costs only the subset's memory. `transpose` swaps H and W of every
+ * image (EMNIST stores images transposed).
  */
 export function idxToDataset(
   images: IdxArray, labels: IdxArray, name: string,
-  opts: { classes?: number; classNames?: string[]; indices?: ArrayLike<number> } = {},
+  opts: { classes?: number; classNames?: string[]; indices?: ArrayLike<number>; transpose?: boolean } = {},
 ): Dataset {
   const s = images.shape;
   if (s.length !== 3 && s.length !== 4)
@@ -50,8 +51,17 @@ export function idxToDataset(
     throw new Error(`${name}: image and label counts differ: ${total} images but ${labels.shape[0]} labels`);
   if (images.dtype !== 'ubyte' && images.dtype !== 'float' && images.dtype !== 'double')
     throw new Error(`${name}: images of type ${images.dtype} are not supported; expected ubyte (0..255) or float/double in [0, 1]`);
-  const shape: [number, number, number] = [s[1], s[2], s.length === 4 ? s[3] : 1];
+  const C = s.length === 4 ? s[3] : 1;
+  const shape: [number, number, number] = opts.transpose ? [s[2], s[1], C] : [s[1], s[2], C];
   const d = shape[0] * shape[1] * shape[2];
+  // flat source offset (within an image) of destination pixel j, when transposing
+  let perm: Int32Array | null = null;
+  if (opts.transpose) {
+    perm = new Int32Array(d);
+    const [Hs, Ws] = [s[1], s[2]];
+    for (let r = 0; r < Ws; r++) for (let c = 0; c < Hs; c++) for (let ch = 0; ch < C; ch++)
+      perm[(r * Hs + c) * C + ch] = (c * Ws + r) * C + ch;
+  }
   let maxLabel = -1;
   for (let i = 0; i < total; i++) {
     const v = labels.data[i];
@@ -70,11 +80,12 @@ export function idxToDataset(
     if (!(Number.isInteger(i) && i >= 0 && i < total)) throw new RangeError(`${name}: index ${i} (position ${k}) is out of range 0..${total - 1}`);
     y[k] = labels.data[i];
     const off = i * d, out = k * d;
-    if (images.dtype === 'ubyte') {
+    if (images.dtype === 'ubyte' && !perm) {
       for (let j = 0; j < d; j++) x[out + j] = lut[src[off + j]];
     } else {
       for (let j = 0; j < d; j++) {
-        const v = src[off + j];
+        const v = src[off + (perm ? perm[j] : j)];
+        if (images.dtype === 'ubyte') { x[out + j] = lut[v]; continue; }
         if (!(v >= 0 && v <= 1))
           throw new Error(`${name}: value ${v} of image ${i} (flat index ${off + j}) is outside [0, 1]; float IDX images must already be scaled`);
         x[out + j] = v;

@@ -20,6 +20,8 @@ export interface DatasetSpec {
   classes?: number[];
   /** ... or, with exactly 2 classes, -1 (first) / +1 (second). */
   binary?: boolean;
+  /** idx only: swap image rows and columns (EMNIST stores images transposed). */
+  transpose?: boolean;
   /** A seeded subset of the (class-filtered) records; equals subset(classFilter(...), n, seed). */
   subset?: { n: number; seed: number; stratified?: boolean };
 }
@@ -59,7 +61,7 @@ export function loadDataset(spec: DatasetSpec): Dataset {
       if (spec.images && spec.labels) files = { images: spec.images, labels: spec.labels };
       else if (spec.path) files = findIdxPair(spec.path, split);
       else throw new Error('dataset idx needs a directory (--data-dir) or both image and label files');
-      src = idxSource(files);
+      src = idxSource(files, undefined, { transpose: spec.transpose });
       name = src.name;
       break;
     }

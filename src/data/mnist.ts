@@ -28,7 +28,7 @@ export interface DataSource {
 }
 
 /** An IDX image set source: images (n x H x W [x C]) and labels (n), plain or .gz. */
-export function idxSource(files: { images: string; labels: string }, name?: string, opts: { classes?: number; classNames?: string[] } = {}): DataSource {
+export function idxSource(files: { images: string; labels: string }, name?: string, opts: { classes?: number; classNames?: string[]; transpose?: boolean } = {}): DataSource {
   const images = readIdxFile(files.images), labels = readIdxFile(files.labels);
   const label = name ?? basename(files.images).replace(/\.gz$/, '');
   if (images.shape[0] !== labels.shape[0])
@@ -45,7 +45,7 @@ export function idxSource(files: { images: string; labels: string }, name?: stri
 }
 
 /** An IDX image set: images (n x H x W [x C]) and labels (n), plain or .gz. */
-export function loadIdxDataset(files: { images: string; labels: string }, name?: string, opts: { classes?: number; classNames?: string[] } = {}): Dataset {
+export function loadIdxDataset(files: { images: string; labels: string }, name?: string, opts: { classes?: number; classNames?: string[]; transpose?: boolean } = {}): Dataset {
   return idxSource(files, name, opts).materialize();
 }
 
