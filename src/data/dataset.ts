@@ -23,6 +23,13 @@ export function featureDim(ds: Dataset): number {
   return ds.shape[0] * ds.shape[1] * ds.shape[2];
 }
 
+/** Image i as a view (H*W*C values, channels-last) into ds.x; e.g. for imageGrid. */
+export function imageOf(ds: Dataset, i: number): Float64Array {
+  if (!(Number.isInteger(i) && i >= 0 && i < ds.n)) throw new RangeError(`${ds.name}: image index ${i} is out of range 0..${ds.n - 1}`);
+  const d = featureDim(ds);
+  return ds.x.subarray(i * d, (i + 1) * d);
+}
+
 /** The images as an n x d matrix (shares memory with ds.x). */
 export function asMatrix(ds: Dataset): Matrix<Float64Array> {
   return { data: ds.x, rows: ds.n, cols: featureDim(ds) };
