@@ -13,6 +13,7 @@ export interface Npy {
   version: string;
 }
 
+const LITTLE_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 type Kind = { ctor: new (n: number) => Npy['data']; size: number; get: (dv: DataView, o: number, le: boolean) => number };
@@ -129,8 +130,16 @@ export function parseNpy(bytes: Uint8Array, name = 'npy'): Npy {
   if (bytes.length > need)
     throw new Error(`${name}: ${bytes.length - need} trailing bytes at byte ${need}: shape (${shape.join(', ')}) of ${descr} ends there`);
   const le = m[1] !== '>';
-  const data = new kind.ctor(n);
-  for (let i = 0; i < n; i++) data[i] = kind.get(dv, dataStart + i * kind.size, le);
+  let data: Npy['data'];
+  const wide = m[3] === '8' && m[2] !== 'f';
+  if ((le || kind.size === 1) && !wide && LITTLE_HOST) {
+    // native layout: one copy (slice also realigns the data for the typed-array view)
+    const buf = bytes.slice(dataStart, need).buffer;
+    data = kind.size === 1 ? (m[2] === 'u' ? new Uint8Array(buf) : new Int8Array(buf)) : new (kind.ctor as unknown as new (b: ArrayBuffer) => Npy['data'])(buf);
+  } else {
+    data = new kind.ctor(n);
+    for (let i = 0; i < n; i++) data[i] = kind.get(dv, dataStart + i * kind.size, le);
+  }
   if (m[2] === 'i' && m[3] === '8' || m[2] === 'u' && m[3] === '8') {
     for (let i = 0; i < n; i++) {
       const big = m[2] === 'i' ? dv.getBigInt64(dataStart + i * 8, le) : dv.getBigUint64(dataStart + i * 8, le);
@@ -174,7 +183,7 @@ export function encodeNpy(data: NpyArray, shape: number[]): Uint8Array {
   if (version === 1) dv.setUint16(8, total - pre, true); else dv.setUint32(8, total - pre, true);
   for (let i = 0; i < dict.length; i++) out[pre + i] = dict.charCodeAt(i);
   // typed arrays are platform-endian; every platform we run on is little-endian, checked here
-  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('encodeNpy: big-endian hosts are not supported');
+  if (!LITTLE_HOST) throw new Error('encodeNpy: big-endian hosts are not supported');
   out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), total);
   return out;
 }
