@@ -107,6 +107,8 @@ test('loadIdxDataset: gz pair from a directory, count mismatch error, channels d
   assert.deepEqual([...tr.x.subarray(0, 6)], [0, 0.6, 0.2, 0.8, 0.4, 1]);
   const rgbT = idxToDataset({ dtype: 'ubyte', shape: [1, 1, 2, 3], data: new Uint8Array([255, 0, 0, 0, 0, 255]) },
     { dtype: 'ubyte', shape: [1], data: new Uint8Array([0]) }, 'rgb', { transpose: true });
+  assert.throws(() => idxToDataset({ dtype: 'float', shape: [1, 1, 2], data: Float32Array.from([0.5, 1.5]) },
+    { dtype: 'ubyte', shape: [1], data: new Uint8Array([0]) }, 'f'), /f: value 1\.5 of image 0 \(flat index 1\) is outside \[0, 1\]/);
   assert.deepEqual(rgbT.shape, [2, 1, 3]); assert.deepEqual([...rgbT.x], [1, 0, 0, 0, 0, 1]);
   rmSync(d, { recursive: true });
 });

@@ -91,10 +91,10 @@ export function idxToDataset(
       for (let j = 0; j < d; j++) x[out + j] = lut[src[off + j]];
     } else {
       for (let j = 0; j < d; j++) {
-        const v = src[off + (perm ? perm[j] : j)];
+        const at = off + (perm ? perm[j] : j), v = src[at];
         if (images.dtype === 'ubyte') { x[out + j] = lut[v]; continue; }
         if (!(v >= 0 && v <= 1))
-          throw new Error(`${name}: value ${v} of image ${i} (flat index ${off + j}) is outside [0, 1]; float IDX images must already be scaled`);
+          throw new Error(`${name}: value ${v} of image ${i} (flat index ${at}) is outside [0, 1]; float IDX images must already be scaled`);
         x[out + j] = v;
       }
     }
