@@ -4,8 +4,23 @@ export { Engine, WasmBuffer, type Dtype, type FloatArray } from '../bindings/eng
 export { OutOfMemoryError } from '../bindings/heap.js';
 export * from "./linalg/matrix.js";
 export { gemm, matmul, gemmRaw } from "./linalg/gemm.js";
+// Kernel machines and attacks
 export type { KernelOps } from './machines/kernel_ops.js';
 export { solveAlpha, fitKernelMachine, predict, outputVjp, type KernelMachine, type FitOptions } from './machines/kernel_regression.js';
 export { kernelMachineModel, type DifferentiableModel } from './attacks/model.js';
 export { objectiveGradient, lossValues, softmax, sigmoid, ATTACK_LOSSES, type AttackLoss } from './attacks/losses.js';
 export { fgsm, pgd, decisions, accuracy, signedStep, type FgsmOptions, type PgdOptions } from './attacks/fgsm_pgd.js';
+// Data (browser-safe parsers and transforms)
+export { parseIdx, encodeIdx, type IdxArray, type IdxDtype, type IdxData } from './data/idx.js';
+export { parseCifar, cifarLabels, cifarDataset, CIFAR10_CLASSES, CIFAR_RECORD_BYTES, type CifarPart } from './data/cifar.js';
+export {
+  type Dataset, featureDim, imageOf, asMatrix, idxToDataset, take, classFilter, classSelection, subset, subsetIndices, labelsToTargets, datasetTargets,
+} from './data/dataset.js';
+export { mulberry32, shuffleInPlace } from './data/rng.js';
+export { parseNpy, encodeNpy, type Npy, type NpyArray } from './io/npy.js';
+export { formatProgress, formatDuration, type ProgressCallback } from './io/progress.js';
+// Pictures (PNG bytes; the CLI writes them with writeFileAtomic)
+export { imageGrid, renderImageGrid, type ImageGridOptions, type GridLayout, type CellScaling } from './viz/grid.js';
+export { linePlot, renderLinePlot, niceTicks, PALETTE, MARKERS, type LinePlotOptions, type PlotLayout, type Series } from './viz/plot.js';
+export { Raster, type RGB, type Marker } from './viz/raster.js';
+export { textWidth, glyph, GLYPH_W, GLYPH_H, ADVANCE, LINE_H } from './viz/font.js';

@@ -4,6 +4,16 @@ import { engine, setAutoInit, setEngine, hasEngine } from './engine.js';
 
 export * from './index.js';
 export { createNodeEngine, type NodeEngineOptions };
+// Data files (Node readers)
+export { readIdxFile, readMaybeGzip } from './data/idx-node.js';
+export { loadMnist, loadIdxDataset, findIdxPair, mnistDataDir, idxSource, mnistSource, type DataSource, type Split } from './data/mnist.js';
+export {
+  readCifarFiles, readCifarBytes, loadCifar10, loadCifar2Raw, cifar2Dir, cifar2Files, cifar10Files, packageRoot,
+} from './data/cifar-node.js';
+export { loadDataset, type DatasetSpec } from './data/load.js';
+export { writeFileAtomic } from './io/atomic.js';
+export { readNpy, writeNpy } from './io/npy-node.js';
+export { progressBar, type ProgressBar, type ProgressBarOptions } from './io/progress-node.js';
 
 setAutoInit(() => createNodeEngine());
 
