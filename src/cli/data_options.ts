@@ -2,7 +2,7 @@
 // binary (-1/+1, one output) when exactly two classes are kept, else k-class one-hot.
 import type { Command } from 'commander';
 import { loadDataset, type DatasetSpec } from '../data/load.js';
-import { asMatrix, subset, type Dataset } from '../data/dataset.js';
+import { asMatrix, type Dataset } from '../data/dataset.js';
 import type { Matrix } from '../linalg/matrix.js';
 import { choice, intList, nonNegativeInt, positiveInt } from './parse.js';
 import { UsageError } from './errors.js';
@@ -47,7 +47,7 @@ export function addDataOptions(cmd: Command, defaults: { train: number; test: nu
     .option('--stratified', 'class-balanced subsets', false);
 }
 
-function load(opts: DataOptions, split: 'train' | 'test'): Dataset {
+function load(opts: DataOptions, split: 'train' | 'test', n: number, seed: number): Dataset {
   const classes = opts.classes;
   if (classes && new Set(classes).size !== classes.length) throw new UsageError(`--classes: repeated class in ${classes.join(',')}`);
   if (classes && classes.length < 2) throw new UsageError(`--classes: need at least two classes, got ${classes.join(',')}`);
@@ -57,24 +57,25 @@ function load(opts: DataOptions, split: 'train' | 'test'): Dataset {
     labels: split === 'train' ? opts.trainLabels : opts.testLabels,
     classes: opts.dataset === 'cifar2' ? undefined : classes,
     binary: opts.dataset !== 'cifar2' && classes?.length === 2,
+    subset: { n, seed, stratified: opts.stratified },
   };
   if (opts.dataset === 'cifar2' && classes && !(classes.length === 2 && classes[0] === 0 && classes[1] === 1))
     throw new UsageError(`--classes ${classes.join(',')}: cifar2 is airplane (0) vs automobile (1); use --dataset cifar10 --data-dir ... for other classes`);
   try {
     return loadDataset(spec);
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    const msg = (e as Error).message;
+    // the loader names the pool size; say which flag asked for more
+    throw new UsageError(/^subset: n = /.test(msg) ? `--${split} ${n}: ${msg}` : msg);
   }
 }
 
 export function loadTask(opts: DataOptions): Task {
-  const trainAll = load(opts, 'train'), testAll = load(opts, 'test');
-  for (const [flag, want, ds] of [['--train', opts.train, trainAll], ['--test', opts.test, testAll]] as const)
-    if (want > ds.n) throw new UsageError(`${flag} ${want}: ${ds.name} has only ${ds.n} examples${opts.classes ? ` in classes ${opts.classes.join(',')}` : ''}`);
-  if (trainAll.shape.join('x') !== testAll.shape.join('x'))
-    throw new UsageError(`train images are ${trainAll.shape.join('x')} but test images are ${testAll.shape.join('x')}`);
-  const tr = subset(trainAll, opts.train, opts.seed, { stratified: opts.stratified });
-  const te = subset(testAll, opts.test, opts.seed + 1, { stratified: opts.stratified });
+  // Only the seeded subsets are converted to floats (the loader picks indices from labels first).
+  const tr = load(opts, 'train', opts.train, opts.seed), te = load(opts, 'test', opts.test, opts.seed + 1);
+  const trainAll = tr, testAll = te;
+  if (tr.shape.join('x') !== te.shape.join('x'))
+    throw new UsageError(`train images are ${tr.shape.join('x')} but test images are ${te.shape.join('x')}`);
   const binary = !!trainAll.binary;
   const outputs = binary ? 1 : trainAll.classes;
   const names = trainAll.classNames;
@@ -85,6 +86,6 @@ export function loadTask(opts: DataOptions): Task {
     outputs, shape: trainAll.shape, classNames: names,
     description: `${opts.dataset} ${trainAll.shape.join('x')}, ${task}, ${opts.train} train / ${opts.test} test (seed ${opts.seed})`,
     info: { dataset: opts.dataset, shape: trainAll.shape, classes: opts.classes ?? null, classNames: names ?? null, binary, outputs,
-      train: opts.train, test: opts.test, seed: opts.seed, stratified: opts.stratified, trainPool: trainAll.n, testPool: testAll.n },
+      train: opts.train, test: opts.test, seed: opts.seed, stratified: opts.stratified, trainSet: tr.name, testSet: te.name },
   };
 }

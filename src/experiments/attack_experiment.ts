@@ -113,7 +113,7 @@ export function runAttackExperiment(
     const adversarial = new Float64Array(m * d);
     const predictions = new Int32Array(m);
     const random = mulberry32(opts.seed ^ 0x9e3779b9);
-    const label = `${c.method}${c.loss === 'ce' ? '' : `/${c.loss}`} eps=${c.eps}`;
+    const label = `attacks (${c.method}${c.loss === "ce" ? "" : `/${c.loss}`} eps=${Number(c.eps.toPrecision(4))})`;
     for (let lo = 0; lo < m; lo += B) {
       const hi = Math.min(m, lo + B);
       const Xb = rows(test.X, lo, hi), yb = attackLabels.subarray(lo, hi);

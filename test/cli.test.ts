@@ -1,0 +1,93 @@
+// The CLI as a user runs it: real data end to end, and bad input rejected with exit code 2.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readNpy, writeNpy, cifar2Dir } from '../src/node.js';
+import { decode } from 'fast-png';
+
+const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+function ntk(args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NTK_THREADS: '2' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+const tmp = () => mkdtempSync(join(tmpdir(), 'ntk-cli-'));
+
+test('ntk attack on MNIST writes the report, pictures and arrays; PGD >= FGSM', () => {
+  const dir = tmp();
+  const r = ntk(['attack', '--train', '300', '--test', '60', '--eps', '0.1', '--curve', '0.05', '--out', dir, '-q']);
+  assert.equal(r.code, 0, r.err);
+  const rep = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+  assert.equal(rep.settings.arch, 'fc1');
+  assert.ok(rep.cleanAccuracy > 0.6, `clean accuracy ${rep.cleanAccuracy}`);
+  const at = (m: string, e: number) => rep.results.find((x: any) => x.method === m && x.eps === e).robustAccuracy;
+  assert.ok(at('fgsm', 0.1) < rep.cleanAccuracy - 0.2, 'FGSM at 0.1 should hurt a lot');
+  assert.ok(at('pgd', 0.1) <= at('fgsm', 0.1), 'PGD at least as strong as FGSM');
+  const x = readNpy(join(dir, 'x_test.npy')), adv = readNpy(join(dir, 'adv_pgd_eps0.1.npy'));
+  assert.deepEqual(adv.shape, [60, 28, 28, 1]);
+  for (let i = 0; i < adv.data.length; i++) {
+    const a = adv.data[i] as number, c = x.data[i] as number;
+    assert.ok(a >= 0 && a <= 1 && Math.abs(a - c) <= 0.1 + 1e-6, `pixel ${i}`);
+  }
+  for (const f of ['examples.png', 'eps-curve.png']) {
+    const png = decode(readFileSync(join(dir, f)));
+    assert.ok(png.width > 100 && png.height > 100, f);
+  }
+  assert.ok(!readdirSync(dir).some((f) => f.includes('.tmp')), 'no temp files left');
+});
+
+test('ntk attack on the binary CIFAR airplane/automobile task', { skip: !existsSync(join(cifar2Dir(), 'train.bin')) && 'shared CIFAR subset not present' }, () => {
+  const dir = tmp();
+  const r = ntk(['attack', '--dataset', 'cifar2', '--train', '200', '--test', '40', '--eps', '8/255', '--method', 'fgsm', '--curve', 'none', '--out', dir, '-q']);
+  assert.equal(r.code, 0, r.err);
+  const rep = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+  assert.equal(rep.data.outputs, 1);
+  assert.ok(rep.cleanAccuracy > 0.6, `clean ${rep.cleanAccuracy}`);
+  assert.ok(rep.results[0].robustAccuracy < rep.cleanAccuracy, 'FGSM lowers accuracy');
+});
+
+test('ntk kernel writes a Gram numpy can load, for dataset subsets and user .npy inputs', () => {
+  const dir = tmp();
+  let r = ntk(['kernel', '--arch', 'fc3', '--n', '50', '--test', '7', '--out', join(dir, 'K.npy'), '-q']);
+  assert.equal(r.code, 0, r.err);
+  const K = readNpy(join(dir, 'K.npy')), Kt = readNpy(join(dir, 'K_test.npy'));
+  assert.deepEqual(K.shape, [50, 50]);
+  assert.deepEqual(Kt.shape, [7, 50]);
+  assert.equal(K.data[1 * 50 + 2], K.data[2 * 50 + 1]);
+  const x = new Float64Array(3 * 6 * 6).map((_, i) => (i % 7) / 7);
+  writeNpy(join(dir, 'x.npy'), x, [3, 6, 6, 1]);
+  r = ntk(['kernel', '--arch', 'conv1', '--x', join(dir, 'x.npy'), '--out', join(dir, 'Kc.npy'), '-q']);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(readNpy(join(dir, 'Kc.npy')).shape, [3, 3]);
+});
+
+test('bad input exits 2 with a specific message and writes nothing', () => {
+  const dir = tmp();
+  const cases: [string[], RegExp][] = [
+    [['attack', '--arch', 'fc9', '--out', dir], /--arch fc9: .*fc1/],
+    [['attack', '--eps', 'abc', '--out', dir], /--eps: 'abc' is not a number/],
+    [['attack', '--train', '0', '--out', dir], /--train: expected a positive integer/],
+    [['attack', '--train', '70000', '--out', dir], /--train 70000/],
+    [['attack', '--dataset', 'cifar10', '--out', dir], /cifar10 needs a data directory/],
+    [['kernel', '--arch', 'conv1', '--x', join(dir, 'missing.npy')], /--x .*missing\.npy/],
+  ];
+  for (const [args, re] of cases) {
+    const r = ntk(args);
+    assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}\n${r.err}`);
+    assert.match(r.err, re, args.join(' '));
+  }
+  // NaN inputs and an image shape that does not fit the architecture
+  writeNpy(join(dir, 'nan.npy'), Float64Array.from([0, NaN, 0, 0]), [1, 2, 2, 1]);
+  let r = ntk(['kernel', '--x', join(dir, 'nan.npy'), '--out', join(dir, 'K.npy')]);
+  assert.equal(r.code, 2); assert.match(r.err, /NaN/);
+  writeNpy(join(dir, 'flat.npy'), new Float64Array(8), [2, 4]);
+  r = ntk(['kernel', '--arch', 'conv1', '--x', join(dir, 'flat.npy'), '--out', join(dir, 'K.npy')]);
+  assert.equal(r.code, 2); assert.match(r.err, /conv/i);
+  writeFileSync(join(dir, 'junk.npy'), 'not an npy file');
+  r = ntk(['kernel', '--x', join(dir, 'junk.npy'), '--out', join(dir, 'K.npy')]);
+  assert.equal(r.code, 2); assert.match(r.err, /junk\.npy/);
+  assert.ok(!existsSync(join(dir, 'K.npy')));
+});
