@@ -3,6 +3,7 @@ export * from './linalg/gemm_f64';
 export * from './linalg/gemm_f32';
 export * from './linalg/gram_f64';
 export * from './linalg/gram_f32';
+export * from './util/pool_probe';
 
 /** First byte JS may allocate (after static data). */
 export function heap_base(): usize {
