@@ -41,11 +41,14 @@ export function gemm_f32(
   if (k <= 0 || alpha == 0.0) return;
   const base = (work + 63) & ~(<usize>63);
   const Ap = base, Bp = base + A_BYTES, T = Bp + B_BYTES;
+  // equal k slices (784 -> 4 x 196, not 3 x 256 + 16): a thin last slice would pay the
+  // micro-kernel's C load/store for little work
+  const kcb = (k + ((k + KC - 1) / KC) - 1) / ((k + KC - 1) / KC);
   const ldcB = <usize>ldc << 2;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = min(KC, k - pc);
+    for (let pc = 0; pc < k; pc += kcb) {
+      const kc = min(kcb, k - pc);
       pack_b_f32(transB, B, ldb, pc, jc, kc, nc, NR_F32, Bp);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
