@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { gemm, gram, initNode, createNodeEngine, createBrowserEngine, OutOfMemoryError } from '../src/node.js';
 import { Heap } from '../bindings/heap.js';
@@ -78,4 +79,16 @@ test('browser loader: compiles from a URL (fetch) and runs single-threaded off a
   } finally {
     server.close();
   }
+});
+
+test('without SharedArrayBuffer the single-memory build runs on one thread', () => {
+  const entry = new URL('../src/node.js', import.meta.url).href;
+  const script = `import(${JSON.stringify(entry)}).then((m) => {
+    const e = m.initNode({ threads: 2 });
+    const G = m.gram({ data: new Float64Array([1, 2, 3, 4]), rows: 2, cols: 2 });
+    console.log(JSON.stringify([typeof SharedArrayBuffer, e.shared, e.threads, Array.from(G.data)]));
+  })`;
+  const r = spawnSync(process.execPath, ['--no-harmony-sharedarraybuffer', '-e', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), ['undefined', false, 1, [5, 11, 11, 25]]);
 });
