@@ -1,7 +1,7 @@
 // Bench harness shared by every case module: timing, the python (numpy/OpenBLAS) peer,
 // result rows, the printed table and bench/RESULTS.md.
 import { spawnSync } from 'node:child_process';
-import { cpus, availableParallelism } from 'node:os';
+import { cpus, availableParallelism, loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
 
 export interface Ctx {
@@ -109,6 +109,8 @@ export function machineInfo(): Record<string, string> {
     numpy,
     blas,
     date: new Date().toISOString(),
+    // > cores means other processes competed for the CPU: absolute times are then noisy
+    'load average at start (1/5/15 min)': loadavg().map((x) => x.toFixed(2)).join(' / '),
   };
 }
 

@@ -1,7 +1,7 @@
 // Runs the bench cases: node dist/bench/run.js [--quick] [--only <case>] [--threads 1,2] [--write]
 // Add a case by writing bench/cases/<name>.ts exporting run(ctx): Promise<Row[]> and listing
 // its name in CASES.
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { machineInfo, table, writeResults, type Ctx, type CaseModule, type Row } from './harness.js';
 
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   }
   console.log('\n' + table(rows));
   if (ctx.write) {
+    machine['load average at end (1/5/15 min)'] = loadavg().map((x) => x.toFixed(2)).join(' / ');
     const path = fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url));
     writeResults(path, rows, machine, NOTES);
     console.log(`\nwrote ${path}`);

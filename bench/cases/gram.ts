@@ -43,7 +43,7 @@ export async function run(ctx: Ctx): Promise<Row[]> {
         if (dt === 'f32' && tfjs && threads === tfjs.threads) {
           const { tf } = tfjs;
           const x = tf.tensor2d(X.toArray(), [n, D]);
-          peers.tfjs = await timeitAsync(async () => { const g = tf.matMul(x, x, false, true); await g.data(); g.dispose(); }, { reps: Math.min(reps(n), 3) });
+          peers.tfjs = await timeitAsync(async () => { const g = tf.matMul(x, x, false, true); await g.data(); g.dispose(); }, n <= 2048 ? { reps: 3 } : { reps: 1, warmup: 0 }); // 16 s per call at n = 4096
           x.dispose();
         }
         if (dt === 'f64' && ml && threads === 1 && n <= 1024) {
