@@ -24,6 +24,9 @@ const MSG_BYTE = ARGS_BYTE + 8 * MAX_ARGS;
 const MSG_MAX = 1024;        // UTF-16 units of the first worker error kept
 export const CTRL_BYTES = MSG_BYTE + 2 * MSG_MAX;
 const CANCELLED = 1 << 30;   // NEXT value that makes every grab fail
+// Waits are plain Atomics.wait, no spinning: a dispatch costs ~50 us (futex wake-up), and
+// spinning 20k polls first measured 6x slower (330 us) on this 2-core machine under load,
+// where a spinning thread steals the core the working thread needs.
 
 /** Kernel names in a fixed order, identical in every instance of the same module. */
 export function sortedKernelNames(exports: WasmExports): string[] {
