@@ -3,6 +3,32 @@
 // runs a full MR x NR tile; transposes are absorbed here, so one kernel serves all four.
 
 /**
+ * Four strided f64 rows (src, src + ld, ...) of kc values -> dst[p*4 + r]: a 4 x 2
+ * transpose per pair of p via lane shuffles (2 loads + 2 stores per row pair instead of
+ * 8 scalar moves); the packing of row-major A and of B^T both reduce to it.
+ */
+function interleave4_f64(src: usize, ldBytes: usize, kc: i32, dst: usize): void {
+  const s1 = src + ldBytes, s2 = s1 + ldBytes, s3 = s2 + ldBytes;
+  let p = 0;
+  for (; p + 2 <= kc; p += 2) {
+    const o = <usize>p << 3;
+    const r0 = v128.load(src + o), r1 = v128.load(s1 + o), r2 = v128.load(s2 + o), r3 = v128.load(s3 + o);
+    const d = dst + (<usize>p << 5);
+    v128.store(d, v128.shuffle<i64>(r0, r1, 0, 2));
+    v128.store(d, v128.shuffle<i64>(r2, r3, 0, 2), 16);
+    v128.store(d, v128.shuffle<i64>(r0, r1, 1, 3), 32);
+    v128.store(d, v128.shuffle<i64>(r2, r3, 1, 3), 48);
+  }
+  if (p < kc) {
+    const o = <usize>p << 3, d = dst + (<usize>p << 5);
+    store<f64>(d, load<f64>(src + o));
+    store<f64>(d, load<f64>(s1 + o), 8);
+    store<f64>(d, load<f64>(s2 + o), 16);
+    store<f64>(d, load<f64>(s3 + o), 24);
+  }
+}
+
+/**
  * op(A)[i0:i0+mc, p0:p0+kc] -> dst as ceil(mc/mr) panels of kc x mr (row index fastest).
  * op(A)[i][p] = A[i*lda + p] (transA = 0) or A[p*lda + i] (transA = 1). f64 elements.
  */
@@ -24,6 +50,8 @@ export function pack_a_f64(transA: i32, A: usize, lda: i32, i0: i32, p0: i32, mc
           for (; r < mr; r++) store<f64>(d + (<usize>r << 3), 0.0);
         }
       }
+    } else if (rows == 4 && mr == 4) {
+      interleave4_f64(A + ((<usize>(i0 + ir) * ld + <usize>p0) << 3), ld << 3, kc, dst);
     } else {
       for (let r = 0; r < mr; r++) {
         const d = dst + (<usize>r << 3);
@@ -60,6 +88,8 @@ export function pack_b_f64(transB: i32, B: usize, ldb: i32, p0: i32, j0: i32, kc
           for (; c < nr; c++) store<f64>(d + (<usize>c << 3), 0.0);
         }
       }
+    } else if (cols == 4 && nr == 4) {
+      interleave4_f64(B + ((<usize>(j0 + jr) * ld + <usize>p0) << 3), ld << 3, kc, dst);
     } else {
       for (let c = 0; c < nr; c++) {
         const d = dst + (<usize>c << 3);
