@@ -105,6 +105,33 @@ export function pack_b_f64(transB: i32, B: usize, ldb: i32, p0: i32, j0: i32, kc
   }
 }
 
+/**
+ * f32 analogue of interleave4_f64: four strided rows of kc values -> dst + p*dstStride
+ * (4 consecutive f32 per p), a 4 x 4 transpose per 4 values of p.
+ */
+function interleave4_f32(src: usize, ldBytes: usize, kc: i32, dst: usize, dstStride: usize): void {
+  const s1 = src + ldBytes, s2 = s1 + ldBytes, s3 = s2 + ldBytes;
+  let p = 0;
+  for (; p + 4 <= kc; p += 4) {
+    const o = <usize>p << 2;
+    const r0 = v128.load(src + o), r1 = v128.load(s1 + o), r2 = v128.load(s2 + o), r3 = v128.load(s3 + o);
+    const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
+    const t2 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+    const d = dst + <usize>p * dstStride;
+    v128.store(d, v128.shuffle<i64>(t0, t1, 0, 2));
+    v128.store(d + dstStride, v128.shuffle<i64>(t0, t1, 1, 3));
+    v128.store(d + 2 * dstStride, v128.shuffle<i64>(t2, t3, 0, 2));
+    v128.store(d + 3 * dstStride, v128.shuffle<i64>(t2, t3, 1, 3));
+  }
+  for (; p < kc; p++) {
+    const o = <usize>p << 2, d = dst + <usize>p * dstStride;
+    store<f32>(d, load<f32>(src + o));
+    store<f32>(d, load<f32>(s1 + o), 4);
+    store<f32>(d, load<f32>(s2 + o), 8);
+    store<f32>(d, load<f32>(s3 + o), 12);
+  }
+}
+
 /** f32 version of pack_a_f64. */
 export function pack_a_f32(transA: i32, A: usize, lda: i32, i0: i32, p0: i32, mc: i32, kc: i32, mr: i32, dst: usize): void {
   const ld = <usize>lda;
@@ -122,6 +149,8 @@ export function pack_a_f32(transA: i32, A: usize, lda: i32, i0: i32, p0: i32, mc
           for (; r < mr; r++) store<f32>(d + (<usize>r << 2), 0.0);
         }
       }
+    } else if (rows == 4 && mr == 4) {
+      interleave4_f32(A + ((<usize>(i0 + ir) * ld + <usize>p0) << 2), ld << 2, kc, dst, 16);
     } else {
       for (let r = 0; r < mr; r++) {
         const d = dst + (<usize>r << 2);
@@ -155,6 +184,10 @@ export function pack_b_f32(transB: i32, B: usize, ldb: i32, p0: i32, j0: i32, kc
           for (; c < nr; c++) store<f32>(d + (<usize>c << 2), 0.0);
         }
       }
+    } else if (cols == 8 && nr == 8) {
+      const src = B + ((<usize>(j0 + jr) * ld + <usize>p0) << 2);
+      interleave4_f32(src, ld << 2, kc, dst, 32);
+      interleave4_f32(src + ((ld << 2) << 2), ld << 2, kc, dst + 16, 32);
     } else {
       for (let c = 0; c < nr; c++) {
         const d = dst + (<usize>c << 2);
