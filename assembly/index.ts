@@ -1,5 +1,9 @@
 // The module's exports. Every kernel takes byte offsets into the JS-owned linear memory.
 export * from './linalg/gemm_f64';
+export * from './linalg/gemm_f32';
+export * from './linalg/gram_f64';
+export * from './linalg/gram_f32';
+export * from './util/pool_probe';
 
 /** First byte JS may allocate (after static data). */
 export function heap_base(): usize {

@@ -3,7 +3,10 @@ export { engine, setEngine } from './engine.js';
 export { Engine, WasmBuffer, type Dtype, type FloatArray } from '../bindings/engine.js';
 export { OutOfMemoryError } from '../bindings/heap.js';
 export * from "./linalg/matrix.js";
-export { gemm, matmul, gemmRaw } from "./linalg/gemm.js";
+export { gemm, matmul, gemmRaw, gemmTiles, type GemmOptions } from "./linalg/gemm.js";
+export { gram, gramRaw } from "./linalg/gram.js";
+export { init } from './init.js';
+export { createBrowserEngine, type BrowserEngineOptions } from '../bindings/browser.js';
 // Kernel machines and attacks
 export type { KernelOps } from './machines/kernel_ops.js';
 export { solveAlpha, fitKernelMachine, predict, outputVjp, type KernelMachine, type FitOptions } from './machines/kernel_regression.js';

@@ -41,3 +41,35 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
+
+/**
+ * Worst |got - want| / bound over entries of C = alpha op(A) op(B) + beta C0, where
+ * bound = (k + 2) u (|alpha| sum_l |a_il b_lj| + |beta c0_ij|): the standard forward error
+ * bound of a k-term dot product in precision with unit roundoff u (plus 2 for the alpha and
+ * beta roundings). <= 1 (in practice far below) for a correct kernel; any wrong entry gives
+ * a huge value. The reference is computed in f64 from the same (f32-rounded) inputs.
+ */
+export function gemmErrRatio(
+  got: ArrayLike<number>, A: ArrayLike<number>, B: ArrayLike<number>, C0: ArrayLike<number> | null,
+  m: number, n: number, k: number, ta: boolean, tb: boolean, alpha: number, beta: number, u: number,
+): number {
+  let worst = 0;
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0, sa = 0;
+      for (let l = 0; l < k; l++) {
+        const p = (ta ? A[l * m + i] : A[i * k + l]) * (tb ? B[j * k + l] : B[l * n + j]);
+        s += p; sa += Math.abs(p);
+      }
+      const c0 = beta === 0 || !C0 ? 0 : C0[i * n + j];
+      const want = alpha * s + beta * c0;
+      const bound = (k + 2) * u * (Math.abs(alpha) * sa + Math.abs(beta * c0)) + 1e-300;
+      const g = got[i * n + j];
+      if (!Number.isFinite(g)) return Infinity;
+      worst = Math.max(worst, Math.abs(g - want) / bound);
+    }
+  return worst;
+}
+
+export const U64 = 2 ** -53;
+export const U32 = 2 ** -24;

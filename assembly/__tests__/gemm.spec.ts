@@ -1,4 +1,5 @@
-import { gemm_f64 } from "../linalg/gemm_f64";
+import { gemm_f64, gemm_f64_work_bytes } from "../linalg/gemm_f64";
+import { gemm_f32, gemm_f32_work_bytes } from "../linalg/gemm_f32";
 
 // Deterministic pseudo-random fill in [-1, 1).
 function fill(a: StaticArray<f64>, seed: u32): void {
@@ -9,38 +10,69 @@ function fill(a: StaticArray<f64>, seed: u32): void {
   }
 }
 
-function ptr(a: StaticArray<f64>): usize { return changetype<usize>(a); }
+function ptr<T>(a: StaticArray<T>): usize { return changetype<usize>(a); }
 
-function check(ta: i32, tb: i32, m: i32, n: i32, k: i32): f64 {
+const work64 = new StaticArray<u8>(<i32>gemm_f64_work_bytes());
+const work32 = new StaticArray<u8>(<i32>gemm_f32_work_bytes());
+
+// Max of |C - ref| / (k * eps * (|alpha| sum|a||b| + |beta||c0|) + tiny): stays below a
+// small constant when the kernel is right (rounding error grows at most ~k eps of the
+// absolute sum), and is huge for any wrong entry.
+function check(ta: i32, tb: i32, m: i32, n: i32, k: i32, f32: bool, beta: f64): f64 {
   const A = new StaticArray<f64>(max(m * k, 1));
   const B = new StaticArray<f64>(max(k * n, 1));
   const C = new StaticArray<f64>(max(m * n, 1));
   fill(A, 1); fill(B, 2); fill(C, 3);
+  if (beta == 0) C[0] = NaN; // beta == 0 must overwrite, not multiply, the old C
   const C0 = StaticArray.slice<f64>(C);
   const lda = ta ? m : k, ldb = tb ? k : n;
-  gemm_f64(ta, tb, m, n, k, 0.5, ptr(A), lda, ptr(B), ldb, 2.0, ptr(C), n, 0);
-  let err: f64 = 0;
+  const alpha: f64 = 0.5;
+  const Cs = new StaticArray<f32>(max(m * n, 1));
+  if (f32) {
+    const As = new StaticArray<f32>(A.length), Bs = new StaticArray<f32>(B.length);
+    for (let i = 0; i < A.length; i++) { As[i] = <f32>A[i]; A[i] = <f64>As[i]; }
+    for (let i = 0; i < B.length; i++) { Bs[i] = <f32>B[i]; B[i] = <f64>Bs[i]; }
+    for (let i = 0; i < C.length; i++) { Cs[i] = <f32>C[i]; C0[i] = <f64>Cs[i]; }
+    gemm_f32(ta, tb, m, n, k, <f32>alpha, ptr(As), lda, ptr(Bs), ldb, <f32>beta, ptr(Cs), n, ptr(work32));
+    for (let i = 0; i < C.length; i++) C[i] = <f64>Cs[i];
+  } else {
+    gemm_f64(ta, tb, m, n, k, alpha, ptr(A), lda, ptr(B), ldb, beta, ptr(C), n, ptr(work64));
+  }
+  const eps: f64 = f32 ? 5.96e-8 : 1.11e-16;
+  let worst: f64 = 0;
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s: f64 = 0;
+    let s: f64 = 0, sa: f64 = 0;
     for (let l = 0; l < k; l++) {
       const a = ta ? A[l * m + i] : A[i * k + l];
       const b = tb ? B[j * k + l] : B[l * n + j];
-      s += a * b;
+      s += a * b; sa += abs(a * b);
     }
-    const want = 0.5 * s + 2.0 * C0[i * n + j];
-    err = max(err, abs(C[i * n + j] - want));
+    const c0 = beta == 0 ? 0 : C0[i * n + j];
+    const want = alpha * s + beta * c0;
+    const scale = <f64>(k + 2) * eps * (alpha * sa + abs(beta * c0)) + 1e-300;
+    const got = C[i * n + j];
+    if (isNaN(got)) return Infinity;
+    worst = max(worst, abs(got - want) / scale);
   }
-  return err;
+  return worst;
 }
 
-describe("gemm_f64", () => {
-  it("matches the triple loop on odd shapes and all transposes", () => {
-    const shapes: i32[] = [1, 1, 1, 3, 5, 7, 17, 13, 11, 2, 9, 0, 33, 31, 64];
+describe("gemm", () => {
+  it("f64 and f32 match the triple loop on odd shapes and all transposes", () => {
+    const shapes: i32[] = [1, 1, 1, 3, 5, 7, 17, 13, 11, 2, 9, 0, 33, 31, 64, 5, 3, 300];
     for (let s = 0; s + 2 < shapes.length; s += 3) {
       for (let ta = 0; ta < 2; ta++) for (let tb = 0; tb < 2; tb++) {
-        // |a|,|b| < 1 and k <= 64, so rounding error is below k * 2^-52 * (sum of |terms|)
-        expect<f64>(check(ta, tb, shapes[s], shapes[s + 1], shapes[s + 2])).toBeLessThan(1e-13);
+        expect<f64>(check(ta, tb, shapes[s], shapes[s + 1], shapes[s + 2], false, 2.0)).toBeLessThan(2.0);
+        expect<f64>(check(ta, tb, shapes[s], shapes[s + 1], shapes[s + 2], true, 2.0)).toBeLessThan(2.0);
+        expect<f64>(check(ta, tb, shapes[s], shapes[s + 1], shapes[s + 2], false, 0.0)).toBeLessThan(2.0);
       }
     }
+  });
+  it("crosses every cache block boundary (MC = 128, KC = 256, NC = 1024 / 2048)", () => {
+    // f64 NC = 1024 is crossed by n = 1031; f32 NC = 2048 by n = 2053 (m small to stay fast)
+    expect<f64>(check(0, 0, 131, 1031, 259, false, 0.0)).toBeLessThan(2.0);
+    expect<f64>(check(1, 1, 131, 1031, 259, false, 1.0)).toBeLessThan(2.0);
+    expect<f64>(check(0, 1, 9, 2053, 261, true, 0.0)).toBeLessThan(2.0);
+    expect<f64>(check(1, 0, 133, 37, 513, true, 0.5)).toBeLessThan(2.0);
   });
 });

@@ -1,7 +1,7 @@
 // C = alpha op(A) op(B) + beta C (row-major), numpy's A @ B with BLAS's knobs.
 import { engine } from '../engine.js';
 import { checkMatrix, dtypeOf, type Matrix } from './matrix.js';
-import type { FloatArray } from '../../bindings/engine.js';
+import type { Dtype, FloatArray } from '../../bindings/engine.js';
 
 export interface GemmOptions<T extends FloatArray> {
   transA?: boolean;
@@ -45,14 +45,49 @@ export function matmul<T extends FloatArray>(A: Matrix<T>, B: Matrix<T>): Matrix
   return gemm(A, B);
 }
 
-/** GEMM on operands already in wasm memory (byte offsets); the building block of the pipeline. */
+/** Per-thread packing scratch (64-byte multiple) for gemm of dtype dt, and its base. */
+export function gemmScratch(dt: Dtype): { work: number; workBytes: number } {
+  const e = engine();
+  const workBytes = Math.ceil(e.call(`gemm_${dt}_work_bytes`) / 64) * 64;
+  return { work: e.threadScratch(workBytes), workBytes };
+}
+
+// Below this many flops one thread is faster than waking the others.
+const PARALLEL_MIN_FLOPS = 4e6;
+
+/**
+ * Tile sizes for splitting an m x n output over `threads`: a single tile on one thread
+ * (the micro-kernel is its own wasm function, so V8 tiers it up within the call), else
+ * tiles of at most 512 x 512 halved until there are >= 4 tiles per thread (dynamic task
+ * grabbing then balances), never below 64: each tile re-packs its A rows and B columns,
+ * which costs ~1/tile-size of the flops.
+ */
+export function gemmTiles(m: number, n: number, k: number, threads: number): { tm: number; tn: number; tasks: number } {
+  if (threads <= 1 || 2 * m * n * k < PARALLEL_MIN_FLOPS) return { tm: m, tn: n, tasks: 1 };
+  let tm = Math.min(m, 512), tn = Math.min(n, 512);
+  const count = () => Math.ceil(m / tm) * Math.ceil(n / tn);
+  while (count() < 4 * threads && (tm > 64 || tn > 64)) {
+    if (tm >= tn && tm > 64) tm = Math.ceil(tm / 2);
+    else tn = Math.ceil(tn / 2);
+  }
+  // multiples of the micro-tile (4 rows, 8 columns covers f64 4 and f32 8) avoid edge tiles
+  tm = Math.ceil(tm / 4) * 4; tn = Math.ceil(tn / 8) * 8;
+  return { tm, tn, tasks: count() };
+}
+
+/**
+ * GEMM on operands already in wasm memory (byte offsets); the building block of the
+ * pipeline. Split over the engine's threads in independent tiles of C.
+ */
 export function gemmRaw(
-  dt: 'f64' | 'f32', transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+  dt: Dtype, transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
   A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number,
 ): void {
-  const e = engine();
   if (m === 0 || n === 0) return;
-  const fn = `gemm_${dt}`;
-  const work = e.threadScratch(e.call(`${fn}_work_bytes`));
-  e.call(fn, transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, work);
+  const e = engine();
+  const { work, workBytes } = gemmScratch(dt);
+  const { tm, tn, tasks } = gemmTiles(m, n, k, e.threads);
+  const args = [transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc];
+  if (tasks === 1) e.call(`gemm_${dt}`, ...args, work);
+  else e.parallelFor(`gemm_${dt}_task`, [...args, work, workBytes, tm, tn], tasks);
 }

@@ -1,0 +1,99 @@
+// Row-major f32 GEMM: C = alpha op(A) op(B) + beta C; same structure as gemm_f64.ts with a 4 x 8 f32x4 micro-kernel.
+// BLIS structure: for each nc-wide column block of C and kc-deep slice of k, op(B) is
+// packed into NR-column micro-panels (stays in L2/L3); for each mc-tall row block, op(A)
+// is packed into MR-row micro-panels (L2); the micro-kernel then sweeps MR x NR tiles,
+// reusing one B micro-panel (kc*NR*4 = 8 KiB, L1) across the whole row block.
+import { pack_a_f32, pack_b_f32 } from './pack';
+import { mk_f32, MR_F32, NR_F32 } from './microkernel_f32';
+
+// Cache blocks: A block 128 KiB (L2), B block 2 MiB (see gemm_f64.ts).
+const KC: i32 = 256;
+const MC: i32 = 128;
+const NC: i32 = 2048;
+const A_BYTES: usize = <usize>(MC * KC) << 2;
+const B_BYTES: usize = <usize>(KC * NC) << 2;
+const T_BYTES: usize = <usize>(MR_F32 * NR_F32) << 2;
+
+/** Bytes of packing scratch gemm_f32 needs per thread. */
+export function gemm_f32_work_bytes(): usize {
+  return A_BYTES + B_BYTES + T_BYTES + 64;
+}
+
+/** C[0:m, 0:n] *= beta; beta == 0 stores zeros so NaN/Inf already in C cannot leak. */
+export function scale_f32(m: i32, n: i32, beta: f32, C: usize, ldc: i32): void {
+  if (beta == 1.0) return;
+  for (let i = 0; i < m; i++) {
+    const row = C + ((<usize>i * <usize>ldc) << 2);
+    if (beta == 0.0) memory.fill(row, 0, <usize>n << 2);
+    else for (let j = 0; j < n; j++) {
+      const p = row + (<usize>j << 2);
+      store<f32>(p, beta * load<f32>(p));
+    }
+  }
+}
+
+export function gemm_f32(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
+  A: usize, lda: i32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32, work: usize,
+): void {
+  if (m <= 0 || n <= 0) return;
+  scale_f32(m, n, beta, C, ldc);
+  if (k <= 0 || alpha == 0.0) return;
+  const base = (work + 63) & ~(<usize>63);
+  const Ap = base, Bp = base + A_BYTES, T = Bp + B_BYTES;
+  // equal k slices (784 -> 4 x 196, not 3 x 256 + 16): a thin last slice would pay the
+  // micro-kernel's C load/store for little work
+  const kcb = (k + ((k + KC - 1) / KC) - 1) / ((k + KC - 1) / KC);
+  const ldcB = <usize>ldc << 2;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += kcb) {
+      const kc = min(kcb, k - pc);
+      pack_b_f32(transB, B, ldb, pc, jc, kc, nc, NR_F32, Bp);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        pack_a_f32(transA, A, lda, ic, pc, mc, kc, MR_F32, Ap);
+        for (let jr = 0; jr < nc; jr += NR_F32) {
+          const nr = min(NR_F32, nc - jr);
+          const bp = Bp + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR_F32) {
+            const mr = min(MR_F32, mc - ir);
+            const ap = Ap + (<usize>(ir * kc) << 2);
+            const c = C + <usize>(ic + ir) * ldcB + (<usize>(jc + jr) << 2);
+            if (mr == MR_F32 && nr == NR_F32) {
+              mk_f32(kc, ap, bp, c, ldcB, alpha);
+            } else {
+              // edge tile: full tile into scratch, then add the valid part
+              memory.fill(T, 0, T_BYTES);
+              mk_f32(kc, ap, bp, T, <usize>NR_F32 << 2, alpha);
+              for (let r = 0; r < mr; r++) for (let s = 0; s < nr; s++) {
+                const q = c + <usize>r * ldcB + (<usize>s << 2);
+                store<f32>(q, load<f32>(q) + load<f32>(T + (<usize>(r * NR_F32 + s) << 2)));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Task kernel: the tile (task / ceil(n/tn), task % ceil(n/tn)) of tm x tn entries of C,
+ * with per-thread scratch at work + tid * workBytes. Tiles are independent, so threads
+ * need no synchronisation.
+ */
+export function gemm_f32_task(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
+  A: usize, lda: i32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32,
+  work: usize, workBytes: usize, tm: i32, tn: i32, task: i32, tid: i32,
+): void {
+  const ntn = (n + tn - 1) / tn;
+  const i0 = (task / ntn) * tm, j0 = (task % ntn) * tn;
+  if (i0 >= m) return;
+  const a = transA ? A + (<usize>i0 << 2) : A + ((<usize>i0 * <usize>lda) << 2);
+  const b = transB ? B + ((<usize>j0 * <usize>ldb) << 2) : B + (<usize>j0 << 2);
+  const c = C + ((<usize>i0 * <usize>ldc + <usize>j0) << 2);
+  gemm_f32(transA, transB, min(tm, m - i0), min(tn, n - j0), k, alpha, a, lda, b, ldb, beta, c, ldc,
+    work + <usize>tid * workBytes);
+}

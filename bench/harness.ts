@@ -1,0 +1,156 @@
+// Bench harness shared by every case module: timing, the python (numpy/OpenBLAS) peer,
+// result rows, the printed table and bench/RESULTS.md.
+import { spawnSync } from 'node:child_process';
+import { cpus, availableParallelism, loadavg } from 'node:os';
+import { writeFileSync } from 'node:fs';
+
+export interface Ctx {
+  /** Thread counts to measure (ours and peers matched). */
+  threads: number[];
+  /** Smaller sizes for a fast smoke run. */
+  quick: boolean;
+  /** Only this case (module name). */
+  only?: string;
+}
+
+/** One measured operation. Times are seconds (median); peers null when not measured. */
+export interface Row {
+  op: string;
+  size: string;
+  threads: number;
+  ours_s: number;
+  /** GF/s of ours (flop count / ours_s). */
+  gflops?: number;
+  /** First call on a fresh engine (compile tiers, page faults, worker start included). */
+  cold_s?: number;
+  peers: Record<string, number | null>;
+}
+
+export interface CaseModule {
+  run(ctx: Ctx): Promise<Row[]>;
+}
+
+/** Median seconds over `reps` runs after `warmup` untimed runs. */
+export function timeit(f: () => unknown, opts: { reps?: number; warmup?: number } = {}): number {
+  const { reps = 5, warmup = 1 } = opts;
+  for (let i = 0; i < warmup; i++) f();
+  const t: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    f();
+    t.push((performance.now() - t0) / 1e3);
+  }
+  t.sort((a, b) => a - b);
+  return t[t.length >> 1];
+}
+
+/** Async variant (for peers whose results arrive through promises, e.g. tfjs). */
+export async function timeitAsync(f: () => Promise<unknown>, opts: { reps?: number; warmup?: number } = {}): Promise<number> {
+  const { reps = 5, warmup = 1 } = opts;
+  for (let i = 0; i < warmup; i++) await f();
+  const t: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await f();
+    t.push((performance.now() - t0) / 1e3);
+  }
+  t.sort((a, b) => a - b);
+  return t[t.length >> 1];
+}
+
+/**
+ * Runs a python3 script with BLAS threads pinned to `threads`; `args` arrive as JSON on
+ * stdin (json.load(sys.stdin)), the script prints one JSON value on stdout.
+ */
+export function runPython(script: string, args: object, threads: number): any {
+  const t = String(threads);
+  const r = spawnSync('python3', ['-c', script], {
+    input: JSON.stringify(args),
+    encoding: 'utf8',
+    env: { ...process.env, OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t },
+    maxBuffer: 64 << 20,
+  });
+  if (r.error) throw new Error(`python3 failed to start: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`python3 exited with ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  const out = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(out);
+  } catch {
+    throw new Error(`python3 printed no JSON: '${out.slice(0, 200)}'`);
+  }
+}
+
+/** numpy timing helper prepended to python peer scripts: tm(f, reps) -> median seconds. */
+export const PY_PRELUDE = `
+import json, sys, time
+import numpy as np
+def tm(f, reps):
+    f()
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter(); f(); ts.append(time.perf_counter() - t0)
+    ts.sort()
+    return ts[len(ts) // 2]
+args = json.load(sys.stdin)
+`;
+
+export function machineInfo(): Record<string, string> {
+  let numpy = 'unavailable', blas = 'unavailable';
+  try {
+    const v = runPython(
+      `import json, numpy as np\ncfg = np.show_config(mode='dicts')\nb = cfg['Build Dependencies']['blas']\nprint(json.dumps([np.__version__, b.get('name', '?') + ' ' + b.get('version', '?')]))`,
+      {}, 1);
+    [numpy, blas] = v;
+  } catch { /* no python: peers will be null */ }
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: String(availableParallelism()),
+    node: process.version,
+    numpy,
+    blas,
+    date: new Date().toISOString(),
+    // > cores means other processes competed for the CPU: absolute times are then noisy
+    'load average at start (1/5/15 min)': loadavg().map((x) => x.toFixed(2)).join(' / '),
+  };
+}
+
+const fmt = (x: number | null | undefined, d = 4) => (x == null || !Number.isFinite(x) ? '—' : x >= 100 ? x.toFixed(0) : x.toPrecision(d));
+
+/** Markdown table: times, GF/s, and peer time / ours (> 1: ours faster). */
+export function table(rows: Row[]): string {
+  const peers = [...new Set(rows.flatMap((r) => Object.keys(r.peers)))];
+  const head = ['op', 'size', 'thr', 'ours s', 'GF/s', 'cold s', ...peers.flatMap((p) => [`${p} s`, `${p}/ours`])];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const r of rows) {
+    const cells = [r.op, r.size, String(r.threads), fmt(r.ours_s), fmt(r.gflops, 3), fmt(r.cold_s)];
+    for (const p of peers) {
+      const v = r.peers[p];
+      cells.push(fmt(v), v == null ? '—' : fmt(v / r.ours_s, 3));
+    }
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+export function writeResults(path: string, rows: Row[], machine: Record<string, string>, notes: string[]): void {
+  const md = [
+    '# Benchmark results',
+    '',
+    'Generated by `npm run bench -- --write` (bench/run.ts). Times are medians in seconds;',
+    '`peer/ours` > 1 means ours is faster. Peers run in the same process run, threads matched.',
+    '',
+    '## Machine',
+    '',
+    ...Object.entries(machine).map(([k, v]) => `- ${k}: ${v}`),
+    '',
+    '## Results',
+    '',
+    table(rows),
+    '',
+    '## Notes',
+    '',
+    ...notes.map((n) => `- ${n}`),
+    '',
+  ].join('\n');
+  writeFileSync(path, md);
+}

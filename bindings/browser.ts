@@ -1,0 +1,65 @@
+// Browser loader: compiles the wasm from a URL (streaming when the server sends
+// application/wasm) and, where blocking waits are allowed, attaches a Web Worker pool.
+// Threads need SharedArrayBuffer (a cross-origin isolated page: COOP + COEP headers) and a
+// caller that may Atomics.wait: inside a Worker yes, on a page's main thread no (there the
+// engine runs single-threaded). Without SharedArrayBuffer the non-shared build is used.
+import { createEngine, type Engine } from './engine.js';
+import { AtomicsPool } from './pool.js';
+
+export interface BrowserEngineOptions {
+  /** URL of build/ntk.wasm (shared memory build); default: next to this package's build/. */
+  wasmUrl?: string | URL;
+  /** URL of build/ntk-single.wasm (used without SharedArrayBuffer). */
+  singleWasmUrl?: string | URL;
+  /** URL of dist/bindings/worker-browser.js (a module worker). */
+  workerUrl?: string | URL;
+  /** Threads including the calling one; default navigator.hardwareConcurrency. */
+  threads?: number;
+}
+
+async function compile(url: string | URL): Promise<WebAssembly.Module> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`cannot load the wasm module from ${url}: HTTP ${res.status}`);
+  if (typeof WebAssembly.compileStreaming === 'function' && (res.headers.get('content-type') ?? '').startsWith('application/wasm')) {
+    return WebAssembly.compileStreaming(res);
+  }
+  return WebAssembly.compile(await res.arrayBuffer()); // servers without the wasm MIME type
+}
+
+/** True when this thread may block in Atomics.wait (any Worker, not a window). */
+export function canBlock(): boolean {
+  const g = globalThis as unknown as { WorkerGlobalScope?: unknown; document?: unknown };
+  return typeof g.WorkerGlobalScope !== 'undefined' && typeof g.document === 'undefined';
+}
+
+export async function createBrowserEngine(opts: BrowserEngineOptions = {}): Promise<Engine> {
+  const g = globalThis as unknown as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+  const shared = typeof SharedArrayBuffer === 'function' && g.crossOriginIsolated !== false;
+  const url = shared
+    ? opts.wasmUrl ?? new URL('../../build/ntk.wasm', import.meta.url)
+    : opts.singleWasmUrl ?? new URL('../../build/ntk-single.wasm', import.meta.url);
+  const module = await compile(url);
+  const eng = createEngine(module, shared);
+  const threads = opts.threads ?? g.navigator?.hardwareConcurrency ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a positive integer, got ${threads}`);
+  if (shared && threads > 1 && canBlock() && typeof Worker === 'function') {
+    const workerUrl = opts.workerUrl ?? new URL('./worker-browser.js', import.meta.url);
+    const started: Promise<void>[] = [];
+    eng.pool = new AtomicsPool(eng.exports, eng.memory, eng.heap, threads, (tid, ctrl) => {
+      const w = new Worker(workerUrl, { type: 'module' });
+      started.push(new Promise<void>((resolve, reject) => {
+        w.onmessage = () => resolve();
+        w.onerror = (ev) => reject(new Error(`pool worker ${tid} failed to start from ${workerUrl}: ${ev.message}`));
+      }));
+      w.postMessage({ module, memory: eng.memory, ctrl, tid });
+      return w;
+    });
+    try {
+      await Promise.all(started); // browsers may not start a worker while its creator blocks
+    } catch (e) {
+      eng.dispose();
+      throw e;
+    }
+  }
+  return eng;
+}
