@@ -5,3 +5,5 @@ export * from './linalg/gemm_f64';
 export function heap_base(): usize {
   return __heap_base;
 }
+export { acos_f64_array } from './kernels/acos';
+export * from './kernels/ntk';

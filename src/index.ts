@@ -4,3 +4,5 @@ export { Engine, WasmBuffer, type Dtype, type FloatArray } from '../bindings/eng
 export { OutOfMemoryError } from '../bindings/heap.js';
 export * from "./linalg/matrix.js";
 export { gemm, matmul, gemmRaw } from "./linalg/gemm.js";
+// analytic NNGP/NTK kernels (stax-like)
+export * from "./kernels/index.js";
