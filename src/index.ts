@@ -6,3 +6,5 @@ export * from "./linalg/matrix.js";
 export { gemm, matmul, gemmRaw } from "./linalg/gemm.js";
 // analytic NNGP/NTK kernels (stax-like)
 export * from "./kernels/index.js";
+// finite nets in the NTK parameterisation and their empirical NTKs
+export * from "./nn/index.js";
