@@ -8,7 +8,7 @@ import { acos_v } from './acos';
 
 // context fields
 const C_NOPS = 0, C_OPS = 1, C_MODE = 2, C_H = 3, C_W = 4, C_C = 5, C_D = 6,
-  C_X1 = 7, C_N1 = 8, C_X2 = 9, C_N2 = 10, C_Q1 = 11, C_Q2 = 12,
+  C_X1 = 7, C_N1 = 8, C_X2 = 9, C_N2 = 10, C_Q1 = 11, C_Q2 = 12, C_QSTR = 13,
   C_OUTK = 14, C_OUTN = 15, C_LDO = 16, C_SYM = 17, C_SCR = 18, C_SCRB = 19, C_T = 20, C_PMAX = 21,
   C_WV = 22, C_GX = 23, C_GN0 = 24, C_GQ = 25, C_WHICH = 26, C_N0 = 27, C_NRELU = 28, C_ROW0 = 29;
 // op codes
@@ -64,7 +64,7 @@ function box(src: usize, dst: usize, tmp: usize, H: i32, W: i32, a: f64, b: f64)
 }
 
 /** ReLU arc-cosine maps on len elements; qa is a scalar (qaStride 0) or an array. */
-function reluFwd(N: usize, K: usize, qa: usize, qaStride: i32, qb: usize, len: i32): void {
+function reluFwd(N: usize, K: usize, qa: usize, ra: usize, qaStride: i32, qb: usize, rb: usize, len: i32): void {
   const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), zero = sp(0.0);
   let i = 0;
   for (; i < len; i += 2) {
@@ -73,8 +73,11 @@ function reluFwd(N: usize, K: usize, qa: usize, qaStride: i32, qb: usize, len: i
     const k = two ? v128.load(at(K, i)) : sp(ld(K, i));
     const a = qaStride == 0 ? sp(ld(qa, 0)) : (two ? v128.load(at(qa, i)) : sp(ld(qa, i)));
     const bq = two ? v128.load(at(qb, i)) : sp(ld(qb, i));
-    const s = f64x2.sqrt(f64x2.mul(a, bq));
-    const c = v128.bitselect(f64x2.div(n, s), zero, f64x2.gt(s, zero));
+    const rsa = qaStride == 0 ? sp(ld(ra, 0)) : (two ? v128.load(at(ra, i)) : sp(ld(ra, i)));
+    const rsb = two ? v128.load(at(rb, i)) : sp(ld(rb, i));
+    // s = sqrt(qa qb) = (qa / sqrt qa)(qb / sqrt qb), c = n / s: no sqrt or division per pair
+    const s = f64x2.mul(f64x2.mul(a, rsa), f64x2.mul(bq, rsb));
+    const c = f64x2.mul(n, f64x2.mul(rsa, rsb));
     const cc = f64x2.min(f64x2.max(c, sp(-1.0)), one);
     const th = acos_v(cc);
     const sn = f64x2.sqrt(f64x2.max(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
@@ -90,7 +93,7 @@ function reluFwd(N: usize, K: usize, qa: usize, qaStride: i32, qb: usize, len: i
  * Reverse of reluFwd. N, K hold the forward inputs; gN, gK the output adjoints, replaced by
  * the input adjoints. The adjoint of qa is added to gqa (summed to one value when qaStride 0).
  */
-function reluBwd(N: usize, K: usize, gN: usize, gK: usize, qa: usize, qaStride: i32, qb: usize, gqa: usize, len: i32): void {
+function reluBwd(N: usize, K: usize, gN: usize, gK: usize, qa: usize, ra: usize, qaStride: i32, qb: usize, rb: usize, gqa: usize, len: i32): void {
   const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), zero = sp(0.0);
   let acc = sp(0.0);
   let i = 0;
@@ -102,9 +105,10 @@ function reluBwd(N: usize, K: usize, gN: usize, gK: usize, qa: usize, qaStride: 
     const bq = two ? v128.load(at(qb, i)) : sp(ld(qb, i));
     const gn = two ? v128.load(at(gN, i)) : sp(ld(gN, i));
     const gk = two ? v128.load(at(gK, i)) : sp(ld(gK, i));
-    const s = f64x2.sqrt(f64x2.mul(a, bq));
-    const pos = f64x2.gt(s, zero);
-    const invs = v128.bitselect(f64x2.div(one, s), zero, pos);
+    const rsa = qaStride == 0 ? sp(ld(ra, 0)) : (two ? v128.load(at(ra, i)) : sp(ld(ra, i)));
+    const rsb = two ? v128.load(at(rb, i)) : sp(ld(rb, i));
+    const s = f64x2.mul(f64x2.mul(a, rsa), f64x2.mul(bq, rsb));
+    const invs = f64x2.mul(rsa, rsb);
     const c = f64x2.mul(n, invs);
     const cc = f64x2.min(f64x2.max(c, sp(-1.0)), one);
     const th = acos_v(cc);
@@ -115,8 +119,7 @@ function reluBwd(N: usize, K: usize, gN: usize, gK: usize, qa: usize, qaStride: 
     const kr = f64x2.mul(k, r);
     const ngN = f64x2.add(f64x2.mul(gn, A), f64x2.mul(f64x2.mul(gk, kr), f64x2.mul(invs, i2p)));
     const ngK = f64x2.mul(gk, A);
-    const apos = f64x2.gt(a, zero);
-    const inva = v128.bitselect(f64x2.div(one, a), zero, apos);
+    const inva = f64x2.mul(rsa, rsa);
     // d nngp/dqa = sin(th) s / (4 pi qa); d ntk/dqa = -k c r / (4 pi qa)
     const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn, f64x2.mul(sn, s)), f64x2.mul(gk, f64x2.mul(kr, cc))), f64x2.mul(inva, f64x2.mul(i2p, sp(0.5))));
     if (two) {
@@ -183,8 +186,9 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool): v
         memory.copy(tp, N, <usize>len << 3); memory.copy(tp + slot, K, <usize>len << 3);
       }
       const qa = at(cp(ctx, C_Q1), pre * n1 + b * Pin), qb = at(cp(ctx, C_Q2), pre * n2 + i0 * Pin);
-      if (Pin == 1) reluFwd(N, K, qa, 0, qb, T);
-      else for (let t = 0; t < T; t++) reluFwd(at(N, t * Pin), at(K, t * Pin), qa, 1, at(qb, t * Pin), Pin);
+      const ra = at(qa, ci(ctx, C_QSTR) * n1), rb = at(qb, ci(ctx, C_QSTR) * n2);
+      if (Pin == 1) reluFwd(N, K, qa, ra, 0, qb, rb, T);
+      else for (let t = 0; t < T; t++) reluFwd(at(N, t * Pin), at(K, t * Pin), qa, ra, 1, at(qb, t * Pin), at(rb, t * Pin), Pin);
       relu++;
     } else if (code == OP_CONV) {
       for (let t = 0; t < T; t++) {
@@ -231,7 +235,8 @@ export function ntk_mirror_task(out: usize, ld_: i32, task: i32, tid: i32): void
 
 /**
  * Self-covariance chain of one input (task = point): stores q at each ReLU input (and the
- * final nngp(x, x) at SAVEQ) into Q1 (which = 0) or Q2 (which = 1).
+ * final nngp(x, x) at SAVEQ) into Q1 (which = 0) or Q2 (which = 1), and 1/sqrt(q) in a second
+ * store of the same layout QSTR * npts values further on.
  */
 export function ntk_self_task(ctx: usize, which: i32, task: i32, tid: i32): void {
   const scr = cp(ctx, C_SCR) + <usize>tid * cp(ctx, C_SCRB);
@@ -259,7 +264,10 @@ export function ntk_self_task(ctx: usize, which: i32, task: i32, tid: i32): void
     const code = <i32>opc(ops, o, 0), a = opc(ops, o, 1), bb = opc(ops, o, 2), Pin = <i32>opc(ops, o, 3);
     if (code == OP_DENSE) affine(q, Pin, a, bb);
     else if (code == OP_RELU || code == OP_SAVEQ) {
-      memory.copy(at(Q, <i32>a * npts + pt * Pin), q, <usize>Pin << 3);
+      const dst = at(Q, <i32>a * npts + pt * Pin), rdst = at(dst, ci(ctx, C_QSTR) * npts);
+      memory.copy(dst, q, <usize>Pin << 3);
+      // 1/sqrt(q) (0 where q = 0, which makes c = 0 and s = 0 there)
+      for (let p = 0; p < Pin; p++) { const v = ld(q, p); st(rdst, p, v > 0 ? 1.0 / Math.sqrt(v) : 0.0); }
       if (code == OP_RELU) affine(q, Pin, 0.5, 0.0);
     } else if (code == OP_CONV) box(q, q, tmp, H, W, a, bb);
     else if (code == OP_FLATTEN) {
@@ -312,9 +320,10 @@ export function ntk_vjp_task(ctx: usize, task: i32, tid: i32): void {
         const pre = <i32>a;
         const qa = at(cp(ctx, C_Q1), pre * n1 + b * Pin), qb = at(cp(ctx, C_Q2), pre * n2 + i * Pin);
         const gqa = at(GQ, pre * n1 + b * Pin);
-        if (Pin == 1) reluBwd(tp, tp + slot, gN, gK, qa, 0, qb, gqa, T_);
+        const ra = at(qa, ci(ctx, C_QSTR) * n1), rb = at(qb, ci(ctx, C_QSTR) * n2);
+        if (Pin == 1) reluBwd(tp, tp + slot, gN, gK, qa, ra, 0, qb, rb, gqa, T_);
         else for (let t = 0; t < T_; t++)
-          reluBwd(at(tp, t * Pin), at(tp + slot, t * Pin), at(gN, t * Pin), at(gK, t * Pin), qa, 1, at(qb, t * Pin), gqa, Pin);
+          reluBwd(at(tp, t * Pin), at(tp + slot, t * Pin), at(gN, t * Pin), at(gK, t * Pin), qa, ra, 1, at(qb, t * Pin), at(rb, t * Pin), gqa, Pin);
       } else if (code == OP_CONV) {
         for (let t = 0; t < T_; t++) {
           const nt = at(gN, t * Pin), kt = at(gK, t * Pin);

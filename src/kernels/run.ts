@@ -5,7 +5,7 @@ import type { Program } from './compile.js';
 
 // Context field indices (must match assembly/kernels/ntk.ts).
 const C = {
-  NOPS: 0, OPS: 1, MODE: 2, H: 3, W: 4, C: 5, D: 6, X1: 7, N1: 8, X2: 9, N2: 10, Q1: 11, Q2: 12,
+  NOPS: 0, OPS: 1, MODE: 2, H: 3, W: 4, C: 5, D: 6, X1: 7, N1: 8, X2: 9, N2: 10, Q1: 11, Q2: 12, QSTR: 13,
   OUTK: 14, OUTN: 15, LDO: 16, SYM: 17, SCR: 18, SCRB: 19, T: 20, PMAX: 21,
   WV: 22, GX: 23, GN0: 24, GQ: 25, WHICH: 26, N0: 27, NRELU: 28, ROW0: 29,
 } as const;
@@ -37,8 +37,10 @@ export class Run {
     c[C.H] = prog.H; c[C.W] = prog.W; c[C.C] = prog.C; c[C.D] = prog.d;
     c[C.X1] = X1; c[C.N1] = n1; c[C.X2] = X2; c[C.N2] = n2;
     c[C.T] = this.T; c[C.PMAX] = prog.Pmax; c[C.NRELU] = prog.nrelu; c[C.SCRB] = this.scrBytes;
-    c[C.Q1] = this.alloc(prog.qstride * n1);
-    c[C.Q2] = sym ? c[C.Q1] : this.alloc(prog.qstride * n2);
+    // q stores: q then 1/sqrt(q), each qstride values per input
+    c[C.QSTR] = prog.qstride;
+    c[C.Q1] = this.alloc(2 * prog.qstride * n1);
+    c[C.Q2] = sym ? c[C.Q1] : this.alloc(2 * prog.qstride * n2);
   }
 
   alloc(n: number): number {
