@@ -35,6 +35,24 @@ function affine(p: usize, len: i32, a: f64, b: f64): void {
   for (; i < len; i++) st(p, i, a * ld(p, i) + b);
 }
 
+/** dst[i] = dst[i] + a src[i] */
+function axpy(dst: usize, src: usize, len: i32, a: f64): void {
+  const av = sp(a);
+  let i = 0;
+  for (; i + 2 <= len; i += 2) v128.store(at(dst, i), f64x2.add(v128.load(at(dst, i)), f64x2.mul(av, v128.load(at(src, i)))));
+  for (; i < len; i++) st(dst, i, ld(dst, i) + a * ld(src, i));
+}
+
+/** sum of p[0..len) */
+function vsum(p: usize, len: i32): f64 {
+  let acc = sp(0.0);
+  let i = 0;
+  for (; i + 2 <= len; i += 2) acc = f64x2.add(acc, v128.load(at(p, i)));
+  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  for (; i < len; i++) s += ld(p, i);
+  return s;
+}
+
 /** dst = a (box3x3(src)) + b on an H x W map, zero padding; tmp holds H*W; dst may be src. */
 function box(src: usize, dst: usize, tmp: usize, H: i32, W: i32, a: f64, b: f64): void {
   for (let y = 0; y < H; y++) {
@@ -172,13 +190,16 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool): v
   }
   memory.fill(K, 0, <usize>(T * (mode == 0 ? 1 : H * W)) << 3);
   let relu = 0;
+  let kZero = true; // ntk0 = 0 until the first dense/conv: skip its box filter
   for (let o = 0; o < nops; o++) {
     const code = <i32>opc(ops, o, 0), a = opc(ops, o, 1), bb = opc(ops, o, 2), Pin = <i32>opc(ops, o, 3);
     const len = T * Pin;
     if (code == OP_DENSE) {
       affine(N, len, a, bb);
       // ntk <- nngp_new + w2 ntk
-      for (let j = 0; j < len; j++) st(K, j, ld(N, j) + a * ld(K, j));
+      affine(K, len, a, 0.0);
+      axpy(K, N, len, 1.0);
+      kZero = false;
     } else if (code == OP_RELU) {
       const pre = <i32>a;
       if (tape) {
@@ -194,14 +215,14 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool): v
       for (let t = 0; t < T; t++) {
         const nt = at(N, t * Pin), kt = at(K, t * Pin);
         box(nt, nt, tmp, H, W, a, bb);
-        box(kt, kt, tmp, H, W, a, 0.0);
-        for (let j = 0; j < Pin; j++) st(kt, j, ld(kt, j) + ld(nt, j));
+        if (kZero) memory.copy(kt, nt, <usize>Pin << 3);
+        else { box(kt, kt, tmp, H, W, a, 0.0); axpy(kt, nt, Pin, 1.0); }
       }
+      kZero = false;
     } else if (code == OP_FLATTEN) {
       const inv = 1.0 / <f64>Pin;
       for (let t = 0; t < T; t++) {
-        let sn: f64 = 0, sk: f64 = 0;
-        for (let p = 0; p < Pin; p++) { sn += ld(N, t * Pin + p); sk += ld(K, t * Pin + p); }
+        const sn = vsum(at(N, t * Pin), Pin), sk = vsum(at(K, t * Pin), Pin);
         st(N, t, sn * inv); st(K, t, sk * inv);
       }
     } else if (code == OP_SCALE) {
@@ -327,7 +348,7 @@ export function ntk_vjp_task(ctx: usize, task: i32, tid: i32): void {
       } else if (code == OP_CONV) {
         for (let t = 0; t < T_; t++) {
           const nt = at(gN, t * Pin), kt = at(gK, t * Pin);
-          for (let j = 0; j < Pin; j++) st(nt, j, ld(nt, j) + ld(kt, j));
+          axpy(nt, kt, Pin, 1.0);
           box(nt, nt, tmp, H, W, a, 0.0);
           box(kt, kt, tmp, H, W, a, 0.0);
         }
