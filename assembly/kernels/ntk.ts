@@ -382,7 +382,6 @@ export function ntk_vjp_task(ctx: usize, task: i32, tid: i32): void {
     i += T_;
   }
   // pull the self-covariance adjoints back through the q chain of x_b
-  let P = 1;
   st(g, 0, 0.0);
   for (let o = nops - 1; o >= 0; o--) {
     const code = <i32>opc(ops, o, 0), a = opc(ops, o, 1), bb = opc(ops, o, 2), Pin = <i32>opc(ops, o, 3);
@@ -395,7 +394,6 @@ export function ntk_vjp_task(ctx: usize, task: i32, tid: i32): void {
       const v = ld(g, 0) / <f64>Pin;
       for (let p = 0; p < Pin; p++) st(g, p, v);
     }
-    P = Pin;
   }
   if (mode == 0) {
     const f = 2.0 * ld(g, 0) / <f64>d;
