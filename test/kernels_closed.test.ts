@@ -116,6 +116,10 @@ test('architecture names and input shapes are validated with specific errors', (
   assert.throws(() => fc(1).kernelFn(bad), /entry \(1, 4\) is NaN/);
   assert.throws(() => fc(1).kernelFn(X, null, { get: 'foo' as 'ntk' }), /get must be 'ntk', 'nngp' or 'both'/);
   assert.throws(() => dense({ wStd: -1 }), /wStd must be a positive finite number/);
+  // float32 inputs are widened, not rejected
+  const X32 = { data: Float32Array.from(X.data), rows: 2, cols: 36 };
+  const X64 = { data: Float64Array.from(X32.data), rows: 2, cols: 36 };
+  assert.deepEqual(fc(1).kernelFn(X32).ntk, fc(1).kernelFn(X64).ntk);
 });
 
 test('larger FC3 Gram (n = 300, d = 784) agrees with a JS recursion on sampled entries', () => {

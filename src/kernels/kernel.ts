@@ -25,10 +25,11 @@ export interface KernelResult {
 
 type F64Matrix = Matrix<Float64Array>;
 
-function checkInput(X: Matrix, what: string): asserts X is F64Matrix {
+/** Validates an input matrix; float32 inputs are widened to float64 (the kernels run in f64). */
+function checkInput(X: Matrix, what: string): F64Matrix {
   checkMatrix(X, what);
-  if (!(X.data instanceof Float64Array)) throw new TypeError(`${what}: kernels take float64 inputs (Float64Array)`);
   checkFinite(X, what);
+  return X.data instanceof Float64Array ? (X as F64Matrix) : { data: Float64Array.from(X.data), rows: X.rows, cols: X.cols };
 }
 
 export class Kernel {
@@ -79,9 +80,9 @@ export class Kernel {
    * already live in wasm memory are used in place.
    */
   gramInto(X1: Matrix, X2: Matrix | null, out: { ntk?: WasmBuffer; nngp?: WasmBuffer }, opts: Omit<KernelOptions, 'get'> = {}): { q1: Float64Array; q2: Float64Array } {
-    checkInput(X1, 'kernel: X1');
+    X1 = checkInput(X1, 'kernel: X1');
     if (X2) {
-      checkInput(X2, 'kernel: X2');
+      X2 = checkInput(X2, 'kernel: X2');
       if (X2.cols !== X1.cols) throw new RangeError(`kernel: X1 rows have ${X1.cols} values but X2 rows have ${X2.cols}`);
     }
     if (!out.ntk && !out.nngp) throw new RangeError('kernel: gramInto needs an ntk and/or nngp output buffer');
@@ -111,9 +112,9 @@ export class Kernel {
   kernelVjp(X: Matrix, Xtrain: Matrix, W: Matrix, opts: Omit<KernelOptions, 'get'> & { get?: 'ntk' | 'nngp' } = {}): F64Matrix {
     const get = opts.get ?? 'ntk';
     if (get !== 'ntk' && get !== 'nngp') throw new RangeError(`kernelVjp: get must be 'ntk' or 'nngp', got '${get}'`);
-    checkInput(X, 'kernelVjp: X');
-    checkInput(Xtrain, 'kernelVjp: Xtrain');
-    checkInput(W, 'kernelVjp: W');
+    X = checkInput(X, 'kernelVjp: X');
+    Xtrain = checkInput(Xtrain, 'kernelVjp: Xtrain');
+    W = checkInput(W, 'kernelVjp: W');
     if (Xtrain.cols !== X.cols) throw new RangeError(`kernelVjp: X rows have ${X.cols} values but Xtrain rows have ${Xtrain.cols}`);
     if (W.rows !== X.rows || W.cols !== Xtrain.rows) throw new RangeError(`kernelVjp: W must be ${X.rows} x ${Xtrain.rows} (rows of X by rows of Xtrain), got ${W.rows} x ${W.cols}`);
     const prog = this.program(X.cols, opts.shape);
@@ -133,7 +134,7 @@ export class Kernel {
 
   /** Jacobian rows dK(x, x_i)/dx for one input x (1 x d): n x d. For small n (costs n^2 pairs). */
   kernelJacobian(x: Matrix, Xtrain: Matrix, opts: Omit<KernelOptions, 'get'> & { get?: 'ntk' | 'nngp' } = {}): F64Matrix {
-    checkInput(x, 'kernelJacobian: x');
+    x = checkInput(x, 'kernelJacobian: x');
     if (x.rows !== 1) throw new RangeError(`kernelJacobian: x must be one row (1 x d), got ${x.rows} x ${x.cols}`);
     const n = Xtrain.rows, d = x.cols;
     const Xrep = new Float64Array(n * d);
