@@ -16,7 +16,8 @@ const OP_DENSE = 1, OP_RELU = 2, OP_CONV = 3, OP_FLATTEN = 4, OP_SCALE = 5, OP_S
 const OPW = 5;
 const INV2PI: f64 = 1.0 / (2.0 * Math.PI);
 /** Floor on 1 - c^2 in derivatives: d arccos(c)/dc = -1/sqrt(1-c^2) is capped at 1e6. */
-const SIN2_FLOOR: f64 = 1e-12;
+// (SIN2_FLOOR = 1e-12, applied as a floor of 1e-6 on sin(theta).)
+const SIN_FLOOR: f64 = 1e-6; // sqrt(SIN2_FLOOR)
 
 @inline function ld(p: usize, i: i32): f64 { return load<f64>(p + (<usize>i << 3)); }
 @inline function st(p: usize, i: i32, v: f64): void { store<f64>(p + (<usize>i << 3), v); }
@@ -81,8 +82,8 @@ function box(src: usize, dst: usize, tmp: usize, H: i32, W: i32, a: f64, b: f64)
   }
 }
 
-/** ReLU arc-cosine maps on len elements; qa is a scalar (qaStride 0) or an array. */
-function reluFwd(N: usize, K: usize, qa: usize, ra: usize, qaStride: i32, qb: usize, rb: usize, len: i32): void {
+/** ReLU arc-cosine maps on len elements; qa is a scalar (qaStride 0) or an array; theta saved to TH unless 0. */
+function reluFwd(N: usize, K: usize, qa: usize, ra: usize, qaStride: i32, qb: usize, rb: usize, TH: usize, len: i32): void {
   const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), zero = sp(0.0);
   let i = 0;
   for (; i < len; i += 2) {
@@ -98,6 +99,7 @@ function reluFwd(N: usize, K: usize, qa: usize, ra: usize, qaStride: i32, qb: us
     const c = f64x2.mul(n, f64x2.mul(rsa, rsb));
     const cc = f64x2.min(f64x2.max(c, sp(-1.0)), one);
     const th = acos_v(cc);
+    if (TH) { if (two) v128.store(at(TH, i), th); else st(TH, i, f64x2.extract_lane(th, 0)); }
     const sn = f64x2.sqrt(f64x2.max(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
     const pmt = f64x2.sub(pi, th);
     const nOut = f64x2.mul(f64x2.add(f64x2.mul(s, sn), f64x2.mul(pmt, f64x2.mul(cc, s))), i2p);
@@ -108,10 +110,10 @@ function reluFwd(N: usize, K: usize, qa: usize, ra: usize, qaStride: i32, qb: us
 }
 
 /**
- * Reverse of reluFwd. N, K hold the forward inputs; gN, gK the output adjoints, replaced by
- * the input adjoints. The adjoint of qa is added to gqa (summed to one value when qaStride 0).
+ * Reverse of reluFwd. N, K, TH hold the forward inputs and angles; gN, gK the output adjoints,
+ * replaced by the input adjoints. The adjoint of qa is added to gqa (summed when qaStride 0).
  */
-function reluBwd(N: usize, K: usize, gN: usize, gK: usize, qa: usize, ra: usize, qaStride: i32, qb: usize, rb: usize, gqa: usize, len: i32): void {
+function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize, ra: usize, qaStride: i32, qb: usize, rb: usize, gqa: usize, len: i32): void {
   const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), zero = sp(0.0);
   let acc = sp(0.0);
   let i = 0;
@@ -129,10 +131,10 @@ function reluBwd(N: usize, K: usize, gN: usize, gK: usize, qa: usize, ra: usize,
     const invs = f64x2.mul(rsa, rsb);
     const c = f64x2.mul(n, invs);
     const cc = f64x2.min(f64x2.max(c, sp(-1.0)), one);
-    const th = acos_v(cc);
-    const om = f64x2.sub(one, f64x2.mul(cc, cc));
-    const sn = f64x2.sqrt(f64x2.max(om, zero));
-    const r = f64x2.div(one, f64x2.sqrt(f64x2.max(om, sp(SIN2_FLOOR))));
+    const th = two ? v128.load(at(TH, i)) : sp(ld(TH, i));
+    const sn = f64x2.sqrt(f64x2.max(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
+    // r = 1/sqrt(max(1 - c^2, SIN2_FLOOR)) = 1/max(sin, sqrt(SIN2_FLOOR))
+    const r = f64x2.div(one, f64x2.max(sn, sp(SIN_FLOOR)));
     const A = f64x2.mul(f64x2.sub(pi, th), i2p);
     const kr = f64x2.mul(k, r);
     const ngN = f64x2.add(f64x2.mul(gn, A), f64x2.mul(f64x2.mul(gk, kr), f64x2.mul(invs, i2p)));
@@ -157,7 +159,7 @@ function reluBwd(N: usize, K: usize, gN: usize, gK: usize, qa: usize, ra: usize,
 
 /** Bytes of per-thread scratch the pair kernels need for this context. */
 export function ntk_scratch_bytes(T: i32, Pmax: i32, nrelu: i32): usize {
-  return (<usize>(6 + 2 * nrelu) * <usize>T * <usize>Pmax + <usize>Pmax) << 3;
+  return (<usize>(6 + 3 * nrelu) * <usize>T * <usize>Pmax + <usize>Pmax) << 3;
 }
 
 /** Forward pass over pairs (b, i..i+T); leaves results in N, K (P = 1). Tape kept when tape != 0. */
@@ -202,14 +204,13 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool): v
       kZero = false;
     } else if (code == OP_RELU) {
       const pre = <i32>a;
-      if (tape) {
-        const tp = scr + (6 + 2 * <usize>relu) * slot;
-        memory.copy(tp, N, <usize>len << 3); memory.copy(tp + slot, K, <usize>len << 3);
-      }
+      const tp = scr + (6 + 3 * <usize>relu) * slot; // tape: inputs N, K and the angles
+      if (tape) { memory.copy(tp, N, <usize>len << 3); memory.copy(tp + slot, K, <usize>len << 3); }
+      const TH = tape ? tp + 2 * slot : 0;
       const qa = at(cp(ctx, C_Q1), pre * n1 + b * Pin), qb = at(cp(ctx, C_Q2), pre * n2 + i0 * Pin);
       const ra = at(qa, ci(ctx, C_QSTR) * n1), rb = at(qb, ci(ctx, C_QSTR) * n2);
-      if (Pin == 1) reluFwd(N, K, qa, ra, 0, qb, rb, T);
-      else for (let t = 0; t < T; t++) reluFwd(at(N, t * Pin), at(K, t * Pin), qa, ra, 1, at(qb, t * Pin), at(rb, t * Pin), Pin);
+      if (Pin == 1) reluFwd(N, K, qa, ra, 0, qb, rb, TH, T);
+      else for (let t = 0; t < T; t++) reluFwd(at(N, t * Pin), at(K, t * Pin), qa, ra, 1, at(qb, t * Pin), at(rb, t * Pin), TH ? at(TH, t * Pin) : 0, Pin);
       relu++;
     } else if (code == OP_CONV) {
       for (let t = 0; t < T; t++) {
@@ -337,20 +338,20 @@ export function ntk_vjp_task(ctx: usize, task: i32, tid: i32): void {
         for (let j = 0; j < len; j++) { const k = ld(gK, j); st(gN, j, a * (ld(gN, j) + k)); st(gK, j, a * k); }
       } else if (code == OP_RELU) {
         relu--;
-        const tp = scr + (6 + 2 * <usize>relu) * slot;
+        const tp = scr + (6 + 3 * <usize>relu) * slot;
         const pre = <i32>a;
         const qa = at(cp(ctx, C_Q1), pre * n1 + b * Pin), qb = at(cp(ctx, C_Q2), pre * n2 + i * Pin);
         const gqa = at(GQ, pre * n1 + b * Pin);
         const ra = at(qa, ci(ctx, C_QSTR) * n1), rb = at(qb, ci(ctx, C_QSTR) * n2);
-        if (Pin == 1) reluBwd(tp, tp + slot, gN, gK, qa, ra, 0, qb, rb, gqa, T_);
+        if (Pin == 1) reluBwd(tp, tp + slot, tp + 2 * slot, gN, gK, qa, ra, 0, qb, rb, gqa, T_);
         else for (let t = 0; t < T_; t++)
-          reluBwd(at(tp, t * Pin), at(tp + slot, t * Pin), at(gN, t * Pin), at(gK, t * Pin), qa, ra, 1, at(qb, t * Pin), at(rb, t * Pin), gqa, Pin);
+          reluBwd(at(tp, t * Pin), at(tp + slot, t * Pin), at(tp + 2 * slot, t * Pin), at(gN, t * Pin), at(gK, t * Pin), qa, ra, 1, at(qb, t * Pin), at(rb, t * Pin), gqa, Pin);
       } else if (code == OP_CONV) {
         for (let t = 0; t < T_; t++) {
           const nt = at(gN, t * Pin), kt = at(gK, t * Pin);
           axpy(nt, kt, Pin, 1.0);
           box(nt, nt, tmp, H, W, a, 0.0);
-          box(kt, kt, tmp, H, W, a, 0.0);
+          if (o > 0) box(kt, kt, tmp, H, W, a, 0.0); // the input ntk (0) has no adjoint use
         }
       } else if (code == OP_FLATTEN) {
         const inv = 1.0 / <f64>Pin;
