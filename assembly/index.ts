@@ -9,3 +9,5 @@ export * from './util/pool_probe';
 export function heap_base(): usize {
   return __heap_base;
 }
+export { acos_f64_array } from './kernels/acos';
+export * from './kernels/ntk';

@@ -27,3 +27,8 @@ export { imageGrid, renderImageGrid, type ImageGridOptions, type GridLayout, typ
 export { linePlot, renderLinePlot, niceTicks, PALETTE, MARKERS, type LinePlotOptions, type PlotLayout, type Series } from './viz/plot.js';
 export { Raster, type RGB, type Marker } from './viz/raster.js';
 export { textWidth, glyph, GLYPH_W, GLYPH_H, ADVANCE, LINE_H } from './viz/font.js';
+// analytic NNGP/NTK kernels (stax-like)
+export * from "./kernels/index.js";
+// finite nets in the NTK parameterisation and their empirical NTKs
+export * from "./nn/index.js";
+export { kernelOps } from "./kernels/ops.js";

@@ -1,0 +1,409 @@
+// Analytic NNGP/NTK kernels: a tiny interpreter over a compiled layer program.
+// JS compiles serial(...) into ops (5 f64 each: code, a, b, Pin, unused) and a context
+// block (f64 fields, see C_*). Pair state is a tile of T pairs x P pixels (P = 1 once
+// flattened): FC tiles vectorise across pairs, conv tiles (T = 1) across pixels.
+// Forward maps per spec §1; reverse mode gives the adjoint of nngp0 (per pair/pixel) and of
+// the row input's self-covariances q at every ReLU, which are then pulled back once per row.
+import { acos_v } from './acos';
+
+// context fields
+const C_NOPS = 0, C_OPS = 1, C_MODE = 2, C_H = 3, C_W = 4, C_C = 5, C_D = 6,
+  C_X1 = 7, C_N1 = 8, C_X2 = 9, C_N2 = 10, C_Q1 = 11, C_Q2 = 12, C_QSTR = 13,
+  C_OUTK = 14, C_OUTN = 15, C_LDO = 16, C_SYM = 17, C_SCR = 18, C_SCRB = 19, C_T = 20, C_PMAX = 21,
+  C_WV = 22, C_GX = 23, C_GN0 = 24, C_GQ = 25, C_WHICH = 26, C_N0 = 27, C_NRELU = 28, C_ROW0 = 29;
+// op codes
+const OP_DENSE = 1, OP_RELU = 2, OP_CONV = 3, OP_FLATTEN = 4, OP_SCALE = 5, OP_SAVEQ = 6;
+const OPW = 5;
+const INV2PI: f64 = 1.0 / (2.0 * Math.PI);
+/** Floor on 1 - c^2 in derivatives: d arccos(c)/dc = -1/sqrt(1-c^2) is capped at 1e6. */
+// (SIN2_FLOOR = 1e-12, applied as a floor of 1e-6 on sin(theta).)
+const SIN_FLOOR: f64 = 1e-6; // sqrt(SIN2_FLOOR)
+
+@inline function ld(p: usize, i: i32): f64 { return load<f64>(p + (<usize>i << 3)); }
+@inline function st(p: usize, i: i32, v: f64): void { store<f64>(p + (<usize>i << 3), v); }
+@inline function at(p: usize, i: i32): usize { return p + (<usize>i << 3); }
+@inline function cf(ctx: usize, k: i32): f64 { return load<f64>(ctx + (<usize>k << 3)); }
+@inline function ci(ctx: usize, k: i32): i32 { return <i32>load<f64>(ctx + (<usize>k << 3)); }
+@inline function cp(ctx: usize, k: i32): usize { return <usize>load<f64>(ctx + (<usize>k << 3)); }
+@inline function opc(ops: usize, k: i32, f: i32): f64 { return load<f64>(ops + (<usize>(k * OPW + f) << 3)); }
+@inline function sp(x: f64): v128 { return f64x2.splat(x); }
+
+/** p[i] = a p[i] + b */
+function affine(p: usize, len: i32, a: f64, b: f64): void {
+  const av = sp(a), bv = sp(b);
+  let i = 0;
+  for (; i + 2 <= len; i += 2) v128.store(at(p, i), f64x2.add(f64x2.mul(av, v128.load(at(p, i))), bv));
+  for (; i < len; i++) st(p, i, a * ld(p, i) + b);
+}
+
+/** dst[i] = dst[i] + a src[i] */
+function axpy(dst: usize, src: usize, len: i32, a: f64): void {
+  const av = sp(a);
+  let i = 0;
+  for (; i + 2 <= len; i += 2) v128.store(at(dst, i), f64x2.add(v128.load(at(dst, i)), f64x2.mul(av, v128.load(at(src, i)))));
+  for (; i < len; i++) st(dst, i, ld(dst, i) + a * ld(src, i));
+}
+
+/** sum of p[0..len) */
+function vsum(p: usize, len: i32): f64 {
+  let acc = sp(0.0);
+  let i = 0;
+  for (; i + 2 <= len; i += 2) acc = f64x2.add(acc, v128.load(at(p, i)));
+  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  for (; i < len; i++) s += ld(p, i);
+  return s;
+}
+
+/** dst = a (box3x3(src)) + b on an H x W map, zero padding; tmp holds H*W; dst may be src. */
+function box(src: usize, dst: usize, tmp: usize, H: i32, W: i32, a: f64, b: f64): void {
+  for (let y = 0; y < H; y++) {
+    const s = at(src, y * W), t = at(tmp, y * W);
+    if (W == 1) { st(t, 0, ld(s, 0)); continue; }
+    st(t, 0, ld(s, 0) + ld(s, 1));
+    let x = 1;
+    for (; x + 2 <= W - 1; x += 2)
+      v128.store(at(t, x), f64x2.add(f64x2.add(v128.load(at(s, x - 1)), v128.load(at(s, x))), v128.load(at(s, x + 1))));
+    for (; x < W - 1; x++) st(t, x, ld(s, x - 1) + ld(s, x) + ld(s, x + 1));
+    st(t, W - 1, ld(s, W - 2) + ld(s, W - 1));
+  }
+  const a9 = a / 9.0, av = sp(a9), bv = sp(b);
+  for (let y = 0; y < H; y++) {
+    const t0 = at(tmp, y * W), d = at(dst, y * W);
+    const hasUp = y > 0, hasDn = y + 1 < H;
+    const tu = hasUp ? t0 - (<usize>W << 3) : t0, td = hasDn ? t0 + (<usize>W << 3) : t0;
+    const mu = hasUp ? sp(1.0) : sp(0.0), md = hasDn ? sp(1.0) : sp(0.0);
+    const su: f64 = hasUp ? 1.0 : 0.0, sd: f64 = hasDn ? 1.0 : 0.0;
+    let x = 0;
+    for (; x + 2 <= W; x += 2) {
+      const v = f64x2.add(f64x2.add(v128.load(at(t0, x)), f64x2.mul(mu, v128.load(at(tu, x)))), f64x2.mul(md, v128.load(at(td, x))));
+      v128.store(at(d, x), f64x2.add(f64x2.mul(av, v), bv));
+    }
+    for (; x < W; x++) st(d, x, a9 * (ld(t0, x) + su * ld(tu, x) + sd * ld(td, x)) + b);
+  }
+}
+
+/** ReLU arc-cosine maps on len elements; qa is a scalar (qaStride 0) or an array; theta saved to TH unless 0. */
+function reluFwd(N: usize, K: usize, qa: usize, ra: usize, qaStride: i32, qb: usize, rb: usize, TH: usize, len: i32): void {
+  const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), zero = sp(0.0);
+  let i = 0;
+  for (; i < len; i += 2) {
+    const two = i + 2 <= len;
+    const n = two ? v128.load(at(N, i)) : sp(ld(N, i));
+    const k = two ? v128.load(at(K, i)) : sp(ld(K, i));
+    const a = qaStride == 0 ? sp(ld(qa, 0)) : (two ? v128.load(at(qa, i)) : sp(ld(qa, i)));
+    const bq = two ? v128.load(at(qb, i)) : sp(ld(qb, i));
+    const rsa = qaStride == 0 ? sp(ld(ra, 0)) : (two ? v128.load(at(ra, i)) : sp(ld(ra, i)));
+    const rsb = two ? v128.load(at(rb, i)) : sp(ld(rb, i));
+    // s = sqrt(qa qb) = (qa / sqrt qa)(qb / sqrt qb), c = n / s: no sqrt or division per pair
+    const s = f64x2.mul(f64x2.mul(a, rsa), f64x2.mul(bq, rsb));
+    const c = f64x2.mul(n, f64x2.mul(rsa, rsb));
+    const cc = f64x2.min(f64x2.max(c, sp(-1.0)), one);
+    const th = acos_v(cc);
+    if (TH) { if (two) v128.store(at(TH, i), th); else st(TH, i, f64x2.extract_lane(th, 0)); }
+    const sn = f64x2.sqrt(f64x2.max(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
+    const pmt = f64x2.sub(pi, th);
+    const nOut = f64x2.mul(f64x2.add(f64x2.mul(s, sn), f64x2.mul(pmt, f64x2.mul(cc, s))), i2p);
+    const kOut = f64x2.mul(f64x2.mul(k, pmt), i2p);
+    if (two) { v128.store(at(N, i), nOut); v128.store(at(K, i), kOut); }
+    else { st(N, i, f64x2.extract_lane(nOut, 0)); st(K, i, f64x2.extract_lane(kOut, 0)); }
+  }
+}
+
+/**
+ * Reverse of reluFwd. N, K, TH hold the forward inputs and angles; gN, gK the output adjoints,
+ * replaced by the input adjoints. The adjoint of qa is added to gqa (summed when qaStride 0).
+ */
+function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize, ra: usize, qaStride: i32, qb: usize, rb: usize, gqa: usize, len: i32): void {
+  const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), zero = sp(0.0);
+  let acc = sp(0.0);
+  let i = 0;
+  for (; i < len; i += 2) {
+    const two = i + 2 <= len;
+    const n = two ? v128.load(at(N, i)) : sp(ld(N, i));
+    const k = two ? v128.load(at(K, i)) : sp(ld(K, i));
+    const a = qaStride == 0 ? sp(ld(qa, 0)) : (two ? v128.load(at(qa, i)) : sp(ld(qa, i)));
+    const bq = two ? v128.load(at(qb, i)) : sp(ld(qb, i));
+    const gn = two ? v128.load(at(gN, i)) : sp(ld(gN, i));
+    const gk = two ? v128.load(at(gK, i)) : sp(ld(gK, i));
+    const rsa = qaStride == 0 ? sp(ld(ra, 0)) : (two ? v128.load(at(ra, i)) : sp(ld(ra, i)));
+    const rsb = two ? v128.load(at(rb, i)) : sp(ld(rb, i));
+    const s = f64x2.mul(f64x2.mul(a, rsa), f64x2.mul(bq, rsb));
+    const invs = f64x2.mul(rsa, rsb);
+    const c = f64x2.mul(n, invs);
+    const cc = f64x2.min(f64x2.max(c, sp(-1.0)), one);
+    const th = two ? v128.load(at(TH, i)) : sp(ld(TH, i));
+    const sn = f64x2.sqrt(f64x2.max(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
+    // r = 1/sqrt(max(1 - c^2, SIN2_FLOOR)) = 1/max(sin, sqrt(SIN2_FLOOR))
+    const r = f64x2.div(one, f64x2.max(sn, sp(SIN_FLOOR)));
+    const A = f64x2.mul(f64x2.sub(pi, th), i2p);
+    const kr = f64x2.mul(k, r);
+    const ngN = f64x2.add(f64x2.mul(gn, A), f64x2.mul(f64x2.mul(gk, kr), f64x2.mul(invs, i2p)));
+    const ngK = f64x2.mul(gk, A);
+    const inva = f64x2.mul(rsa, rsa);
+    // d nngp/dqa = sin(th) s / (4 pi qa); d ntk/dqa = -k c r / (4 pi qa)
+    const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn, f64x2.mul(sn, s)), f64x2.mul(gk, f64x2.mul(kr, cc))), f64x2.mul(inva, f64x2.mul(i2p, sp(0.5))));
+    if (two) {
+      v128.store(at(gN, i), ngN); v128.store(at(gK, i), ngK);
+      if (qaStride == 0) acc = f64x2.add(acc, dq);
+      else v128.store(at(gqa, i), f64x2.add(v128.load(at(gqa, i)), dq));
+    } else {
+      st(gN, i, f64x2.extract_lane(ngN, 0)); st(gK, i, f64x2.extract_lane(ngK, 0));
+      if (qaStride == 0) acc = f64x2.add(acc, f64x2.replace_lane(dq, 1, 0.0));
+      else st(gqa, i, ld(gqa, i) + f64x2.extract_lane(dq, 0));
+    }
+  }
+  if (qaStride == 0) st(gqa, 0, ld(gqa, 0) + f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1));
+}
+
+@inline function slotBytes(ctx: usize): usize { return <usize>(ci(ctx, C_T) * ci(ctx, C_PMAX)) << 3; }
+
+/** Bytes of per-thread scratch the pair kernels need for this context. */
+export function ntk_scratch_bytes(T: i32, Pmax: i32, nrelu: i32): usize {
+  return (<usize>(6 + 3 * nrelu) * <usize>T * <usize>Pmax + <usize>Pmax) << 3;
+}
+
+/** Forward pass over pairs (b, i..i+T); leaves results in N, K (P = 1). Tape kept when tape != 0. */
+function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool): void {
+  const slot = slotBytes(ctx);
+  const N = scr, K = scr + slot, tmp = scr + 4 * slot;
+  const nops = ci(ctx, C_NOPS), ops = cp(ctx, C_OPS);
+  const H = ci(ctx, C_H), W = ci(ctx, C_W), Cc = ci(ctx, C_C), d = ci(ctx, C_D);
+  const n1 = ci(ctx, C_N1), n2 = ci(ctx, C_N2);
+  const mode = ci(ctx, C_MODE);
+  if (mode == 0) {
+    const src = at(cp(ctx, C_N0), b * ci(ctx, C_LDO) + i0);
+    memory.copy(N, src, <usize>T << 3);
+  } else {
+    const P = H * W, x1 = at(cp(ctx, C_X1), b * d), invC = 1.0 / <f64>Cc;
+    for (let t = 0; t < T; t++) {
+      const x2 = at(cp(ctx, C_X2), (i0 + t) * d), nt = at(N, t * P);
+      if (Cc == 1) {
+        let p = 0;
+        for (; p + 2 <= P; p += 2) v128.store(at(nt, p), f64x2.mul(v128.load(at(x1, p)), v128.load(at(x2, p))));
+        for (; p < P; p++) st(nt, p, ld(x1, p) * ld(x2, p));
+      } else {
+        for (let p = 0; p < P; p++) {
+          let s: f64 = 0;
+          for (let c = 0; c < Cc; c++) s += ld(x1, p * Cc + c) * ld(x2, p * Cc + c);
+          st(nt, p, s * invC);
+        }
+      }
+    }
+  }
+  memory.fill(K, 0, <usize>(T * (mode == 0 ? 1 : H * W)) << 3);
+  let relu = 0;
+  let kZero = true; // ntk0 = 0 until the first dense/conv: skip its box filter
+  for (let o = 0; o < nops; o++) {
+    const code = <i32>opc(ops, o, 0), a = opc(ops, o, 1), bb = opc(ops, o, 2), Pin = <i32>opc(ops, o, 3);
+    const len = T * Pin;
+    if (code == OP_DENSE) {
+      affine(N, len, a, bb);
+      // ntk <- nngp_new + w2 ntk
+      affine(K, len, a, 0.0);
+      axpy(K, N, len, 1.0);
+      kZero = false;
+    } else if (code == OP_RELU) {
+      const pre = <i32>a;
+      const tp = scr + (6 + 3 * <usize>relu) * slot; // tape: inputs N, K and the angles
+      if (tape) { memory.copy(tp, N, <usize>len << 3); memory.copy(tp + slot, K, <usize>len << 3); }
+      const TH = tape ? tp + 2 * slot : 0;
+      const qa = at(cp(ctx, C_Q1), pre * n1 + b * Pin), qb = at(cp(ctx, C_Q2), pre * n2 + i0 * Pin);
+      const ra = at(qa, ci(ctx, C_QSTR) * n1), rb = at(qb, ci(ctx, C_QSTR) * n2);
+      if (Pin == 1) reluFwd(N, K, qa, ra, 0, qb, rb, TH, T);
+      else for (let t = 0; t < T; t++) reluFwd(at(N, t * Pin), at(K, t * Pin), qa, ra, 1, at(qb, t * Pin), at(rb, t * Pin), TH ? at(TH, t * Pin) : 0, Pin);
+      relu++;
+    } else if (code == OP_CONV) {
+      for (let t = 0; t < T; t++) {
+        const nt = at(N, t * Pin), kt = at(K, t * Pin);
+        box(nt, nt, tmp, H, W, a, bb);
+        if (kZero) memory.copy(kt, nt, <usize>Pin << 3);
+        else { box(kt, kt, tmp, H, W, a, 0.0); axpy(kt, nt, Pin, 1.0); }
+      }
+      kZero = false;
+    } else if (code == OP_FLATTEN) {
+      const inv = 1.0 / <f64>Pin;
+      for (let t = 0; t < T; t++) {
+        const sn = vsum(at(N, t * Pin), Pin), sk = vsum(at(K, t * Pin), Pin);
+        st(N, t, sn * inv); st(K, t, sk * inv);
+      }
+    } else if (code == OP_SCALE) {
+      affine(N, len, a, 0.0); affine(K, len, a, 0.0);
+    }
+  }
+}
+
+/** Gram rows: task = row b of X1 (columns b.. when symmetric). */
+export function ntk_gram_task(ctx: usize, task: i32, tid: i32): void {
+  const b = task + ci(ctx, C_ROW0);
+  const scr = cp(ctx, C_SCR) + <usize>tid * cp(ctx, C_SCRB);
+  const slot = slotBytes(ctx);
+  const T = ci(ctx, C_T), n2 = ci(ctx, C_N2), ldo = ci(ctx, C_LDO);
+  const outK = cp(ctx, C_OUTK), outN = cp(ctx, C_OUTN);
+  let i = ci(ctx, C_SYM) != 0 ? b : 0;
+  while (i < n2) {
+    const t = min(T, n2 - i);
+    fwdTile(ctx, b, i, t, scr, false);
+    if (outK) memory.copy(at(outK, b * ldo + i), scr + slot, <usize>t << 3);
+    if (outN) memory.copy(at(outN, b * ldo + i), scr, <usize>t << 3);
+    i += t;
+  }
+}
+
+/** out[r, j] = out[j, r] for j < r: mirrors the upper triangle (task = row r). */
+export function ntk_mirror_task(out: usize, ld_: i32, task: i32, tid: i32): void {
+  const r = task;
+  for (let j = 0; j < r; j++) st(out, r * ld_ + j, ld(out, j * ld_ + r));
+}
+
+/**
+ * Self-covariance chain of one input (task = point): stores q at each ReLU input (and the
+ * final nngp(x, x) at SAVEQ) into Q1 (which = 0) or Q2 (which = 1), and 1/sqrt(q) in a second
+ * store of the same layout QSTR * npts values further on.
+ */
+export function ntk_self_task(ctx: usize, which: i32, task: i32, tid: i32): void {
+  const scr = cp(ctx, C_SCR) + <usize>tid * cp(ctx, C_SCRB);
+  const slot = slotBytes(ctx);
+  const q = scr, tmp = scr + 4 * slot;
+  const pt = task;
+  const X = which ? cp(ctx, C_X2) : cp(ctx, C_X1), npts = which ? ci(ctx, C_N2) : ci(ctx, C_N1);
+  const Q = which ? cp(ctx, C_Q2) : cp(ctx, C_Q1);
+  const H = ci(ctx, C_H), W = ci(ctx, C_W), Cc = ci(ctx, C_C), d = ci(ctx, C_D);
+  const x = at(X, pt * d);
+  if (ci(ctx, C_MODE) == 0) {
+    let s: f64 = 0;
+    for (let j = 0; j < d; j++) { const v = ld(x, j); s += v * v; }
+    st(q, 0, s / <f64>d);
+  } else {
+    const P = H * W;
+    for (let p = 0; p < P; p++) {
+      let s: f64 = 0;
+      for (let c = 0; c < Cc; c++) { const v = ld(x, p * Cc + c); s += v * v; }
+      st(q, p, s / <f64>Cc);
+    }
+  }
+  const nops = ci(ctx, C_NOPS), ops = cp(ctx, C_OPS);
+  for (let o = 0; o < nops; o++) {
+    const code = <i32>opc(ops, o, 0), a = opc(ops, o, 1), bb = opc(ops, o, 2), Pin = <i32>opc(ops, o, 3);
+    if (code == OP_DENSE) affine(q, Pin, a, bb);
+    else if (code == OP_RELU || code == OP_SAVEQ) {
+      const dst = at(Q, <i32>a * npts + pt * Pin), rdst = at(dst, ci(ctx, C_QSTR) * npts);
+      memory.copy(dst, q, <usize>Pin << 3);
+      // 1/sqrt(q) (0 where q = 0, which makes c = 0 and s = 0 there)
+      for (let p = 0; p < Pin; p++) { const v = ld(q, p); st(rdst, p, v > 0 ? 1.0 / Math.sqrt(v) : 0.0); }
+      if (code == OP_RELU) affine(q, Pin, 0.5, 0.0);
+    } else if (code == OP_CONV) box(q, q, tmp, H, W, a, bb);
+    else if (code == OP_FLATTEN) {
+      let s: f64 = 0;
+      for (let p = 0; p < Pin; p++) s += ld(q, p);
+      st(q, 0, s / <f64>Pin);
+    } else if (code == OP_SCALE) affine(q, Pin, a, 0.0);
+  }
+}
+
+/**
+ * VJP row (task = row b of X1): for W (n1 x n2), accumulates sum_i W[b,i] dTheta(x_b, x_i)/dx_b.
+ * Flat mode writes the nngp0 adjoints to GN0 (the caller adds GN0 X2 / d by GEMM) and the
+ * q-chain term to GX[b] (overwriting); pixel mode writes the whole gradient to GX[b].
+ */
+export function ntk_vjp_task(ctx: usize, task: i32, tid: i32): void {
+  const b = task;
+  const scr = cp(ctx, C_SCR) + <usize>tid * cp(ctx, C_SCRB);
+  const slot = slotBytes(ctx);
+  const gN = scr + 2 * slot, gK = scr + 3 * slot, tmp = scr + 4 * slot, g = scr + 5 * slot;
+  const T = ci(ctx, C_T), n1 = ci(ctx, C_N1), n2 = ci(ctx, C_N2);
+  const nops = ci(ctx, C_NOPS), ops = cp(ctx, C_OPS), nrelu = ci(ctx, C_NRELU);
+  const H = ci(ctx, C_H), W = ci(ctx, C_W), Cc = ci(ctx, C_C), d = ci(ctx, C_D);
+  const mode = ci(ctx, C_MODE), which = ci(ctx, C_WHICH);
+  const GQ = cp(ctx, C_GQ), GX = at(cp(ctx, C_GX), b * d), Wv = at(cp(ctx, C_WV), b * n2);
+  const X2 = cp(ctx, C_X2), x1 = at(cp(ctx, C_X1), b * d);
+  const invC = 1.0 / <f64>Cc;
+  for (let o = 0; o < nops; o++)
+    if (<i32>opc(ops, o, 0) == OP_RELU) {
+      const Pin = <i32>opc(ops, o, 3);
+      memory.fill(at(GQ, <i32>opc(ops, o, 1) * n1 + b * Pin), 0, <usize>Pin << 3);
+    }
+  memory.fill(GX, 0, <usize>d << 3);
+  let i = 0;
+  while (i < n2) {
+    const T_ = min(T, n2 - i);
+    fwdTile(ctx, b, i, T_, scr, true);
+    // seeds (final P = 1)
+    if (which == 0) { memory.copy(gK, at(Wv, i), <usize>T_ << 3); memory.fill(gN, 0, <usize>T_ << 3); }
+    else { memory.copy(gN, at(Wv, i), <usize>T_ << 3); memory.fill(gK, 0, <usize>T_ << 3); }
+    let relu = nrelu;
+    for (let o = nops - 1; o >= 0; o--) {
+      const code = <i32>opc(ops, o, 0), a = opc(ops, o, 1), bb = opc(ops, o, 2), Pin = <i32>opc(ops, o, 3);
+      const len = T_ * Pin;
+      if (code == OP_DENSE) {
+        for (let j = 0; j < len; j++) { const k = ld(gK, j); st(gN, j, a * (ld(gN, j) + k)); st(gK, j, a * k); }
+      } else if (code == OP_RELU) {
+        relu--;
+        const tp = scr + (6 + 3 * <usize>relu) * slot;
+        const pre = <i32>a;
+        const qa = at(cp(ctx, C_Q1), pre * n1 + b * Pin), qb = at(cp(ctx, C_Q2), pre * n2 + i * Pin);
+        const gqa = at(GQ, pre * n1 + b * Pin);
+        const ra = at(qa, ci(ctx, C_QSTR) * n1), rb = at(qb, ci(ctx, C_QSTR) * n2);
+        if (Pin == 1) reluBwd(tp, tp + slot, tp + 2 * slot, gN, gK, qa, ra, 0, qb, rb, gqa, T_);
+        else for (let t = 0; t < T_; t++)
+          reluBwd(at(tp, t * Pin), at(tp + slot, t * Pin), at(tp + 2 * slot, t * Pin), at(gN, t * Pin), at(gK, t * Pin), qa, ra, 1, at(qb, t * Pin), at(rb, t * Pin), gqa, Pin);
+      } else if (code == OP_CONV) {
+        for (let t = 0; t < T_; t++) {
+          const nt = at(gN, t * Pin), kt = at(gK, t * Pin);
+          axpy(nt, kt, Pin, 1.0);
+          box(nt, nt, tmp, H, W, a, 0.0);
+          if (o > 0) box(kt, kt, tmp, H, W, a, 0.0); // the input ntk (0) has no adjoint use
+        }
+      } else if (code == OP_FLATTEN) {
+        const inv = 1.0 / <f64>Pin;
+        for (let t = T_ - 1; t >= 0; t--) {
+          const vn = ld(gN, t) * inv, vk = ld(gK, t) * inv;
+          for (let p = 0; p < Pin; p++) { st(gN, t * Pin + p, vn); st(gK, t * Pin + p, vk); }
+        }
+      } else if (code == OP_SCALE) {
+        affine(gN, len, a, 0.0); affine(gK, len, a, 0.0);
+      }
+    }
+    if (mode == 0) memory.copy(at(cp(ctx, C_GN0), b * n2 + i), gN, <usize>T_ << 3);
+    else {
+      const P = H * W;
+      for (let t = 0; t < T_; t++) {
+        const x2 = at(X2, (i + t) * d), gt = at(gN, t * P);
+        if (Cc == 1) {
+          let p = 0;
+          for (; p + 2 <= P; p += 2) v128.store(at(GX, p), f64x2.add(v128.load(at(GX, p)), f64x2.mul(v128.load(at(gt, p)), v128.load(at(x2, p)))));
+          for (; p < P; p++) st(GX, p, ld(GX, p) + ld(gt, p) * ld(x2, p));
+        } else {
+          for (let p = 0; p < P; p++) {
+            const gv = ld(gt, p) * invC;
+            for (let c = 0; c < Cc; c++) st(GX, p * Cc + c, ld(GX, p * Cc + c) + gv * ld(x2, p * Cc + c));
+          }
+        }
+      }
+    }
+    i += T_;
+  }
+  // pull the self-covariance adjoints back through the q chain of x_b
+  st(g, 0, 0.0);
+  for (let o = nops - 1; o >= 0; o--) {
+    const code = <i32>opc(ops, o, 0), a = opc(ops, o, 1), bb = opc(ops, o, 2), Pin = <i32>opc(ops, o, 3);
+    if (code == OP_DENSE || code == OP_SCALE) affine(g, Pin, a, 0.0);
+    else if (code == OP_RELU) {
+      const gq = at(GQ, <i32>a * n1 + b * Pin);
+      for (let p = 0; p < Pin; p++) st(g, p, 0.5 * ld(g, p) + ld(gq, p));
+    } else if (code == OP_CONV) box(g, g, tmp, H, W, a, 0.0);
+    else if (code == OP_FLATTEN) {
+      const v = ld(g, 0) / <f64>Pin;
+      for (let p = 0; p < Pin; p++) st(g, p, v);
+    }
+  }
+  if (mode == 0) {
+    const f = 2.0 * ld(g, 0) / <f64>d;
+    for (let j = 0; j < d; j++) st(GX, j, f * ld(x1, j));
+  } else {
+    const Pp = H * W;
+    for (let p = 0; p < Pp; p++) {
+      const f = 2.0 * ld(g, p) * invC;
+      for (let c = 0; c < Cc; c++) st(GX, p * Cc + c, ld(GX, p * Cc + c) + f * ld(x1, p * Cc + c));
+    }
+  }
+}

@@ -1,0 +1,200 @@
+// serial(...) -> a Kernel: Gram matrices, input VJPs and Jacobians of the analytic NNGP/NTK.
+import { engine } from '../engine.js';
+import type { WasmBuffer } from '../../bindings/engine.js';
+import { checkFinite, checkMatrix, type Matrix } from '../linalg/matrix.js';
+import { compileProgram, type ImageShape, type Program } from './compile.js';
+import { conv, dense, flatten, relu, scale, type Layer } from './layers.js';
+import { Run } from './run.js';
+
+export type Get = 'ntk' | 'nngp' | 'both';
+
+export interface KernelOptions {
+  /** Which kernel(s) to return; default 'ntk'. */
+  get?: Get;
+  /** Image shape H x W x C (channels last) of the flat rows; required by conv layers. */
+  shape?: ImageShape;
+}
+
+export interface KernelResult {
+  ntk?: Matrix<Float64Array>;
+  nngp?: Matrix<Float64Array>;
+  /** Output self-covariances nngp(x, x) of the rows of X1 and of X2 (X1 when X2 is absent). */
+  q1: Float64Array;
+  q2: Float64Array;
+}
+
+type F64Matrix = Matrix<Float64Array>;
+
+/** Validates an input matrix; float32 inputs are widened to float64 (the kernels run in f64). */
+function checkInput(X: Matrix, what: string): F64Matrix {
+  checkMatrix(X, what);
+  checkFinite(X, what);
+  return X.data instanceof Float64Array ? (X as F64Matrix) : { data: Float64Array.from(X.data), rows: X.rows, cols: X.cols };
+}
+
+export class Kernel {
+  readonly layers: readonly Layer[];
+  private cache = new Map<string, Program>();
+  constructor(layers: readonly (Layer | Kernel)[]) {
+    this.layers = layers.flatMap((l) => (l instanceof Kernel ? l.layers : [l]));
+  }
+
+  /** The compiled op program for rows of d values (with an image shape when given). */
+  program(d: number, shape?: ImageShape): Program {
+    const key = `${d}|${shape ? shape.join('x') : ''}`;
+    let p = this.cache.get(key);
+    if (!p) { p = compileProgram(this.layers, d, shape); this.cache.set(key, p); }
+    return p;
+  }
+
+  /** Output width of the final dense layer (1 when unspecified). */
+  get outputs(): number {
+    for (let i = this.layers.length - 1; i >= 0; i--) { const l = this.layers[i]; if (l.kind === 'dense') return l.out ?? 1; }
+    return 1;
+  }
+
+  /**
+   * Gram matrices K(X1, X2) (n1 x n2); K(X1, X1) when X2 is absent (one triangle computed,
+   * then mirrored, so the result is exactly symmetric).
+   */
+  kernelFn(X1: Matrix, X2?: Matrix | null, opts: KernelOptions = {}): KernelResult {
+    const get = opts.get ?? 'ntk';
+    checkGet(get);
+    const e = engine();
+    const n1 = X1.rows, n2 = X2 ? X2.rows : X1.rows;
+    const outK = get !== 'nngp' ? e.buffer('f64', n1 * n2) : null;
+    const outN = get !== 'ntk' ? e.buffer('f64', n1 * n2) : null;
+    try {
+      const r = this.gramInto(X1, X2 ?? null, { ntk: outK ?? undefined, nngp: outN ?? undefined }, opts);
+      return {
+        ntk: outK ? { data: outK.toArray() as Float64Array, rows: n1, cols: n2 } : undefined,
+        nngp: outN ? { data: outN.toArray() as Float64Array, rows: n1, cols: n2 } : undefined,
+        q1: r.q1, q2: r.q2,
+      };
+    } finally { outK?.free(); outN?.free(); }
+  }
+
+  /**
+   * Wasm-resident Gram build: writes K(X1, X2) straight into the given wasm buffers
+   * (n1 * n2 f64 each, row-major), so a 10,000 x 10,000 Gram is never copied. Inputs that
+   * already live in wasm memory are used in place.
+   */
+  gramInto(X1: Matrix, X2: Matrix | null, out: { ntk?: WasmBuffer; nngp?: WasmBuffer }, opts: Omit<KernelOptions, 'get'> = {}): { q1: Float64Array; q2: Float64Array } {
+    X1 = checkInput(X1, 'kernel: X1');
+    if (X2) {
+      X2 = checkInput(X2, 'kernel: X2');
+      if (X2.cols !== X1.cols) throw new RangeError(`kernel: X1 rows have ${X1.cols} values but X2 rows have ${X2.cols}`);
+    }
+    if (!out.ntk && !out.nngp) throw new RangeError('kernel: gramInto needs an ntk and/or nngp output buffer');
+    const n1 = X1.rows, n2 = X2 ? X2.rows : n1;
+    for (const [name, b] of Object.entries(out)) {
+      if (!b) continue;
+      if (b.dtype !== 'f64' || b.length !== n1 * n2) throw new RangeError(`kernel: ${name} output must be an f64 buffer of ${n1} x ${n2} = ${n1 * n2} entries, got ${b.dtype} of ${b.length}`);
+    }
+    const prog = this.program(X1.cols, opts.shape);
+    const e = engine();
+    const a = e.input(X1.data), b = X2 ? e.input(X2.data) : a;
+    const run = new Run(prog, a.ptr, n1, b.ptr, n2, !X2);
+    try {
+      if (n1 > 0 && n2 > 0) run.gram(out.ntk?.ptr ?? 0, out.nngp?.ptr ?? 0);
+      const q1 = run.selfNngp(1);
+      return { q1, q2: X2 ? run.selfNngp(2) : q1 };
+    } finally {
+      run.free(); a.release(); if (X2) b.release();
+    }
+  }
+
+  /**
+   * Input gradient as a vector-Jacobian product: G (b x d) with
+   * G[b, :] = sum_i W[b, i] dK(x_b, x_i)/dx_b, K the NTK (get 'ntk', default) or NNGP.
+   * The b x n x d Jacobian is never formed.
+   */
+  kernelVjp(X: Matrix, Xtrain: Matrix, W: Matrix, opts: Omit<KernelOptions, 'get'> & { get?: 'ntk' | 'nngp' } = {}): F64Matrix {
+    const get = opts.get ?? 'ntk';
+    if (get !== 'ntk' && get !== 'nngp') throw new RangeError(`kernelVjp: get must be 'ntk' or 'nngp', got '${get}'`);
+    X = checkInput(X, 'kernelVjp: X');
+    Xtrain = checkInput(Xtrain, 'kernelVjp: Xtrain');
+    W = checkInput(W, 'kernelVjp: W');
+    if (Xtrain.cols !== X.cols) throw new RangeError(`kernelVjp: X rows have ${X.cols} values but Xtrain rows have ${Xtrain.cols}`);
+    if (W.rows !== X.rows || W.cols !== Xtrain.rows) throw new RangeError(`kernelVjp: W must be ${X.rows} x ${Xtrain.rows} (rows of X by rows of Xtrain), got ${W.rows} x ${W.cols}`);
+    const prog = this.program(X.cols, opts.shape);
+    const e = engine();
+    const nb = X.rows, n = Xtrain.rows, d = X.cols;
+    const G = e.buffer('f64', nb * d);
+    const a = e.input(X.data), b = e.input(Xtrain.data), w = e.input(W.data);
+    const run = new Run(prog, a.ptr, nb, b.ptr, n, false);
+    try {
+      if (nb > 0 && n > 0) run.vjp(w.ptr, G.ptr, get === 'ntk' ? 0 : 1);
+      else G.data.fill(0);
+      return { data: G.toArray() as Float64Array, rows: nb, cols: d };
+    } finally {
+      run.free(); a.release(); b.release(); w.release(); G.free();
+    }
+  }
+
+  /** Jacobian rows dK(x, x_i)/dx for one input x (1 x d): n x d. For small n (costs n^2 pairs). */
+  kernelJacobian(x: Matrix, Xtrain: Matrix, opts: Omit<KernelOptions, 'get'> & { get?: 'ntk' | 'nngp' } = {}): F64Matrix {
+    x = checkInput(x, 'kernelJacobian: x');
+    if (x.rows !== 1) throw new RangeError(`kernelJacobian: x must be one row (1 x d), got ${x.rows} x ${x.cols}`);
+    const n = Xtrain.rows, d = x.cols;
+    const Xrep = new Float64Array(n * d);
+    for (let i = 0; i < n; i++) Xrep.set(x.data, i * d);
+    const I = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) I[i * n + i] = 1;
+    return this.kernelVjp({ data: Xrep, rows: n, cols: d }, Xtrain, { data: I, rows: n, cols: n }, opts);
+  }
+}
+
+function checkGet(get: string): void {
+  if (get !== 'ntk' && get !== 'nngp' && get !== 'both') throw new RangeError(`kernel: get must be 'ntk', 'nngp' or 'both', got '${get}'`);
+}
+
+/** Composes layers (or kernels) in sequence, like stax.serial. */
+export function serial(...layers: (Layer | Kernel)[]): Kernel {
+  return new Kernel(layers);
+}
+
+export interface PresetOptions { wStd?: number; bStd?: number; out?: number }
+
+/** FC_L: flatten, L x [dense, relu], dense(out); defaults W_std = sqrt 2, b_std = 0.1 (the paper's). */
+export function fc(L: number, opts: PresetOptions = {}): Kernel {
+  const { wStd = Math.SQRT2, bStd = 0.1, out = 1 } = opts;
+  if (!Number.isInteger(L) || L < 1) throw new RangeError(`fc: depth L must be a positive integer, got ${L}`);
+  const ls: Layer[] = [flatten()];
+  for (let i = 0; i < L; i++) ls.push(dense({ wStd, bStd }), relu());
+  ls.push(dense({ wStd, bStd, out }));
+  return serial(...ls);
+}
+
+/** CONV_L: L x [conv3x3 SAME, relu], flatten, dense(out); defaults W_std = sqrt 2, b_std = 0.1. */
+export function convNet(L: number, opts: PresetOptions = {}): Kernel {
+  const { wStd = Math.SQRT2, bStd = 0.1, out = 1 } = opts;
+  if (!Number.isInteger(L) || L < 1) throw new RangeError(`convNet: depth L must be a positive integer, got ${L}`);
+  const ls: Layer[] = [];
+  for (let i = 0; i < L; i++) ls.push(conv({ wStd, bStd }), relu());
+  ls.push(flatten(), dense({ wStd, bStd, out }));
+  return serial(...ls);
+}
+
+/**
+ * Two-layer ReLU net with a frozen output layer (spec §1, Eq. 42):
+ * Theta(x, x') = x.x' (pi - arccos u) / (2 pi), u = x.x' / (|x| |x'|) -- with no 1/d, as in
+ * the spec: the hidden weights are w ~ N(0, I) (standard parameterisation), so this is d times
+ * the NTK-parameterised dense(1, 0) + relu kernel; the frozen readout adds no NTK term. Its
+ * nngp is E[relu(w.x) relu(w.x')] = |x||x'| (sin t + (pi - t) cos t) / (2 pi).
+ */
+export function twoLayerFrozenRelu(): Kernel {
+  return serial(flatten(), dense({ wStd: 1, bStd: 0 }), relu(), scale('inputDim'));
+}
+
+export const ARCHS = ['fc1', 'fc2', 'fc3', 'fc4', 'fc5', 'conv1', 'conv2', 'twolayer'] as const;
+export type ArchName = (typeof ARCHS)[number];
+
+/** Parses an architecture name: fc1..fc5, conv1, conv2, twolayer. */
+export function arch(name: string, opts: PresetOptions = {}): Kernel {
+  const m = /^(fc|conv)([0-9]+)$/.exec(name);
+  if (name === 'twolayer') return twoLayerFrozenRelu();
+  if (m && m[1] === 'fc' && +m[2] >= 1 && +m[2] <= 5) return fc(+m[2], opts);
+  if (m && m[1] === 'conv' && +m[2] >= 1 && +m[2] <= 2) return convNet(+m[2], opts);
+  throw new RangeError(`unknown architecture '${name}'; valid: ${ARCHS.join(', ')}`);
+}
