@@ -1,5 +1,9 @@
 // The module's exports. Every kernel takes byte offsets into the JS-owned linear memory.
 export * from './linalg/gemm_f64';
+export * from './linalg/cholesky';
+export * from './linalg/trsm';
+export * from './linalg/sytrd';
+export * from './linalg/tridiag_eig';
 
 /** First byte JS may allocate (after static data). */
 export function heap_base(): usize {

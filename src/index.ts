@@ -4,3 +4,6 @@ export { Engine, WasmBuffer, type Dtype, type FloatArray } from '../bindings/eng
 export { OutOfMemoryError } from '../bindings/heap.js';
 export * from "./linalg/matrix.js";
 export { gemm, matmul, gemmRaw } from "./linalg/gemm.js";
+export { cholesky, choSolve, choleskyInPlace, choSolveInPlace, logdet, NotPositiveDefiniteError, type CholeskyOptions } from "./linalg/cholesky.js";
+export { solveTriangular, solveTriangularInPlace, type TriangularOptions } from "./linalg/triangular.js";
+export { eigh, eigvalsh, eighInPlace, EighConvergenceError, type EighResult, type EighRawOptions } from "./linalg/eigh.js";

@@ -1,0 +1,116 @@
+// Symmetric tridiagonal eigensolver: implicit QL with Wilkinson-type shifts (the classic
+// tql2/tqli scheme). Rotations are applied to ROWS of Zt (eigenvectors stored as rows), so
+// each one is a contiguous SIMD sweep. d: diagonal (n), e: e[i] = T[i, i+1], e[n-1] = 0.
+// Driven one sweep per call from TS so long solves stay in optimised code.
+
+@inline function ld(p: usize, i: i32): f64 { return load<f64>(p + (<usize>i << 3)); }
+@inline function st(p: usize, i: i32, x: f64): void { store<f64>(p + (<usize>i << 3), x); }
+
+@inline function rotRows(zi: usize, zi1: usize, c: f64, s: f64, nz: i32): void {
+  const cv = f64x2.splat(c), sv = f64x2.splat(s);
+  let j = 0;
+  for (; j + 2 <= nz; j += 2) {
+    const o = <usize>j << 3;
+    const a = v128.load(zi + o), f = v128.load(zi1 + o);
+    v128.store(zi1 + o, f64x2.add(f64x2.mul(sv, a), f64x2.mul(cv, f)));
+    v128.store(zi + o, f64x2.sub(f64x2.mul(cv, a), f64x2.mul(sv, f)));
+  }
+  for (; j < nz; j++) {
+    const o = <usize>j << 3;
+    const a = load<f64>(zi + o), f = load<f64>(zi1 + o);
+    store<f64>(zi1 + o, s * a + c * f);
+    store<f64>(zi + o, c * a - s * f);
+  }
+}
+
+/**
+ * One QL sweep for eigenvalue l. Returns l + 1 when d[l] has converged (no sweep done),
+ * else l (call again). Rotations update rows of Zt (leading dimension ldz, nz columns);
+ * pass nz = 0 for eigenvalues only.
+ */
+export function tql_step(d: usize, e: usize, n: i32, Z: usize, ldz: i32, nz: i32, l: i32): i32 {
+  const eps: f64 = 2.220446049250313e-16;
+  let m = l;
+  for (; m < n - 1; m++) {
+    const dd = Math.abs(ld(d, m)) + Math.abs(ld(d, m + 1));
+    if (Math.abs(ld(e, m)) <= eps * dd) break;
+  }
+  if (m == l) return l + 1;
+  let g = (ld(d, l + 1) - ld(d, l)) / (2.0 * ld(e, l));
+  let r = Math.hypot(g, 1.0);
+  g = ld(d, m) - ld(d, l) + ld(e, l) / (g + (g >= 0 ? Math.abs(r) : -Math.abs(r)));
+  let s: f64 = 1, c: f64 = 1, p: f64 = 0;
+  let i = m - 1;
+  for (; i >= l; i--) {
+    const f = s * ld(e, i), b = c * ld(e, i);
+    r = Math.hypot(f, g);
+    st(e, i + 1, r);
+    if (r == 0) {
+      // underflow: split the matrix here and retry
+      st(d, i + 1, ld(d, i + 1) - p);
+      st(e, m, 0);
+      break;
+    }
+    s = f / r;
+    c = g / r;
+    g = ld(d, i + 1) - p;
+    r = (ld(d, i) - g) * s + 2.0 * c * b;
+    p = s * r;
+    st(d, i + 1, g + p);
+    g = c * r - b;
+    if (nz > 0) {
+      rotRows(Z + ((<usize>i * <usize>ldz) << 3), Z + ((<usize>(i + 1) * <usize>ldz) << 3), c, s, nz);
+    }
+  }
+  if (r == 0 && i >= l) return l;
+  st(d, l, ld(d, l) - p);
+  st(e, l, g);
+  st(e, m, 0);
+  return l;
+}
+
+/** Makes the largest-|.| entry of each of the n rows (length len) of Z positive. */
+export function sign_rows_f64(Z: usize, ldz: i32, n: i32, len: i32): void {
+  for (let i = 0; i < n; i++) {
+    const row = Z + ((<usize>i * <usize>ldz) << 3);
+    let best: f64 = -1, sgn: f64 = 1;
+    for (let j = 0; j < len; j++) {
+      const x = ld(row, j);
+      if (Math.abs(x) > best) { best = Math.abs(x); sgn = x; }
+    }
+    if (sgn < 0) {
+      const mv = f64x2.splat(-1);
+      let j = 0;
+      for (; j + 2 <= len; j += 2) v128.store(row + (<usize>j << 3), f64x2.mul(mv, v128.load(row + (<usize>j << 3))));
+      for (; j < len; j++) st(row, j, -ld(row, j));
+    }
+  }
+}
+
+/** In-place transpose of the n x n matrix at A (leading dimension lda), 32 x 32 tiles. */
+export function transpose_square_f64(A: usize, lda: i32, n: i32): void {
+  const B = 32;
+  for (let i0 = 0; i0 < n; i0 += B) {
+    for (let j0 = i0; j0 < n; j0 += B) {
+      const i1 = min(n, i0 + B), j1 = min(n, j0 + B);
+      for (let i = i0; i < i1; i++) {
+        for (let j = (j0 == i0 ? i + 1 : j0); j < j1; j++) {
+          const p = A + ((<usize>i * <usize>lda + <usize>j) << 3);
+          const q = A + ((<usize>j * <usize>lda + <usize>i) << 3);
+          const t = load<f64>(p);
+          store<f64>(p, load<f64>(q));
+          store<f64>(q, t);
+        }
+      }
+    }
+  }
+}
+
+/** Z = identity (n x n, leading dimension ldz). */
+export function eye_f64(Z: usize, ldz: i32, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const row = Z + ((<usize>i * <usize>ldz) << 3);
+    memory.fill(row, 0, <usize>n << 3);
+    st(row, i, 1.0);
+  }
+}

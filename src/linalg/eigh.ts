@@ -1,0 +1,205 @@
+// Symmetric eigendecomposition (numpy.linalg.eigh / eigvalsh), all in wasm memory:
+//  1. Householder tridiagonalisation, one fused read+write pass over the trailing matrix
+//     per step (tred_head / tred_rows_task);
+//  2. implicit QL on the tridiagonal, rotations applied to the rows of Zt = Z^T (starts as I);
+//  3. back-transformation Zt := Zt Q^T with blocked WY reflectors through GEMM.
+// Memory: the input buffer (destroyed) plus the n x n output, i.e. 2 n^2 doubles.
+// Eigenvalues come out in DESCENDING order (l_1 >= l_2 >= ..., as the paper ranks
+// features); column i of `vectors` is the unit eigenvector of values[i], its sign fixed
+// so that its largest-magnitude component is positive.
+import { engine } from '../engine.js';
+import { checkMatrix, checkFinite, type Matrix } from './matrix.js';
+import { gemmRaw } from './gemm.js';
+import { checkFiniteRaw } from './cholesky.js';
+import type { WasmBuffer } from '../../bindings/engine.js';
+
+export interface EighResult {
+  /** Eigenvalues, descending. */
+  values: Float64Array;
+  /** n x k row-major; column i is the unit eigenvector of values[i]. */
+  vectors: Matrix<Float64Array>;
+}
+
+type Ptr = number | WasmBuffer;
+const ptrOf = (p: Ptr): number => (typeof p === 'number' ? p : p.ptr);
+
+export class EighConvergenceError extends Error {
+  constructor(what: string) {
+    super(what);
+    this.name = 'EighConvergenceError';
+  }
+}
+
+/**
+ * Tridiagonalises the symmetric n x n matrix at `a` (upper triangle read; destroyed: its rows
+ * then hold the Householder vectors). Returns a wasm buffer with d (n), e (n), tau (n).
+ */
+function tridiagonalize(a: number, n: number, lda: number): WasmBuffer<Float64Array> {
+  const eng = engine();
+  const ex = eng.exports;
+  const nthr = eng.threads;
+  const ws = eng.buffer('f64', (6 + nthr) * n);
+  const p = ws.ptr, nb = n * 8;
+  const d = p, e = p + nb, tau = p + 2 * nb, vA = p + 3 * nb, vB = p + 4 * nb, w = p + 5 * nb, y = p + 6 * nb;
+  ws.data.fill(0, 0, 3 * n);
+  if (n === 1) {
+    ws.data[0] = new Float64Array(eng.memory.buffer, a, 1)[0];
+    return ws;
+  }
+  let vcur = vA, vnext = vB;
+  const nTasks = nthr > 1 ? nthr * 4 : 1;
+  for (let k = -1; k <= n - 3; k++) {
+    ex.tred_head(a, lda, n, k, vcur, w, vnext, y, nthr, d, e, tau);
+    eng.parallelFor('tred_rows_task', [a, lda, n, k, vcur, w, vnext, y, nTasks], nTasks);
+    const t = vcur; vcur = vnext; vnext = t;
+  }
+  const mem = new Float64Array(eng.memory.buffer);
+  mem[d / 8 + n - 1] = mem[(a + ((n - 1) * lda + n - 1) * 8) / 8];
+  mem[e / 8 + n - 1] = 0;
+  return ws;
+}
+
+/** Implicit QL on (d, e) at byte offsets; rotations go to the rows of Zt when nz > 0. */
+function tql(d: number, e: number, n: number, Zt: number, ldz: number, nz: number): void {
+  const ex = engine().exports;
+  let l = 0, it = 0;
+  while (l < n) {
+    const nl = ex.tql_step(d, e, n, Zt, ldz, nz, l) as number;
+    if (nl === l) {
+      if (++it > 60) throw new EighConvergenceError(`eigh: the tridiagonal QL iteration did not converge for eigenvalue ${l} after 60 sweeps`);
+    } else {
+      l = nl;
+      it = 0;
+    }
+  }
+}
+
+const BT_NB = 64;
+
+/** Zt := Zt Q^T with Q = H_0 ... H_{n-2} from the reflector rows of `a` (blocked WY). */
+function backTransform(a: number, lda: number, n: number, tau: number, Zt: number): void {
+  const nref = n - 1;
+  if (nref <= 0) return;
+  const eng = engine();
+  const nb = Math.min(BT_NB, nref);
+  const ws = eng.buffer('f64', 2 * nb * nb + 2 * n * nb);
+  const G = ws.ptr, T = G + nb * nb * 8, W = T + nb * nb * 8, W2 = W + n * nb * 8;
+  try {
+    for (let k0 = Math.floor((nref - 1) / nb) * nb; k0 >= 0; k0 -= nb) {
+      const b = Math.min(nb, nref - k0), m = n - k0 - 1;
+      const Vt = a + (k0 * lda + k0 + 1) * 8; // b x m, rows are the reflectors
+      const Zs = Zt + (k0 + 1) * 8; // n x m block of Zt, leading dimension n
+      gemmRaw('f64', false, true, b, b, m, 1, Vt, lda, Vt, lda, 0, G, b);
+      eng.exports.larft_f64(G, b, tau + k0 * 8, T);
+      gemmRaw('f64', false, true, n, b, m, 1, Zs, n, Vt, lda, 0, W, b);
+      gemmRaw('f64', false, true, n, b, b, 1, W, b, T, b, 0, W2, b);
+      gemmRaw('f64', false, false, n, m, b, -1, W2, b, Vt, lda, 1, Zs, n);
+    }
+  } finally {
+    ws.free();
+  }
+}
+
+/** Indices sorting `v` descending (stable). */
+function descendingOrder(v: Float64Array): Int32Array {
+  const idx = Int32Array.from({ length: v.length }, (_, i) => i);
+  idx.sort((i, j) => v[j] - v[i] || i - j);
+  return idx;
+}
+
+/** Row i of the n x len matrix at Z := old row perm[i], in place (cycle following). */
+function permuteRows(Z: number, n: number, len: number, perm: Int32Array): void {
+  const mem = () => new Float64Array(engine().memory.buffer, Z, n * len);
+  const seen = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if (seen[i] || perm[i] === i) { seen[i] = 1; continue; }
+    const view = mem();
+    const tmp = view.slice(i * len, i * len + len);
+    let j = i;
+    for (;;) {
+      seen[j] = 1;
+      const src = perm[j];
+      if (src === i) { view.set(tmp, j * len); break; }
+      view.copyWithin(j * len, src * len, src * len + len);
+      j = src;
+    }
+  }
+}
+
+export interface EighRawOptions {
+  /** Leading dimension of A (default n). */
+  lda?: number;
+  /** Which triangle of A holds the matrix: 'L' (default, as numpy) or 'U' (skips one transpose pass). */
+  uplo?: 'L' | 'U';
+}
+
+/**
+ * In-place eigendecomposition for big matrices: A (n x n at a wasm byte offset / buffer) is
+ * destroyed; when V is given (n x n, leading dimension n) it receives the eigenvectors as
+ * columns (V[:, i] for values[i]). Returns the eigenvalues, descending.
+ * Peak extra memory is O(n * 64) besides A and V.
+ */
+export function eighInPlace(A: Ptr, n: number, V: Ptr | null, opts: EighRawOptions = {}): Float64Array {
+  const a = ptrOf(A), lda = opts.lda ?? n;
+  const eng = engine(), ex = eng.exports;
+  if (n === 0) return new Float64Array(0);
+  checkFiniteRaw(a, n, n, lda, 'eigh: A');
+  if ((opts.uplo ?? 'L') === 'L') ex.transpose_square_f64(a, lda, n);
+  const ws = tridiagonalize(a, n, lda);
+  try {
+    const d = ws.ptr, e = d + n * 8, tau = d + 2 * n * 8;
+    const v = V === null ? 0 : ptrOf(V);
+    if (v) ex.eye_f64(v, n, n);
+    tql(d, e, n, v, n, v ? n : 0);
+    const vals = new Float64Array(eng.memory.buffer, d, n).slice();
+    const order = descendingOrder(vals);
+    const values = Float64Array.from(order, (i) => vals[i]);
+    if (v) {
+      backTransform(a, lda, n, tau, v);
+      permuteRows(v, n, n, order);
+      ex.sign_rows_f64(v, n, n, n);
+      ex.transpose_square_f64(v, n, n);
+    }
+    return values;
+  } finally {
+    ws.free();
+  }
+}
+
+function checkSymmetricInput(A: Matrix, what: string): void {
+  checkMatrix(A, what);
+  if (!(A.data instanceof Float64Array)) throw new TypeError(`${what}: must be Float64Array (f64)`);
+  if (A.rows !== A.cols) throw new RangeError(`${what}: must be square, got ${A.rows} x ${A.cols}`);
+  checkFinite(A, what);
+}
+
+/**
+ * Eigenvalues and eigenvectors of a real symmetric matrix (numpy.linalg.eigh, but with the
+ * eigenvalues in DESCENDING order). Only the lower triangle of A is read. A is not modified.
+ */
+export function eigh(A: Matrix<Float64Array>): EighResult {
+  checkSymmetricInput(A, 'eigh: A');
+  const n = A.rows, eng = engine();
+  const a = eng.from(A.data);
+  let v: WasmBuffer<Float64Array> | null = null;
+  try {
+    v = eng.buffer('f64', n * n);
+    const values = eighInPlace(a, n, v);
+    a.free();
+    return { values, vectors: { data: v.toArray(), rows: n, cols: n } };
+  } finally {
+    a.free();
+    v?.free();
+  }
+}
+
+/** Eigenvalues only (numpy.linalg.eigvalsh), DESCENDING. Only the lower triangle is read. */
+export function eigvalsh(A: Matrix<Float64Array>): Float64Array {
+  checkSymmetricInput(A, 'eigvalsh: A');
+  const a = engine().from(A.data);
+  try {
+    return eighInPlace(a, A.rows, null);
+  } finally {
+    a.free();
+  }
+}
