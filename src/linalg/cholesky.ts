@@ -39,7 +39,7 @@ export function checkFiniteRaw(A: number, rows: number, cols: number, ld: number
   for (let i = 0; i < rows; i++) {
     const j = ex.first_nonfinite_f64(A + i * ld * 8, cols) as number;
     if (j >= 0) {
-      const v = new Float64Array(engine().memory.buffer, A + (i * lda + j) * 8, 1)[0];
+      const v = new Float64Array(engine().memory.buffer, A + (i * ld + j) * 8, 1)[0];
       throw new RangeError(`${what}: entry (${i}, ${j}) is ${v}; expected a finite number`);
     }
   }
