@@ -29,6 +29,19 @@
  * pass nz = 0 for eigenvalues only.
  */
 export function tql_step(d: usize, e: usize, n: i32, Z: usize, ldz: i32, nz: i32, l: i32): i32 {
+  return tql_sweep(d, e, n, Z, ldz, nz, l, 0);
+}
+
+/**
+ * As tql_step, but when rot != 0 the rotations are recorded instead of applied: rotation i
+ * (rows i, i+1, for i in [l, m)) goes to rot[2(i-l)], rot[2(i-l)+1] as (c, s), skipped ones as
+ * (1, 0), and the return value is -(m + 1) after a sweep (m = end of the unreduced block).
+ */
+export function tql_record(d: usize, e: usize, n: i32, l: i32, rot: usize): i32 {
+  return tql_sweep(d, e, n, 0, 0, 0, l, rot);
+}
+
+@inline function tql_sweep(d: usize, e: usize, n: i32, Z: usize, ldz: i32, nz: i32, l: i32, rot: usize): i32 {
   const eps: f64 = 2.220446049250313e-16;
   let m = l;
   for (; m < n - 1; m++) {
@@ -49,6 +62,7 @@ export function tql_step(d: usize, e: usize, n: i32, Z: usize, ldz: i32, nz: i32
       // underflow: split the matrix here and retry
       st(d, i + 1, ld(d, i + 1) - p);
       st(e, m, 0);
+      if (rot) for (let q = l; q <= i; q++) { st(rot, 2 * (q - l), 1.0); st(rot, 2 * (q - l) + 1, 0.0); }
       break;
     }
     s = f / r;
@@ -58,15 +72,37 @@ export function tql_step(d: usize, e: usize, n: i32, Z: usize, ldz: i32, nz: i32
     p = s * r;
     st(d, i + 1, g + p);
     g = c * r - b;
+    if (rot) { st(rot, 2 * (i - l), c); st(rot, 2 * (i - l) + 1, s); }
     if (nz > 0) {
       rotRows(Z + ((<usize>i * <usize>ldz) << 3), Z + ((<usize>(i + 1) * <usize>ldz) << 3), c, s, nz);
     }
   }
-  if (r == 0 && i >= l) return l;
+  if (r == 0 && i >= l) return rot ? -(m + 1) : l;
   st(d, l, ld(d, l) - p);
   st(e, l, g);
   st(e, m, 0);
-  return l;
+  return rot ? -(m + 1) : l;
+}
+
+/**
+ * Applies recorded QL sweeps to columns [c0, c1) of Zt, task t taking column block t of
+ * width `width`: the block (all rows) stays in cache across all sweeps of the batch.
+ * desc holds nSweeps (l, m, offset) i32 triples; rotations at rot + offset*8 (see tql_record).
+ */
+export function rot_apply_task(Z: usize, ldz: i32, ncols: i32, rot: usize, desc: usize, nSweeps: i32, width: i32, task: i32, tid: i32): void {
+  const c0 = task * width;
+  const w = min(ncols, c0 + width) - c0;
+  if (w <= 0) return;
+  const base = Z + (<usize>c0 << 3);
+  for (let q = 0; q < nSweeps; q++) {
+    const l = load<i32>(desc + <usize>q * 12), m = load<i32>(desc + <usize>q * 12 + 4), off = load<i32>(desc + <usize>q * 12 + 8);
+    const rp = rot + (<usize>off << 3);
+    for (let i = m - 1; i >= l; i--) {
+      const c = ld(rp, 2 * (i - l)), s = ld(rp, 2 * (i - l) + 1);
+      if (s == 0) continue;
+      rotRows(base + ((<usize>i * <usize>ldz) << 3), base + ((<usize>(i + 1) * <usize>ldz) << 3), c, s, w);
+    }
+  }
 }
 
 /** Makes the largest-|.| entry of each of the n rows (length len) of Z positive. */
@@ -112,5 +148,31 @@ export function eye_f64(Z: usize, ldz: i32, n: i32): void {
     const row = Z + ((<usize>i * <usize>ldz) << 3);
     memory.fill(row, 0, <usize>n << 3);
     st(row, i, 1.0);
+  }
+}
+
+/**
+ * Makes the largest-|.| entry of each of the len columns of the n x len matrix Z positive
+ * (first one wins ties). scratch: 2 * len doubles.
+ */
+export function sign_cols_f64(Z: usize, ldz: i32, n: i32, len: i32, scratch: usize): void {
+  const best = scratch, sgn = scratch + (<usize>len << 3);
+  memory.fill(best, 0, <usize>len << 3);
+  for (let j = 0; j < len; j++) st(sgn, j, 1.0);
+  for (let i = 0; i < n; i++) {
+    const row = Z + ((<usize>i * <usize>ldz) << 3);
+    for (let j = 0; j < len; j++) {
+      const x = ld(row, j), ax = Math.abs(x);
+      if (ax > ld(best, j)) { st(best, j, ax); st(sgn, j, x < 0 ? -1.0 : 1.0); }
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const row = Z + ((<usize>i * <usize>ldz) << 3);
+    let j = 0;
+    for (; j + 2 <= len; j += 2) {
+      const o = <usize>j << 3;
+      v128.store(row + o, f64x2.mul(v128.load(row + o), v128.load(sgn + o)));
+    }
+    for (; j < len; j++) st(row, j, ld(row, j) * ld(sgn, j));
   }
 }

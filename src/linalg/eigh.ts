@@ -59,14 +59,17 @@ function tridiagonalize(a: number, n: number, lda: number): WasmBuffer<Float64Ar
   return ws;
 }
 
-/** Implicit QL on (d, e) at byte offsets; rotations go to the rows of Zt when nz > 0. */
-function tql(d: number, e: number, n: number, Zt: number, ldz: number, nz: number): void {
+const notConverged = (l: number) =>
+  new EighConvergenceError(`eigh: the tridiagonal QL iteration did not converge for eigenvalue ${l} after 60 sweeps`);
+
+/** Implicit QL on (d, e) at byte offsets, eigenvalues only. */
+function tqlValues(d: number, e: number, n: number): void {
   const ex = engine().exports;
   let l = 0, it = 0;
   while (l < n) {
-    const nl = ex.tql_step(d, e, n, Zt, ldz, nz, l) as number;
+    const nl = ex.tql_step(d, e, n, 0, 0, 0, l) as number;
     if (nl === l) {
-      if (++it > 60) throw new EighConvergenceError(`eigh: the tridiagonal QL iteration did not converge for eigenvalue ${l} after 60 sweeps`);
+      if (++it > 60) throw notConverged(l);
     } else {
       l = nl;
       it = 0;
@@ -74,10 +77,57 @@ function tql(d: number, e: number, n: number, Zt: number, ldz: number, nz: numbe
   }
 }
 
+/**
+ * Implicit QL with vectors: rotations of many sweeps are recorded (scalar, O(n) each) and
+ * then applied to Zt (n x n rows, leading dimension n) column block by column block, so each
+ * block stays in cache across the whole batch; blocks are independent tasks (threads).
+ */
+function tqlVectors(d: number, e: number, n: number, Zt: number): void {
+  const eng = engine(), ex = eng.exports;
+  const cap = Math.max(1 << 19, 4 * n); // rotations per batch
+  const rot = eng.buffer('f64', 2 * cap);
+  const maxSweeps = Math.ceil(cap / 2) + 8;
+  const descPtr = eng.heap.alloc(maxSweeps * 12);
+  const width = Math.max(4, Math.min(64, 2 * Math.floor(32768 / n)));
+  const nBlocks = Math.ceil(n / width);
+  let used = 0, nSweeps = 0;
+  const flush = () => {
+    if (nSweeps > 0) eng.parallelFor('rot_apply_task', [Zt, n, n, rot.ptr, descPtr, nSweeps, width], nBlocks);
+    used = 0;
+    nSweeps = 0;
+  };
+  try {
+    let l = 0, it = 0;
+    while (l < n) {
+      if (used + n > cap || nSweeps >= maxSweeps) flush();
+      const r = ex.tql_record(d, e, n, l, rot.ptr + used * 16) as number;
+      if (r >= 0) {
+        l = r;
+        it = 0;
+        continue;
+      }
+      const m = -r - 1;
+      const desc = new Int32Array(eng.memory.buffer, descPtr + nSweeps * 12, 3);
+      desc[0] = l; desc[1] = m; desc[2] = used * 2;
+      nSweeps++;
+      used += m - l;
+      if (++it > 60) throw notConverged(l);
+    }
+    flush();
+  } finally {
+    rot.free();
+    eng.heap.release(descPtr);
+  }
+}
+
 const BT_NB = 64;
 
-/** Zt := Zt Q^T with Q = H_0 ... H_{n-2} from the reflector rows of `a` (blocked WY). */
-function backTransform(a: number, lda: number, n: number, tau: number, Zt: number): void {
+/**
+ * Z := Q Z (Z n x n, leading dimension n) with Q = H_0 ... H_{n-2} from the reflector rows of
+ * `a`: blocks of reflectors from the last, each as I - V T V^T (LAPACK dormtr/dlarfb), so
+ * all the work is three GEMMs per block.
+ */
+function backTransform(a: number, lda: number, n: number, tau: number, Z: number): void {
   const nref = n - 1;
   if (nref <= 0) return;
   const eng = engine();
@@ -88,12 +138,12 @@ function backTransform(a: number, lda: number, n: number, tau: number, Zt: numbe
     for (let k0 = Math.floor((nref - 1) / nb) * nb; k0 >= 0; k0 -= nb) {
       const b = Math.min(nb, nref - k0), m = n - k0 - 1;
       const Vt = a + (k0 * lda + k0 + 1) * 8; // b x m, rows are the reflectors
-      const Zs = Zt + (k0 + 1) * 8; // n x m block of Zt, leading dimension n
+      const Zs = Z + (k0 + 1) * n * 8; // rows k0+1.. of Z (m x n)
       gemmRaw('f64', false, true, b, b, m, 1, Vt, lda, Vt, lda, 0, G, b);
       eng.exports.larft_f64(G, b, tau + k0 * 8, T);
-      gemmRaw('f64', false, true, n, b, m, 1, Zs, n, Vt, lda, 0, W, b);
-      gemmRaw('f64', false, true, n, b, b, 1, W, b, T, b, 0, W2, b);
-      gemmRaw('f64', false, false, n, m, b, -1, W2, b, Vt, lda, 1, Zs, n);
+      gemmRaw('f64', false, false, b, n, m, 1, Vt, lda, Zs, n, 0, W, n); // W = V^T Z
+      gemmRaw('f64', false, false, b, n, b, 1, T, b, W, n, 0, W2, n); // W2 = T W
+      gemmRaw('f64', true, false, m, n, b, -1, Vt, lda, W2, n, 1, Zs, n); // Z -= V W2
     }
   } finally {
     ws.free();
@@ -126,6 +176,9 @@ function permuteRows(Z: number, n: number, len: number, perm: Int32Array): void 
   }
 }
 
+/** Seconds spent in each phase of the last eighInPlace call (for benchmarks). */
+export const eighPhaseTimes = { tridiag: 0, ql: 0, backTransform: 0, finish: 0 };
+
 export interface EighRawOptions {
   /** Leading dimension of A (default n). */
   lda?: number;
@@ -145,20 +198,31 @@ export function eighInPlace(A: Ptr, n: number, V: Ptr | null, opts: EighRawOptio
   if (n === 0) return new Float64Array(0);
   checkFiniteRaw(a, n, n, lda, 'eigh: A');
   if ((opts.uplo ?? 'L') === 'L') ex.transpose_square_f64(a, lda, n);
+  let t = performance.now();
+  const lap = (k: keyof typeof eighPhaseTimes) => { const t1 = performance.now(); eighPhaseTimes[k] = (t1 - t) / 1000; t = t1; };
   const ws = tridiagonalize(a, n, lda);
+  lap('tridiag');
   try {
     const d = ws.ptr, e = d + n * 8, tau = d + 2 * n * 8;
     const v = V === null ? 0 : ptrOf(V);
-    if (v) ex.eye_f64(v, n, n);
-    tql(d, e, n, v, n, v ? n : 0);
+    if (v) {
+      ex.eye_f64(v, n, n);
+      tqlVectors(d, e, n, v);
+    } else tqlValues(d, e, n);
+    lap('ql');
     const vals = new Float64Array(eng.memory.buffer, d, n).slice();
     const order = descendingOrder(vals);
     const values = Float64Array.from(order, (i) => vals[i]);
     if (v) {
-      backTransform(a, lda, n, tau, v);
+      // sort the eigenvectors of T (rows of Zt), then Z = Zt^T and X = Q Z
       permuteRows(v, n, n, order);
-      ex.sign_rows_f64(v, n, n, n);
       ex.transpose_square_f64(v, n, n);
+      lap('finish');
+      backTransform(a, lda, n, tau, v);
+      lap('backTransform');
+      const sc = eng.heap.alloc(16 * n);
+      ex.sign_cols_f64(v, n, n, n, sc);
+      eng.heap.release(sc);
     }
     return values;
   } finally {
