@@ -26,10 +26,10 @@
 /**
  * One QL sweep for eigenvalue l. Returns l + 1 when d[l] has converged (no sweep done),
  * else l (call again). Rotations update rows of Zt (leading dimension ldz, nz columns);
- * pass nz = 0 for eigenvalues only.
+ * pass nz = 0 for eigenvalues only. tnorm: max_i |d_i| + |e_i| of the initial matrix.
  */
-export function tql_step(d: usize, e: usize, n: i32, Z: usize, ldz: i32, nz: i32, l: i32): i32 {
-  return tql_sweep(d, e, n, Z, ldz, nz, l, 0);
+export function tql_step(d: usize, e: usize, n: i32, Z: usize, ldz: i32, nz: i32, l: i32, tnorm: f64): i32 {
+  return tql_sweep(d, e, n, Z, ldz, nz, l, 0, tnorm);
 }
 
 /**
@@ -37,15 +37,17 @@ export function tql_step(d: usize, e: usize, n: i32, Z: usize, ldz: i32, nz: i32
  * (rows i, i+1, for i in [l, m)) goes to rot[2(i-l)], rot[2(i-l)+1] as (c, s), skipped ones as
  * (1, 0), and the return value is -(m + 1) after a sweep (m = end of the unreduced block).
  */
-export function tql_record(d: usize, e: usize, n: i32, l: i32, rot: usize): i32 {
-  return tql_sweep(d, e, n, 0, 0, 0, l, rot);
+export function tql_record(d: usize, e: usize, n: i32, l: i32, rot: usize, tnorm: f64): i32 {
+  return tql_sweep(d, e, n, 0, 0, 0, l, rot, tnorm);
 }
 
-@inline function tql_sweep(d: usize, e: usize, n: i32, Z: usize, ldz: i32, nz: i32, l: i32, rot: usize): i32 {
+@inline function tql_sweep(d: usize, e: usize, n: i32, Z: usize, ldz: i32, nz: i32, l: i32, rot: usize, tnorm: f64): i32 {
   const eps: f64 = 2.220446049250313e-16;
   let m = l;
   for (; m < n - 1; m++) {
-    const dd = Math.abs(ld(d, m)) + Math.abs(ld(d, m + 1));
+    // negligible against the local diagonal or (as EISPACK tql2) against the matrix norm
+    // tnorm = max |d_i| + |e_i|: without the latter, clusters of ~0 eigenvalues stagnate
+    const dd = max(Math.abs(ld(d, m)) + Math.abs(ld(d, m + 1)), tnorm);
     if (Math.abs(ld(e, m)) <= eps * dd) break;
   }
   if (m == l) return l + 1;

@@ -62,12 +62,20 @@ function tridiagonalize(a: number, n: number, lda: number): WasmBuffer<Float64Ar
 const notConverged = (l: number) =>
   new EighConvergenceError(`eigh: the tridiagonal QL iteration did not converge for eigenvalue ${l} after 60 sweeps`);
 
+function tridiagNorm(d: number, e: number, n: number): number {
+  const m = new Float64Array(engine().memory.buffer);
+  let t = 0;
+  for (let i = 0; i < n; i++) t = Math.max(t, Math.abs(m[d / 8 + i]) + Math.abs(m[e / 8 + i]));
+  return t;
+}
+
 /** Implicit QL on (d, e) at byte offsets, eigenvalues only. */
 function tqlValues(d: number, e: number, n: number): void {
   const ex = engine().exports;
+  const tnorm = tridiagNorm(d, e, n);
   let l = 0, it = 0;
   while (l < n) {
-    const nl = ex.tql_step(d, e, n, 0, 0, 0, l) as number;
+    const nl = ex.tql_step(d, e, n, 0, 0, 0, l, tnorm) as number;
     if (nl === l) {
       if (++it > 60) throw notConverged(l);
     } else {
@@ -84,6 +92,7 @@ function tqlValues(d: number, e: number, n: number): void {
  */
 function tqlVectors(d: number, e: number, n: number, Zt: number): void {
   const eng = engine(), ex = eng.exports;
+  const tnorm = tridiagNorm(d, e, n);
   const cap = Math.max(1 << 19, 4 * n); // rotations per batch
   const rot = eng.buffer('f64', 2 * cap);
   const maxSweeps = Math.ceil(cap / 2) + 8;
@@ -100,7 +109,7 @@ function tqlVectors(d: number, e: number, n: number, Zt: number): void {
     let l = 0, it = 0;
     while (l < n) {
       if (used + n > cap || nSweeps >= maxSweeps) flush();
-      const r = ex.tql_record(d, e, n, l, rot.ptr + used * 16) as number;
+      const r = ex.tql_record(d, e, n, l, rot.ptr + used * 16, tnorm) as number;
       if (r >= 0) {
         l = r;
         it = 0;
