@@ -91,3 +91,16 @@ export function first_nonfinite_f64(p: usize, len: f64): f64 {
   for (; i < n; i++) if (!isFinite(load<f64>(p + (i << 3)))) return <f64>i;
   return -1;
 }
+
+/** dst (cols x rows, leading dimension ldd) = src^T (src rows x cols, leading dimension lds), 8 x 8 tiles. */
+export function transpose_copy_f64(src: usize, lds: i32, rows: i32, cols: i32, dst: usize, ldd: i32): void {
+  for (let i0 = 0; i0 < rows; i0 += 8) {
+    const i1 = min(rows, i0 + 8);
+    for (let j0 = 0; j0 < cols; j0 += 8) {
+      const j1 = min(cols, j0 + 8);
+      for (let i = i0; i < i1; i++)
+        for (let j = j0; j < j1; j++)
+          store<f64>(dst + ((<usize>j * <usize>ldd + <usize>i) << 3), load<f64>(src + ((<usize>i * <usize>lds + <usize>j) << 3)));
+    }
+  }
+}

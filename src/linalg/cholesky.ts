@@ -60,23 +60,30 @@ export function choleskyInPlace(A: Ptr, n: number, jitter = 0, lda = n): void {
   if (jitter !== 0) ex.add_diag_f64(a, lda, n, jitter);
   const e = engine();
   const rowB = lda * 8;
-  for (let k0 = 0; k0 < n; k0 += NB) {
-    const kb = Math.min(NB, n - k0);
-    const panel = a + k0 * rowB + k0 * 8;
-    if (k0 > 0) {
-      // A[k0:n, k0:k0+kb] -= L[k0:n, 0:k0] L[k0:k0+kb, 0:k0]^T
-      gemmRaw('f64', false, true, n - k0, kb, k0, -1, a + k0 * rowB, lda, a + k0 * rowB, lda, 1, panel, lda);
+  // L[k0:k0+kb, 0:k0]^T is copied out (k0 x kb, O(n * NB)) so the GEMM runs untransposed
+  const Bt = n > NB ? e.heap.alloc(n * NB * 8) : 0;
+  try {
+    for (let k0 = 0; k0 < n; k0 += NB) {
+      const kb = Math.min(NB, n - k0);
+      const panel = a + k0 * rowB + k0 * 8;
+      if (k0 > 0) {
+        // A[k0:n, k0:k0+kb] -= L[k0:n, 0:k0] L[k0:k0+kb, 0:k0]^T
+        ex.transpose_copy_f64(a + k0 * rowB, lda, kb, k0, Bt, kb);
+        gemmRaw('f64', false, false, n - k0, kb, k0, -1, a + k0 * rowB, lda, Bt, kb, 1, panel, lda);
+      }
+      const fail = ex.potrf_f64(panel, lda, kb) as number;
+      if (fail >= 0) {
+        const v = new Float64Array(e.memory.buffer, panel + fail * rowB + fail * 8, 1)[0];
+        throw new NotPositiveDefiniteError(k0 + fail, v, jitter);
+      }
+      const m = n - k0 - kb;
+      if (m > 0) {
+        const chunk = 64;
+        e.parallelFor('chol_panel_task', [panel, lda, kb, panel + kb * rowB, lda, m, chunk], Math.ceil(m / chunk));
+      }
     }
-    const fail = ex.potrf_f64(panel, lda, kb) as number;
-    if (fail >= 0) {
-      const v = new Float64Array(e.memory.buffer, panel + fail * rowB + fail * 8, 1)[0];
-      throw new NotPositiveDefiniteError(k0 + fail, v, jitter);
-    }
-    const m = n - k0 - kb;
-    if (m > 0) {
-      const chunk = 64;
-      e.parallelFor('chol_panel_task', [panel, lda, kb, panel + kb * rowB, lda, m, chunk], Math.ceil(m / chunk));
-    }
+  } finally {
+    if (Bt) e.heap.release(Bt);
   }
   ex.zero_upper_f64(a, lda, n);
 }
