@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { eigh, eigvalsh, eighTop, eighInPlace, gemm, engine, type Matrix } from '../src/node.js';
+import { eighTuning } from '../src/linalg/eigh.js';
 import { maxAbsDiff } from './helpers.js';
 import { randomSymmetric, gramMatrix, knownSpectrum, frob } from './factor-helpers.js';
 
@@ -70,6 +71,20 @@ test('eigh: tridiagonal Toeplitz (2,-1) has l_j = 2 - 2 cos(j pi/(n+1)) and sine
     for (let i = 0; i < n; i++) dot += V.data[i * n + k] * nrm * Math.sin(((i + 1) * j * Math.PI) / (n + 1));
     assert.ok(Math.abs(Math.abs(dot) - 1) < 1e-10, `vector ${k}: |<v, sine>| = ${Math.abs(dot)}`);
   }
+});
+
+test('eigh: back-transformation in several column panels gives the same result', () => {
+  const A = randomSymmetric(203, 8);
+  const one = eigh(A);
+  eighTuning.panelWidth = 64;
+  try {
+    const many = eigh(A);
+    assert.ok(maxAbsDiff(one.values, many.values) === 0);
+    assert.ok(maxAbsDiff(one.vectors.data, many.vectors.data) < 1e-13);
+  } finally {
+    eighTuning.panelWidth = 0;
+  }
+  checkEigh(A, 'panels');
 });
 
 test('eigh: Q diag(l) Q^T from Householder reflectors recovers l and Q columns', () => {

@@ -131,28 +131,40 @@ function tqlVectors(d: number, e: number, n: number, Zt: number): void {
 
 const BT_NB = 64;
 
+/** Tuning knobs (tests force small panels to exercise the multi-panel path). 0 = automatic. */
+export const eighTuning = { panelWidth: 0 };
+
 /**
  * Z := Q Z (Z n x n, leading dimension n) with Q = H_0 ... H_{n-2} from the reflector rows of
  * `a`: blocks of reflectors from the last, each as I - V T V^T (LAPACK dormtr/dlarfb), so
- * all the work is three GEMMs per block.
+ * all the work is GEMMs. Columns of Z transform independently, so Z is swept in column panels
+ * of ~16 MiB that stay in cache while every block reflector is applied to them.
  */
 function backTransform(a: number, lda: number, n: number, tau: number, Z: number): void {
   const nref = n - 1;
   if (nref <= 0) return;
   const eng = engine();
   const nb = Math.min(BT_NB, nref);
-  const ws = eng.buffer('f64', 2 * nb * nb + 2 * n * nb);
-  const G = ws.ptr, T = G + nb * nb * 8, W = T + nb * nb * 8, W2 = W + n * nb * 8;
+  const nBlocks = Math.ceil(nref / nb);
+  const pw = eighTuning.panelWidth > 0 ? Math.min(n, eighTuning.panelWidth) : Math.min(n, Math.max(64, Math.floor((1 << 21) / n / 32) * 32));
+  const ws = eng.buffer('f64', nBlocks * nb * nb + nb * nb + 2 * pw * nb);
+  const Ts = ws.ptr, G = Ts + nBlocks * nb * nb * 8, W = G + nb * nb * 8, W2 = W + pw * nb * 8;
+  const blk = (q: number) => { const k0 = q * nb; return { k0, b: Math.min(nb, nref - k0), m: n - k0 - 1, Vt: a + (k0 * lda + k0 + 1) * 8 }; };
   try {
-    for (let k0 = Math.floor((nref - 1) / nb) * nb; k0 >= 0; k0 -= nb) {
-      const b = Math.min(nb, nref - k0), m = n - k0 - 1;
-      const Vt = a + (k0 * lda + k0 + 1) * 8; // b x m, rows are the reflectors
-      const Zs = Z + (k0 + 1) * n * 8; // rows k0+1.. of Z (m x n)
+    for (let q = 0; q < nBlocks; q++) {
+      const { k0, b, m, Vt } = blk(q); // Vt: b x m, rows are the reflectors
       gemmRaw('f64', false, true, b, b, m, 1, Vt, lda, Vt, lda, 0, G, b);
-      eng.exports.larft_f64(G, b, tau + k0 * 8, T);
-      gemmRaw('f64', false, false, b, n, m, 1, Vt, lda, Zs, n, 0, W, n); // W = V^T Z
-      gemmRaw('f64', false, false, b, n, b, 1, T, b, W, n, 0, W2, n); // W2 = T W
-      gemmRaw('f64', true, false, m, n, b, -1, Vt, lda, W2, n, 1, Zs, n); // Z -= V W2
+      eng.exports.larft_f64(G, b, tau + k0 * 8, Ts + q * nb * nb * 8);
+    }
+    for (let c0 = 0; c0 < n; c0 += pw) {
+      const w = Math.min(pw, n - c0);
+      for (let q = nBlocks - 1; q >= 0; q--) {
+        const { k0, b, m, Vt } = blk(q);
+        const Zs = Z + ((k0 + 1) * n + c0) * 8; // rows k0+1.., columns c0..c0+w of Z
+        gemmRaw('f64', false, false, b, w, m, 1, Vt, lda, Zs, n, 0, W, w); // W = V^T Z
+        gemmRaw('f64', false, false, b, w, b, 1, Ts + q * nb * nb * 8, b, W, w, 0, W2, w); // W2 = T W
+        gemmRaw('f64', true, false, m, w, b, -1, Vt, lda, W2, w, 1, Zs, n); // Z -= V W2
+      }
     }
   } finally {
     ws.free();
