@@ -55,6 +55,17 @@ test('eigh: rank-deficient, clustered, diagonal, graded, zero matrices', () => {
   assert.ok(Z.values.every((x) => x === 0));
 });
 
+test('eigh: matrices scaled by 1e-200 and 1e200 (no over/underflow)', () => {
+  const A = randomSymmetric(60, 12);
+  const ref = eigh(A);
+  for (const f of [1e-200, 1e200]) {
+    const B = { data: A.data.map((x) => x * f), rows: 60, cols: 60 };
+    const r = eigh(B);
+    assert.ok(maxAbsDiff(r.values.map((x) => x / f), ref.values) < 1e-12, `scale ${f}`);
+    assert.ok(maxAbsDiff(r.vectors.data, ref.vectors.data) < 1e-10, `scale ${f} vectors`);
+  }
+});
+
 test('eigh: tridiagonal Toeplitz (2,-1) has l_j = 2 - 2 cos(j pi/(n+1)) and sine eigenvectors', () => {
   const n = 150;
   const A: Matrix<Float64Array> = { data: new Float64Array(n * n), rows: n, cols: n };

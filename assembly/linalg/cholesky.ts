@@ -104,3 +104,21 @@ export function transpose_copy_f64(src: usize, lds: i32, rows: i32, cols: i32, d
     }
   }
 }
+
+/** max |x| over the n x n matrix at A (leading dimension lda). */
+export function max_abs_f64(A: usize, lda: i32, n: i32): f64 {
+  let m: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const row = A + ((<usize>i * <usize>lda) << 3);
+    for (let j = 0; j < n; j++) m = max(m, Math.abs(load<f64>(row + (<usize>j << 3))));
+  }
+  return m;
+}
+
+/** A *= s over the n x n matrix at A (leading dimension lda). */
+export function scale_f64(A: usize, lda: i32, n: i32, s: f64): void {
+  for (let i = 0; i < n; i++) {
+    const row = A + ((<usize>i * <usize>lda) << 3);
+    for (let j = 0; j < n; j++) store<f64>(row + (<usize>j << 3), load<f64>(row + (<usize>j << 3)) * s);
+  }
+}

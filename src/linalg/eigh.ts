@@ -219,6 +219,10 @@ export function eighInPlace(A: Ptr, n: number, V: Ptr | null, opts: EighRawOptio
   if (n === 0) return new Float64Array(0);
   checkFiniteRaw(a, n, n, lda, 'eigh: A');
   if ((opts.uplo ?? 'L') === 'L') ex.transpose_square_f64(a, lda, n);
+  // Householder norms square the entries: rescale matrices whose scale would over/underflow
+  const amax = ex.max_abs_f64(a, lda, n) as number;
+  const scale = amax > 0 && (amax < 1e-150 || amax > 1e150) ? 1 / amax : 1;
+  if (scale !== 1) ex.scale_f64(a, lda, n, scale);
   let t = performance.now();
   const lap = (k: keyof typeof eighPhaseTimes) => { const t1 = performance.now(); eighPhaseTimes[k] = (t1 - t) / 1000; t = t1; };
   const ws = tridiagonalize(a, n, lda);
@@ -232,6 +236,7 @@ export function eighInPlace(A: Ptr, n: number, V: Ptr | null, opts: EighRawOptio
     } else tqlValues(d, e, n);
     lap('ql');
     const vals = new Float64Array(eng.memory.buffer, d, n).slice();
+    if (scale !== 1) for (let i = 0; i < n; i++) vals[i] /= scale;
     const order = descendingOrder(vals);
     const values = Float64Array.from(order, (i) => vals[i]);
     if (v) {
