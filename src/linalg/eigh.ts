@@ -23,6 +23,12 @@ export interface EighResult {
 type Ptr = number | WasmBuffer;
 const ptrOf = (p: Ptr): number => (typeof p === 'number' ? p : p.ptr);
 
+/**
+ * Tuning knobs, 0 = automatic: column-panel width of the back-transformation (tests force
+ * small panels to exercise the multi-panel path) and column-block width of the QL rotations.
+ */
+export const eighTuning = { panelWidth: 0, qlWidth: 0 };
+
 export class EighConvergenceError extends Error {
   constructor(what: string) {
     super(what);
@@ -97,7 +103,7 @@ function tqlVectors(d: number, e: number, n: number, Zt: number): void {
   const rot = eng.buffer('f64', 2 * cap);
   const maxSweeps = Math.ceil(cap / 2) + 8;
   const descPtr = eng.heap.alloc(maxSweeps * 12);
-  const width = Math.max(4, Math.min(64, 2 * Math.floor(32768 / n)));
+  const width = eighTuning.qlWidth > 0 ? eighTuning.qlWidth : 128; // measured best at n = 1024..2048
   const nBlocks = Math.ceil(n / width);
   let used = 0, nSweeps = 0;
   const flush = () => {
@@ -130,9 +136,6 @@ function tqlVectors(d: number, e: number, n: number, Zt: number): void {
 }
 
 const BT_NB = 64;
-
-/** Tuning knobs (tests force small panels to exercise the multi-panel path). 0 = automatic. */
-export const eighTuning = { panelWidth: 0 };
 
 /**
  * Z := Q Z (Z n x n, leading dimension n) with Q = H_0 ... H_{n-2} from the reflector rows of
