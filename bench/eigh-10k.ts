@@ -12,6 +12,12 @@ for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) {
   a[i * n + j] = a[j * n + i] = s / 4294967296 - 0.5 + (i === j ? 1 : 0);
 }
 const t = performance.now();
-const values = eighInPlace(A, n, V);
+let last = 0;
+const values = eighInPlace(A, n, V, {
+  onProgress: (phase, f) => {
+    const now = performance.now();
+    if (now - last > 10000) { last = now; console.error(`${((now - t) / 1000).toFixed(0)} s: ${phase} ${(100 * f).toFixed(0)}%`); }
+  },
+});
 const total = (performance.now() - t) / 1000;
 console.log(JSON.stringify({ n, threads: eng.threads, total_s: total, phases_s: eighPhaseTimes, top: Array.from(values.slice(0, 3)), memory: eng.describeMemory() }));

@@ -6,5 +6,5 @@ export * from "./linalg/matrix.js";
 export { gemm, matmul, gemmRaw } from "./linalg/gemm.js";
 export { cholesky, choSolve, choleskyInPlace, choSolveInPlace, logdet, NotPositiveDefiniteError, type CholeskyOptions } from "./linalg/cholesky.js";
 export { solveTriangular, solveTriangularInPlace, type TriangularOptions } from "./linalg/triangular.js";
-export { eigh, eigvalsh, eighInPlace, eighPhaseTimes, EighConvergenceError, type EighResult, type EighRawOptions } from "./linalg/eigh.js";
+export { eigh, eigvalsh, eighInPlace, eighPhaseTimes, type Progress as EighProgress, EighConvergenceError, type EighResult, type EighRawOptions } from "./linalg/eigh.js";
 export { eighTop, eighTopInPlace, type EighTopOptions, type EighTopResult } from "./linalg/lanczos.js";

@@ -139,7 +139,9 @@ test('eigh n = 1000 (random Gram plus noise) and the in-place variant', () => {
   const a = e.from(randomSymmetric(200, 3).data), v = e.buffer('f64', 200 * 200);
   try {
     const ref = eigh(randomSymmetric(200, 3));
-    const vals = eighInPlace(a, 200, v);
+    const seen: number[] = [];
+    const vals = eighInPlace(a, 200, v, { onProgress: (phase, f) => { assert.equal(phase, 'tridiagonalize'); seen.push(f); } });
+    assert.ok(seen.length > 10 && seen.every((f, i) => f > 0 && f < 1 && (i === 0 || f > seen[i - 1])), 'progress fractions');
     assert.ok(maxAbsDiff(vals, ref.values) === 0 && maxAbsDiff(v.data, ref.vectors.data) === 0);
   } finally {
     a.free();

@@ -29,6 +29,8 @@ const ptrOf = (p: Ptr): number => (typeof p === 'number' ? p : p.ptr);
  */
 export const eighTuning = { panelWidth: 0, qlWidth: 0 };
 
+export type Progress = (phase: 'tridiagonalize' | 'ql' | 'backTransform', fraction: number) => void;
+
 export class EighConvergenceError extends Error {
   constructor(what: string) {
     super(what);
@@ -40,7 +42,7 @@ export class EighConvergenceError extends Error {
  * Tridiagonalises the symmetric n x n matrix at `a` (upper triangle read; destroyed: its rows
  * then hold the Householder vectors). Returns a wasm buffer with d (n), e (n), tau (n).
  */
-function tridiagonalize(a: number, n: number, lda: number): WasmBuffer<Float64Array> {
+function tridiagonalize(a: number, n: number, lda: number, progress?: Progress): WasmBuffer<Float64Array> {
   const eng = engine();
   const ex = eng.exports;
   const nthr = eng.threads;
@@ -54,7 +56,9 @@ function tridiagonalize(a: number, n: number, lda: number): WasmBuffer<Float64Ar
   }
   let vcur = vA, vnext = vB;
   const nTasks = nthr > 1 ? nthr * 4 : 1;
+  const every = Math.max(1, Math.floor(n / 50));
   for (let k = -1; k <= n - 3; k++) {
+    if (progress && k % every === 0 && k > 0) progress('tridiagonalize', 1 - ((n - k) / n) ** 3);
     ex.tred_head(a, lda, n, k, vcur, w, vnext, y, nthr, d, e, tau);
     eng.parallelFor('tred_rows_task', [a, lda, n, k, vcur, w, vnext, y, nTasks], nTasks);
     const t = vcur; vcur = vnext; vnext = t;
@@ -96,7 +100,7 @@ function tqlValues(d: number, e: number, n: number): void {
  * then applied to Zt (n x n rows, leading dimension n) column block by column block, so each
  * block stays in cache across the whole batch; blocks are independent tasks (threads).
  */
-function tqlVectors(d: number, e: number, n: number, Zt: number): void {
+function tqlVectors(d: number, e: number, n: number, Zt: number, progress?: Progress): void {
   const eng = engine(), ex = eng.exports;
   const tnorm = tridiagNorm(d, e, n);
   const cap = Math.max(1 << 19, 4 * n); // rotations per batch
@@ -114,7 +118,10 @@ function tqlVectors(d: number, e: number, n: number, Zt: number): void {
   try {
     let l = 0, it = 0;
     while (l < n) {
-      if (used + n > cap || nSweeps >= maxSweeps) flush();
+      if (used + n > cap || nSweeps >= maxSweeps) {
+        flush();
+        progress?.('ql', l / n);
+      }
       const r = ex.tql_record(d, e, n, l, rot.ptr + used * 16, tnorm) as number;
       if (r >= 0) {
         l = r;
@@ -143,7 +150,7 @@ const BT_NB = 64;
  * all the work is GEMMs. Columns of Z transform independently, so Z is swept in column panels
  * of ~16 MiB that stay in cache while every block reflector is applied to them.
  */
-function backTransform(a: number, lda: number, n: number, tau: number, Z: number): void {
+function backTransform(a: number, lda: number, n: number, tau: number, Z: number, progress?: Progress): void {
   const nref = n - 1;
   if (nref <= 0) return;
   const eng = engine();
@@ -160,6 +167,7 @@ function backTransform(a: number, lda: number, n: number, tau: number, Z: number
       eng.exports.larft_f64(G, b, tau + k0 * 8, Ts + q * nb * nb * 8);
     }
     for (let c0 = 0; c0 < n; c0 += pw) {
+      if (c0 > 0) progress?.('backTransform', c0 / n);
       const w = Math.min(pw, n - c0);
       for (let q = nBlocks - 1; q >= 0; q--) {
         const { k0, b, m, Vt } = blk(q);
@@ -208,6 +216,8 @@ export interface EighRawOptions {
   lda?: number;
   /** Which triangle of A holds the matrix: 'L' (default, as numpy) or 'U' (skips one transpose pass). */
   uplo?: 'L' | 'U';
+  /** Called now and then during long runs with the phase and its fraction done (0..1). */
+  onProgress?: Progress;
 }
 
 /**
@@ -228,14 +238,14 @@ export function eighInPlace(A: Ptr, n: number, V: Ptr | null, opts: EighRawOptio
   if (scale !== 1) ex.scale_f64(a, lda, n, scale);
   let t = performance.now();
   const lap = (k: keyof typeof eighPhaseTimes) => { const t1 = performance.now(); eighPhaseTimes[k] = (t1 - t) / 1000; t = t1; };
-  const ws = tridiagonalize(a, n, lda);
+  const ws = tridiagonalize(a, n, lda, opts.onProgress);
   lap('tridiag');
   try {
     const d = ws.ptr, e = d + n * 8, tau = d + 2 * n * 8;
     const v = V === null ? 0 : ptrOf(V);
     if (v) {
       ex.eye_f64(v, n, n);
-      tqlVectors(d, e, n, v);
+      tqlVectors(d, e, n, v, opts.onProgress);
     } else tqlValues(d, e, n);
     lap('ql');
     const vals = new Float64Array(eng.memory.buffer, d, n).slice();
@@ -247,7 +257,7 @@ export function eighInPlace(A: Ptr, n: number, V: Ptr | null, opts: EighRawOptio
       permuteRows(v, n, n, order);
       ex.transpose_square_f64(v, n, n);
       lap('finish');
-      backTransform(a, lda, n, tau, v);
+      backTransform(a, lda, n, tau, v, opts.onProgress);
       lap('backTransform');
       const sc = eng.heap.alloc(16 * n);
       ex.sign_cols_f64(v, n, n, n, sc);
