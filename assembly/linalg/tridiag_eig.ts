@@ -107,24 +107,6 @@ export function rot_apply_task(Z: usize, ldz: i32, ncols: i32, rot: usize, desc:
   }
 }
 
-/** Makes the largest-|.| entry of each of the n rows (length len) of Z positive. */
-export function sign_rows_f64(Z: usize, ldz: i32, n: i32, len: i32): void {
-  for (let i = 0; i < n; i++) {
-    const row = Z + ((<usize>i * <usize>ldz) << 3);
-    let best: f64 = -1, sgn: f64 = 1;
-    for (let j = 0; j < len; j++) {
-      const x = ld(row, j);
-      if (Math.abs(x) > best) { best = Math.abs(x); sgn = x; }
-    }
-    if (sgn < 0) {
-      const mv = f64x2.splat(-1);
-      let j = 0;
-      for (; j + 2 <= len; j += 2) v128.store(row + (<usize>j << 3), f64x2.mul(mv, v128.load(row + (<usize>j << 3))));
-      for (; j < len; j++) st(row, j, -ld(row, j));
-    }
-  }
-}
-
 /** In-place transpose of the n x n matrix at A (leading dimension lda), 32 x 32 tiles. */
 export function transpose_square_f64(A: usize, lda: i32, n: i32): void {
   const B = 32;
