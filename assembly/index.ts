@@ -4,6 +4,10 @@ export * from './linalg/gemm_f32';
 export * from './linalg/gram_f64';
 export * from './linalg/gram_f32';
 export * from './util/pool_probe';
+export * from './linalg/cholesky';
+export * from './linalg/trsm';
+export * from './linalg/sytrd';
+export * from './linalg/tridiag_eig';
 
 /** First byte JS may allocate (after static data). */
 export function heap_base(): usize {

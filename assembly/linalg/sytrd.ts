@@ -1,0 +1,124 @@
+// Householder tridiagonalisation of a symmetric matrix (LAPACK dsytrd, uplo 'L' seen
+// column-major = the UPPER triangle of our row-major storage, so every row is contiguous).
+// Reflector k (k = 0..n-2) is H_k = I - tau_k v v^T with v[k+1] = 1, v[k+2:] stored in
+// A[k, k+2:]; Q = H_0 H_1 ... H_{n-2} and A = Q T Q^T.
+//
+// One step per pair of calls, driven from TS: tred_head(k) finishes step k's vector w and
+// forms reflector k+1 from row k+1; tred_rows_task(k) then streams the remaining rows once,
+// applying step k's rank-2 update and accumulating y = S_{k+1} v_{k+1} (the next step's
+// symmetric product) in the same pass, so the trailing matrix is read and written once per step.
+
+@inline function ld(p: usize, i: i32): f64 { return load<f64>(p + (<usize>i << 3)); }
+@inline function st(p: usize, i: i32, x: f64): void { store<f64>(p + (<usize>i << 3), x); }
+
+/**
+ * k in [-1, n-3]. vcur holds v_k (zero outside [k+1, n)), w receives w_k; vnext receives
+ * v_{k+1}; ybase holds nthr per-thread partial sums of y = S_k v_k (n doubles each), which
+ * are reduced here and then zeroed for the next pass. Writes d[k+1], e[k+1], tau[k+1].
+ */
+export function tred_head(A: usize, lda: i32, n: i32, k: i32, vcur: usize, w: usize, vnext: usize,
+  ybase: usize, nthr: i32, d: usize, e: usize, tau: usize): void {
+  const r = k + 1;
+  const nb = <usize>n << 3;
+  const row = A + ((<usize>r * <usize>lda) << 3);
+  if (k >= 0) {
+    // y = sum of per-thread partials; w = tau y - (tau^2/2)(y.v) v
+    for (let t = 1; t < nthr; t++) {
+      const yt = ybase + <usize>t * nb;
+      for (let j = k + 1; j < n; j++) st(ybase, j, ld(ybase, j) + ld(yt, j));
+    }
+    const tk = ld(tau, k);
+    memory.fill(w, 0, nb);
+    let s: f64 = 0;
+    for (let j = k + 1; j < n; j++) {
+      const x = tk * ld(ybase, j);
+      st(w, j, x);
+      s += x * ld(vcur, j);
+    }
+    const alpha = -0.5 * tk * s;
+    for (let j = k + 1; j < n; j++) st(w, j, ld(w, j) + alpha * ld(vcur, j));
+    const vr = ld(vcur, r), wr = ld(w, r);
+    for (let j = r; j < n; j++) st(row, j, ld(row, j) - vr * ld(w, j) - wr * ld(vcur, j));
+  } else {
+    memory.fill(w, 0, nb);
+    memory.fill(vcur, 0, nb);
+  }
+  st(d, r, ld(row, r));
+  // dlarfg on x = A[r, r+1:n]
+  const alpha = ld(row, r + 1);
+  let sig: f64 = 0;
+  for (let j = r + 2; j < n; j++) { const x = ld(row, j); sig += x * x; }
+  memory.fill(vnext, 0, nb);
+  if (sig == 0) {
+    st(tau, r, 0);
+    st(e, r, alpha);
+  } else {
+    const nrm = Math.sqrt(alpha * alpha + sig);
+    const beta = alpha >= 0 ? -nrm : nrm;
+    st(tau, r, (beta - alpha) / beta);
+    const sc = 1.0 / (alpha - beta);
+    for (let j = r + 2; j < n; j++) st(row, j, ld(row, j) * sc);
+    st(e, r, beta);
+  }
+  // clean reflector row for the blocked back-transformation: [0 .. 0, 1, v tail]
+  memory.fill(row, 0, <usize>(r + 1) << 3);
+  st(row, r + 1, 1.0);
+  for (let j = r + 1; j < n; j++) st(vnext, j, ld(row, j));
+  memory.fill(ybase, 0, nb * <usize>nthr);
+}
+
+/**
+ * Rows i in [k+2, n) in blocks of 8 rows, block b handled by task b mod nTasks:
+ * S -= v w^T + w v^T (upper part, j >= i) with v = vcur, w; y_tid += S_new u with u = vnext.
+ */
+export function tred_rows_task(A: usize, lda: i32, n: i32, k: i32, vcur: usize, w: usize, vnext: usize,
+  ybase: usize, nTasks: i32, task: i32, tid: i32): void {
+  const y = ybase + ((<usize>tid * <usize>n) << 3);
+  const start = k + 2;
+  for (let b0 = start + task * 8; b0 < n; b0 += nTasks * 8) {
+    const b1 = min(n, b0 + 8);
+    for (let i = b0; i < b1; i++) {
+      const row = A + ((<usize>i * <usize>lda) << 3);
+      const vi = ld(vcur, i), wi = ld(w, i), ui = ld(vnext, i);
+      const a0 = ld(row, i) - 2 * vi * wi;
+      st(row, i, a0);
+      let dot = a0 * ui;
+      const viv = f64x2.splat(vi), wiv = f64x2.splat(wi), uiv = f64x2.splat(ui);
+      let dv = f64x2.splat(0);
+      let j = i + 1;
+      for (; j + 2 <= n; j += 2) {
+        const o = <usize>j << 3;
+        const a = f64x2.sub(f64x2.sub(v128.load(row + o), f64x2.mul(viv, v128.load(w + o))), f64x2.mul(wiv, v128.load(vcur + o)));
+        v128.store(row + o, a);
+        dv = f64x2.add(dv, f64x2.mul(a, v128.load(vnext + o)));
+        v128.store(y + o, f64x2.add(v128.load(y + o), f64x2.mul(a, uiv)));
+      }
+      for (; j < n; j++) {
+        const a = ld(row, j) - vi * ld(w, j) - wi * ld(vcur, j);
+        st(row, j, a);
+        dot += a * ld(vnext, j);
+        st(y, j, ld(y, j) + a * ui);
+      }
+      dot += f64x2.extract_lane(dv, 0) + f64x2.extract_lane(dv, 1);
+      st(y, i, ld(y, i) + dot);
+    }
+  }
+}
+
+/**
+ * Triangular factor T (b x b, upper) of the block reflector H_0...H_{b-1} = I - V T V^T
+ * (LAPACK dlarft, forward, columnwise) from G = V^T V (b x b) and tau[0:b].
+ */
+export function larft_f64(G: usize, b: i32, tau: usize, T: usize): void {
+  memory.fill(T, 0, (<usize>b * <usize>b) << 3);
+  for (let i = 0; i < b; i++) {
+    const ti = ld(tau, i);
+    // T[0:i, i] = -ti * T[0:i, 0:i] G[0:i, i]
+    for (let r = 0; r < i; r++) {
+      let s: f64 = 0;
+      for (let c = r; c < i; c++) s += ld(T, r * b + c) * ld(G, c * b + i);
+      st(T, r * b + i, -ti * s);
+    }
+    st(T, i * b + i, ti);
+  }
+}

@@ -1,0 +1,104 @@
+// Bench case: Cholesky + solve (10 right-hand sides) and eigh (values + vectors), ours vs
+// scipy/numpy (OpenBLAS, thread count matched) and ml-matrix (small n only: it is slow).
+// Local helpers stand in for bench/harness.ts until it lands; the Row shape is the shared one.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { initNode, cholesky, choSolve, eigh, type Matrix } from '../../src/node.js';
+
+export interface Row {
+  op: string;
+  size: number;
+  threads: number;
+  ours_s: number;
+  gflops?: number;
+  cold_s?: number;
+  peers: Record<string, number | null>;
+}
+
+const PEERS = fileURLToPath(new URL('../../../bench/factor-peers.py', import.meta.url));
+
+function timeit(f: () => void, reps: number): { cold: number; median: number } {
+  const times: number[] = [];
+  for (let r = 0; r <= reps; r++) {
+    const t = performance.now();
+    f();
+    times.push((performance.now() - t) / 1000);
+  }
+  const rest = times.slice(1).sort((a, b) => a - b);
+  return { cold: times[0], median: rest.length ? rest[rest.length >> 1] : times[0] };
+}
+
+function python(op: string, n: number, reps: number, threads: number): number | null {
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+  const r = spawnSync('python3', [PEERS, op, String(n), String(reps)], { env, encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) return null;
+  try { return JSON.parse(r.stdout).median as number; } catch { return null; }
+}
+
+function uniformSym(n: number, seed: number): Float64Array {
+  let s = seed >>> 0;
+  const rnd = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 4294967296 - 0.5; };
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) a[i * n + j] = a[j * n + i] = rnd();
+  return a;
+}
+
+async function mlMatrix(op: 'chol' | 'eigh', A: Float64Array, n: number, B?: Float64Array): Promise<number | null> {
+  try {
+    const ml = await import('ml-matrix');
+    const rows: number[][] = [];
+    for (let i = 0; i < n; i++) rows.push(Array.from(A.subarray(i * n, i * n + n)));
+    const M = new ml.Matrix(rows);
+    const t = performance.now();
+    if (op === 'chol') {
+      const c = new ml.CholeskyDecomposition(M);
+      const b: number[][] = [];
+      for (let i = 0; i < n; i++) b.push(Array.from(B!.subarray(i * 10, i * 10 + 10)));
+      c.solve(new ml.Matrix(b));
+    } else {
+      new ml.EigenvalueDecomposition(M, { assumeSymmetric: true });
+    }
+    return (performance.now() - t) / 1000;
+  } catch {
+    return null;
+  }
+}
+
+export async function run(ctx: { threads: number[]; quick: boolean; only?: string }): Promise<Row[]> {
+  const sizes = ctx.quick ? [512, 1024] : [512, 1024, 2048, 4096];
+  const mlMax = ctx.quick ? 512 : 1024;
+  const rows: Row[] = [];
+  for (const threads of ctx.threads) {
+    initNode({ threads });
+    for (const n of sizes) {
+      const reps = n <= 1024 ? 3 : 1;
+      if (!ctx.only || 'cholesky'.includes(ctx.only)) {
+        const S = uniformSym(n, n);
+        for (let i = 0; i < n; i++) S[i * n + i] += n;
+        const A: Matrix<Float64Array> = { data: S, rows: n, cols: n };
+        const B: Matrix<Float64Array> = { data: uniformSym(n, 7).subarray(0, n * 10), rows: n, cols: 10 };
+        const t = timeit(() => { choSolve(cholesky(A), B); }, reps);
+        rows.push({
+          op: 'cholesky+solve(10)', size: n, threads, ours_s: t.median, cold_s: t.cold,
+          gflops: (n ** 3 / 3 + 4 * n * n * 10) / t.median / 1e9,
+          peers: {
+            scipy: python('chol', n, reps, threads),
+            'ml-matrix': n <= mlMax && threads === 1 ? await mlMatrix('chol', S, n, B.data) : null,
+          },
+        });
+      }
+      if (!ctx.only || 'eigh'.includes(ctx.only)) {
+        const A: Matrix<Float64Array> = { data: uniformSym(n, n + 1), rows: n, cols: n };
+        const t = timeit(() => { eigh(A); }, n <= 1024 ? 2 : 1);
+        rows.push({
+          op: 'eigh', size: n, threads, ours_s: t.median, cold_s: t.cold,
+          peers: {
+            numpy: python('eigh', n, n <= 1024 ? 2 : 1, threads),
+            'ml-matrix': n <= mlMax && threads === 1 ? await mlMatrix('eigh', A.data, n) : null,
+          },
+        });
+      }
+    }
+  }
+  return rows;
+}
