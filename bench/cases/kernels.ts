@@ -3,7 +3,7 @@
 // memory with its peak memory. Peer: the same kernels in vectorised numpy (OpenBLAS).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { arch, engine, type Matrix } from '../../src/node.js';
+import { arch, initNode, type Matrix } from '../../src/node.js';
 
 export interface Row {
   op: string; size: string; threads: number; ours_s: number; gflops?: number; cold_s?: number;
@@ -20,21 +20,26 @@ function rand(n: number, d: number, seed = 1): Matrix<Float64Array> {
 function time(f: () => void): number { const t = performance.now(); f(); return (performance.now() - t) / 1000; }
 function median(xs: number[]): number { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; }
 
-function numpyPeer(nfc: number, nconv: number): Record<string, number> | null {
+function numpyPeer(nfc: number, nconv: number, threads: number): Record<string, number> | null {
   try {
     const script = fileURLToPath(new URL('../../../bench/peers/kernels_numpy.py', import.meta.url));
-    const out = execFileSync('python3', [script, String(nfc), String(nconv)], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1' }, timeout: 600_000 });
+    const out = execFileSync('python3', [script, String(nfc), String(nconv)], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) }, timeout: 600_000 });
     return JSON.parse(out.trim().split('\n').pop()!);
   } catch { return null; }
 }
 
 export async function run(ctx: { threads: number[]; quick: boolean; only?: string }): Promise<Row[]> {
   const rows: Row[] = [];
-  const e = engine();
-  const threads = e.threads; // the pool cannot be switched yet: record what it has
+  for (const t of ctx.threads) rows.push(...runAt(ctx, t, t === Math.max(...ctx.threads)));
+  return rows;
+}
+
+function runAt(ctx: { threads: number[]; quick: boolean; only?: string }, threads: number, big: boolean): Row[] {
+  const rows: Row[] = [];
+  const e = initNode({ threads });
   const shape = [28, 28, 1] as const;
   const nfc = ctx.quick ? 1000 : 2000, nconv = ctx.quick ? 100 : 300, reps = ctx.quick ? 1 : 3;
-  const peer = numpyPeer(nfc, nconv);
+  const peer = numpyPeer(nfc, nconv, threads);
   for (const name of ['fc1', 'fc3', 'conv1']) {
     if (ctx.only && !`kernel_gram ${name}`.includes(ctx.only) && !ctx.only.includes(name)) continue;
     const n = name.startsWith('conv') ? nconv : nfc;
@@ -42,7 +47,7 @@ export async function run(ctx: { threads: number[]; quick: boolean; only?: strin
     const cold = time(() => k.kernelFn(rand(Math.min(n, 64), 784, 2), null, { shape }));
     const ts = Array.from({ length: reps }, () => time(() => k.kernelFn(X, null, { shape })));
     const s = median(ts), pairs = (n * (n + 1)) / 2;
-    rows.push({ op: `kernel_gram ${name} (pairs/s ${(pairs / s).toExponential(2)})`, size: `n=${n},d=784`, threads, ours_s: s, cold_s: cold, peers: { numpy_openblas_1t: peer ? peer[name] ?? null : null } });
+    rows.push({ op: `kernel_gram ${name} (pairs/s ${(pairs / s).toExponential(2)})`, size: `n=${n},d=784`, threads, ours_s: s, cold_s: cold, peers: { numpy_openblas: peer ? peer[name] ?? null : null } });
     // VJP: 100 test inputs against the n training inputs
     const b = 100, W = rand(b, n, 3);
     for (let i = 0; i < W.data.length; i++) W.data[i] -= 0.5;
@@ -50,7 +55,7 @@ export async function run(ctx: { threads: number[]; quick: boolean; only?: strin
     const tv = median(Array.from({ length: reps }, () => time(() => k.kernelVjp(Xb, X, W, { shape }))));
     rows.push({ op: `kernel_vjp ${name} (pairs/s ${((b * n) / tv).toExponential(2)})`, size: `b=${b},n=${n},d=784`, threads, ours_s: tv, peers: {} });
   }
-  if (!ctx.quick && (!ctx.only || ctx.only.includes('10000'))) {
+  if (big && !ctx.quick && (!ctx.only || ctx.only.includes('10000'))) {
     // One 10,000 x 10,000 FC3 Gram (800 MB) computed in place in wasm memory, never copied.
     const n = 10000, X = rand(n, 784, 5);
     const Xw = e.from(X.data);
@@ -67,6 +72,6 @@ export async function run(ctx: { threads: number[]; quick: boolean; only?: strin
 
 // Stand-alone: node dist/bench/cases/kernels.js [--quick]
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  run({ threads: [1], quick: process.argv.includes('--quick'), only: process.argv.find((a) => a.startsWith('--only='))?.slice(7) })
+  run({ threads: [1, 2], quick: process.argv.includes('--quick'), only: process.argv.find((a) => a.startsWith('--only='))?.slice(7) })
     .then((rows) => { for (const r of rows) console.log(JSON.stringify(r)); });
 }

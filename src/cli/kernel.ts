@@ -4,6 +4,7 @@ import { dirname, basename, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { arch as archKernel } from '../kernels/kernel.js';
 import { readNpy, writeNpy } from '../io/npy-node.js';
+import { progressBar } from '../io/progress-node.js';
 import { checkFinite, type Matrix } from '../linalg/matrix.js';
 import { engine } from '../engine.js';
 import { addDataOptions, loadTask, type DataOptions } from './data_options.js';
@@ -30,8 +31,8 @@ export function kernelCommand(): Command {
     .option('--x2 <file.npy>', 'with --x: second input set; writes the cross-kernel K(x, x2)')
     .option('--out <file.npy>', 'output Gram; with a test set the cross-kernel goes to <name>_test.npy', 'K.npy')
     .option('-q, --quiet', 'no progress on stderr', false);
-  addDataOptions(cmd, { train: 1000, test: 0 as unknown as number });
-  // --test defaults to none here: the Gram alone
+  // --test defaults to none here (0): the Gram alone
+  addDataOptions(cmd, { train: 1000, test: 0 });
   cmd.action(async (opts: KernelCmdOptions & { n?: string }) => runKernel({ ...opts, train: opts.n !== undefined ? toN(opts.n) : opts.train }));
   return cmd;
 }
@@ -73,7 +74,7 @@ async function runKernel(opts: KernelCmdOptions): Promise<void> {
     const task = loadTask({ ...opts, test: opts.test || 1 });
     X = task.train.X; shape = task.shape;
     if (opts.test) X2 = task.test.X;
-    say(`ntk kernel: ${task.description.replace(/, \d+ test.*?\(/, ' (').replace(/ \/ 1 test/, '')}`);
+    say(`ntk kernel: ${task.description}`);
   }
   let kernel;
   try {
@@ -87,14 +88,17 @@ async function runKernel(opts: KernelCmdOptions): Promise<void> {
   mkdirSync(dirname(out) || '.', { recursive: true });
   const t0 = performance.now();
   const get = opts.kind;
-  const kopts = { get, shape: shape ?? undefined } as const;
-  say(`${opts.kind.toUpperCase()} Gram ${X.rows} x ${X.rows} (${engine().threads} thread(s))...`);
+  const bar = progressBar({ quiet: opts.quiet });
+  const kopts = { get, shape: shape ?? undefined, onProgress: (d: number, t: number) => bar.update(d, t, `${get} Gram ${X.rows} x ${X.rows}`) } as const;
+  say(`${engine().threads} thread(s)`);
   const K = kernel.kernelFn(X, null, kopts)[get]!;
+  bar.finish();
   writeNpy(out, K.data, [K.rows, K.cols]);
   const written = [out];
   if (X2) {
-    say(`cross-kernel ${X2.rows} x ${X.rows}...`);
-    const Kx = kernel.kernelFn(X2, X, kopts)[get]!;
+    const bar2 = progressBar({ quiet: opts.quiet });
+    const Kx = kernel.kernelFn(X2, X, { ...kopts, onProgress: (d, t) => bar2.update(d, t, `cross-kernel ${X2!.rows} x ${X.rows}`) })[get]!;
+    bar2.finish();
     const p = opts.x ? join(dirname(out), basename(out, '.npy') + '_x2.npy') : join(dirname(out), basename(out, '.npy') + '_test.npy');
     writeNpy(p, Kx.data, [Kx.rows, Kx.cols]);
     written.push(p);

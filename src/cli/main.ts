@@ -2,6 +2,7 @@
 // ntk: the command-line interface. Usage errors exit 2 with a one-line message; anything
 // unexpected exits 1 with its stack (it is a bug).
 import { Command, CommanderError } from 'commander';
+import '../node.js'; // registers the Node engine (threads from NTK_THREADS)
 import { UsageError } from './errors.js';
 import { attackCommand } from './attack.js';
 import { kernelCommand } from './kernel.js';

@@ -80,10 +80,9 @@ export function runAttackExperiment(
   const now = () => performance.now() / 1000;
   const m = test.X.rows, d = test.X.cols, B = Math.max(1, opts.batch);
   let t0 = now();
-  progress(0, 1, 'Gram');
-  const K = kernel.gram(train.X);
+  progress(0, train.X.rows, 'Gram');
+  const K = kernel.gram(train.X, (done, total) => progress(done, total, 'Gram'));
   const gramSeconds = now() - t0;
-  progress(1, 1, 'Gram');
   t0 = now();
   const alpha = solveAlpha(K, targets(train.labels, k), opts.fit);
   const trainPred = decisions(gemm(K, alpha));

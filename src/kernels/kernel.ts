@@ -13,6 +13,8 @@ export interface KernelOptions {
   get?: Get;
   /** Image shape H x W x C (channels last) of the flat rows; required by conv layers. */
   shape?: ImageShape;
+  /** Gram builds call this with (rows done, rows) as they go, for progress bars. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface KernelResult {
@@ -96,7 +98,7 @@ export class Kernel {
     const a = e.input(X1.data), b = X2 ? e.input(X2.data) : a;
     const run = new Run(prog, a.ptr, n1, b.ptr, n2, !X2);
     try {
-      if (n1 > 0 && n2 > 0) run.gram(out.ntk?.ptr ?? 0, out.nngp?.ptr ?? 0);
+      if (n1 > 0 && n2 > 0) run.gram(out.ntk?.ptr ?? 0, out.nngp?.ptr ?? 0, opts.onProgress);
       const q1 = run.selfNngp(1);
       return { q1, q2: X2 ? run.selfNngp(2) : q1 };
     } finally {

@@ -8,7 +8,7 @@ export function kernelOps(k: Kernel, shape?: ImageShape, get: 'ntk' | 'nngp' = '
   const opts = { shape, get } as const;
   const pick = (r: ReturnType<Kernel['kernelFn']>) => (get === 'ntk' ? r.ntk! : r.nngp!);
   return {
-    gram: (X) => pick(k.kernelFn(X, null, opts)),
+    gram: (X, onProgress) => pick(k.kernelFn(X, null, { ...opts, onProgress })),
     cross: (X1, X2) => pick(k.kernelFn(X1, X2, opts)),
     vjp: (X, Xtrain, Ws) => Ws.map((W) => k.kernelVjp(X, Xtrain, W, opts)),
   };

@@ -76,7 +76,8 @@ export class Run {
    * Gram blocks into outK / outN (byte offsets, n1 x n2 row-major, 0 = not wanted).
    * Symmetric builds compute the upper triangle and mirror it.
    */
-  gram(outK: number, outN: number): void {
+  /** onProgress(rowsDone, rows) after each block of rows (also keeps wasm calls short). */
+  gram(outK: number, outN: number, onProgress?: (done: number, total: number) => void): void {
     const { e, prog, n1, n2, sym } = this;
     this.set('OUTK', outK); this.set('OUTN', outN); this.set('LDO', n2); this.set('SYM', sym ? 1 : 0);
     this.selfChains();
@@ -89,10 +90,17 @@ export class Run {
         gemmRaw('f64', false, true, rb, n2 - c0, d, 1 / d, this.X1 + r0 * d * 8, d, this.X2 + c0 * d * 8, d, 0, N0 + (r0 * n2 + c0) * 8, n2);
         this.set('ROW0', r0);
         e.parallelFor('ntk_gram_task', [this.sync()], rb);
+        onProgress?.(r0 + rb, n1);
       }
     } else {
-      this.set('ROW0', 0);
-      e.parallelFor('ntk_gram_task', [this.sync()], n1);
+      // conv: each row costs n2 (or n2 - row) pairs of map recursions; report every chunk
+      const chunk = Math.max(e.threads * 4, 16);
+      for (let r0 = 0; r0 < n1; r0 += chunk) {
+        const rb = Math.min(chunk, n1 - r0);
+        this.set('ROW0', r0);
+        e.parallelFor('ntk_gram_task', [this.sync()], rb);
+        onProgress?.(r0 + rb, n1);
+      }
     }
     if (sym) for (const out of [outK, outN]) if (out) e.parallelFor('ntk_mirror_task', [out, n2], n1);
   }

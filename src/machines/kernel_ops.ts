@@ -5,7 +5,7 @@ import type { Matrix } from '../linalg/matrix.js';
 
 export interface KernelOps {
   /** Gram Theta(X, X), n x n. */
-  gram(X: Matrix<Float64Array>): Matrix<Float64Array>;
+  gram(X: Matrix<Float64Array>, onProgress?: (done: number, total: number) => void): Matrix<Float64Array>;
   /** Theta(X1, X2), n1 x n2. */
   cross(X1: Matrix<Float64Array>, X2: Matrix<Float64Array>): Matrix<Float64Array>;
   /**
