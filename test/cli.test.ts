@@ -10,8 +10,8 @@ import { readNpy, writeNpy, cifar2Dir } from '../src/node.js';
 import { decode } from 'fast-png';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-function ntk(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NTK_THREADS: '2' } });
+function ntk(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NTK_THREADS: '2', ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 const tmp = () => mkdtempSync(join(tmpdir(), 'ntk-cli-'));
@@ -39,14 +39,42 @@ test('ntk attack on MNIST writes the report, pictures and arrays; PGD >= FGSM', 
   assert.ok(!readdirSync(dir).some((f) => f.includes('.tmp')), 'no temp files left');
 });
 
-test('ntk attack on the binary CIFAR airplane/automobile task', { skip: !existsSync(join(cifar2Dir(), 'train.bin')) && 'shared CIFAR subset not present' }, () => {
+/** Two-class records in the official CIFAR-10 binary format (label byte + R, G, B planes). */
+function writeCifarFormat(dir: string, records: number, seed: number): void {
+  let s = seed;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const buf = new Uint8Array(records * 3073);
+  for (let r = 0; r < records; r++) {
+    const label = r % 2, o = r * 3073;
+    buf[o] = label;
+    // class 0: bright sky-blue top half; class 1: dark red bottom half, plus noise
+    for (let c = 0; c < 3; c++) for (let p = 0; p < 1024; p++) {
+      const top = p < 512;
+      const base = label === 0 ? (top ? [120, 170, 230][c] : 90) : (top ? 70 : [180, 40, 40][c]);
+      buf[o + 1 + c * 1024 + p] = Math.max(0, Math.min(255, Math.round(base + 60 * (rnd() - 0.5))));
+    }
+  }
+  writeFileSync(join(dir, records > 100 ? 'train.bin' : 'test.bin'), buf);
+}
+
+test('ntk attack on the binary CIFAR airplane/automobile task (shared subset, else files in the official format)', () => {
   const dir = tmp();
-  const r = ntk(['attack', '--dataset', 'cifar2', '--train', '200', '--test', '40', '--eps', '8/255', '--method', 'fgsm', '--curve', 'none', '--out', dir, '-q']);
+  const env: Record<string, string> = {};
+  const shared = existsSync(join(cifar2Dir(), 'train.bin'));
+  if (!shared) {
+    const data = tmp();
+    writeCifarFormat(data, 400, 1);
+    writeCifarFormat(data, 80, 2);
+    env.NTK_CIFAR_DIR = data;
+  }
+  const r = ntk(['attack', '--dataset', 'cifar2', '--train', '200', '--test', '40', '--eps', '8/255', '--method', 'fgsm', '--curve', 'none', '--out', dir, '-q'], env);
   assert.equal(r.code, 0, r.err);
   const rep = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
   assert.equal(rep.data.outputs, 1);
-  assert.ok(rep.cleanAccuracy > 0.6, `clean ${rep.cleanAccuracy}`);
+  assert.deepEqual(rep.data.shape, [32, 32, 3]);
+  assert.ok(rep.cleanAccuracy > 0.6, `clean ${rep.cleanAccuracy} (shared data: ${shared})`);
   assert.ok(rep.results[0].robustAccuracy < rep.cleanAccuracy, 'FGSM lowers accuracy');
+  assert.deepEqual(readNpy(join(dir, 'adv_fgsm_eps0.03137.npy')).shape, [40, 32, 32, 3]);
 });
 
 test('ntk kernel writes a Gram numpy can load, for dataset subsets and user .npy inputs', () => {

@@ -7,6 +7,8 @@ import { objectiveGradient, type AttackLoss } from './losses.js';
 export interface FgsmOptions {
   eps: number;
   loss?: AttackLoss;
+  /** The model's outputs at the clean inputs, if already computed (skips one forward pass). */
+  cleanOutputs?: Matrix<Float64Array>;
 }
 
 export interface PgdOptions extends FgsmOptions {
@@ -40,7 +42,7 @@ export function signedStep(x: Float64Array, x0: Float64Array, g: Float64Array, s
 
 export function fgsm(model: DifferentiableModel, X: Matrix<Float64Array>, labels: Int32Array, opts: FgsmOptions): Matrix<Float64Array> {
   checkBudget(opts.eps);
-  const { grad } = objectiveGradient(model, X, labels, opts.loss ?? 'ce', opts.eps);
+  const { grad } = objectiveGradient(model, X, labels, opts.loss ?? 'ce', opts.eps, opts.cleanOutputs);
   return { data: signedStep(X.data, X.data, grad.data, opts.eps, opts.eps), rows: X.rows, cols: X.cols };
 }
 
@@ -59,7 +61,8 @@ export function pgd(
     for (let i = 0; i < x.length; i++) x[i] = clip01(X.data[i] + eps * (2 * r() - 1));
   }
   for (let s = 0; s < steps; s++) {
-    const { grad } = objectiveGradient(model, { data: x, rows: X.rows, cols: X.cols }, labels, loss, stepSize);
+    const known = s === 0 && !randomStart ? opts.cleanOutputs : undefined;
+    const { grad } = objectiveGradient(model, { data: x, rows: X.rows, cols: X.cols }, labels, loss, stepSize, known);
     x = signedStep(x, X.data, grad.data, stepSize, eps);
     onStep?.(s + 1, steps);
   }

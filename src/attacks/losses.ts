@@ -66,10 +66,13 @@ export function checkLabels(labels: Int32Array, k: number, b: number): void {
  */
 export function objectiveGradient(
   model: DifferentiableModel, X: Matrix<Float64Array>, labels: Int32Array, loss: AttackLoss, stepHint: number,
+  /** The model's outputs at X when already known (e.g. clean predictions), saving a forward pass. */
+  known?: Matrix<Float64Array>,
 ): { grad: Matrix<Float64Array>; outputs: Matrix<Float64Array> } {
   const k = model.outputs, b = X.rows;
   checkLabels(labels, k, b);
-  const F = model.forward(X);
+  if (known && (known.rows !== b || known.cols !== k)) throw new RangeError(`attack: known outputs are ${known.rows} x ${known.cols}, expected ${b} x ${k}`);
+  const F = known ?? model.forward(X);
   if (k === 1) {
     // L = log(1 + exp(-y f)): dL/df = -y sigma(-y f). All three objectives coincide for k = 1.
     const w = mat(b, 1);

@@ -92,9 +92,12 @@ export function runAttackExperiment(
 
   t0 = now();
   const cleanPredictions = new Int32Array(m);
+  const cleanF = { data: new Float64Array(m * k), rows: m, cols: k };
   for (let lo = 0; lo < m; lo += B) {
     const hi = Math.min(m, lo + B);
-    cleanPredictions.set(decisions(predict(machine, rows(test.X, lo, hi))), lo);
+    const F = predict(machine, rows(test.X, lo, hi));
+    cleanF.data.set(F.data, lo * k);
+    cleanPredictions.set(decisions(F), lo);
     progress(hi, m, 'clean predictions');
   }
   const predictSeconds = now() - t0;
@@ -115,12 +118,12 @@ export function runAttackExperiment(
     const label = `attacks (${c.method}${c.loss === "ce" ? "" : `/${c.loss}`} eps=${Number(c.eps.toPrecision(4))})`;
     for (let lo = 0; lo < m; lo += B) {
       const hi = Math.min(m, lo + B);
-      const Xb = rows(test.X, lo, hi), yb = attackLabels.subarray(lo, hi);
+      const Xb = rows(test.X, lo, hi), yb = attackLabels.subarray(lo, hi), cleanOutputs = rows(cleanF, lo, hi);
       const adv = c.eps === 0
         ? Xb
         : c.method === 'fgsm'
-          ? fgsm(model, Xb, yb, { eps: c.eps, loss: c.loss })
-          : pgd(model, Xb, yb, { eps: c.eps, loss: c.loss, steps: opts.pgdSteps, stepSize: opts.pgdStepSize, randomStart: opts.randomStart, random },
+          ? fgsm(model, Xb, yb, { eps: c.eps, loss: c.loss, cleanOutputs })
+          : pgd(model, Xb, yb, { eps: c.eps, loss: c.loss, cleanOutputs, steps: opts.pgdSteps, stepSize: opts.pgdStepSize, randomStart: opts.randomStart, random },
               () => progress(work += hi - lo, totalWork, label));
       if (c.method === 'fgsm') progress(work += hi - lo, totalWork, label);
       adversarial.set(adv.data, lo * d);
