@@ -116,7 +116,7 @@ export function max_abs_f64(A: usize, lda: i32, n: i32): f64 {
 }
 
 /** A *= s over the n x n matrix at A (leading dimension lda). */
-export function scale_f64(A: usize, lda: i32, n: i32, s: f64): void {
+export function scale_square_f64(A: usize, lda: i32, n: i32, s: f64): void {
   for (let i = 0; i < n; i++) {
     const row = A + ((<usize>i * <usize>lda) << 3);
     for (let j = 0; j < n; j++) store<f64>(row + (<usize>j << 3), load<f64>(row + (<usize>j << 3)) * s);

@@ -235,7 +235,7 @@ export function eighInPlace(A: Ptr, n: number, V: Ptr | null, opts: EighRawOptio
   // Householder norms square the entries: rescale matrices whose scale would over/underflow
   const amax = ex.max_abs_f64(a, lda, n) as number;
   const scale = amax > 0 && (amax < 1e-150 || amax > 1e150) ? 1 / amax : 1;
-  if (scale !== 1) ex.scale_f64(a, lda, n, scale);
+  if (scale !== 1) ex.scale_square_f64(a, lda, n, scale);
   let t = performance.now();
   const lap = (k: keyof typeof eighPhaseTimes) => { const t1 = performance.now(); eighPhaseTimes[k] = (t1 - t) / 1000; t = t1; };
   const ws = tridiagonalize(a, n, lda, opts.onProgress);
