@@ -65,7 +65,7 @@ export class WasmBuffer<T extends FloatArray = FloatArray> {
 export class Engine {
   readonly heap: Heap;
   pool: Pool;
-  private scratch: { ptr: number; bytes: number } = { ptr: 0, bytes: 0 };
+  private scratch = new Map<string, { ptr: number; bytes: number }>();
 
   constructor(
     readonly exports: WasmExports,
@@ -114,16 +114,19 @@ export class Engine {
 
   /**
    * Per-thread scratch of `bytesPerThread` bytes each, laid out contiguously; kernels find
-   * theirs at base + tid * bytesPerThread. Kept between calls and grown on demand.
+   * theirs at base + tid * bytesPerThread. Kept between calls and grown on demand. Each `key`
+   * owns its own region, so a caller holding one (e.g. the kernel interpreter) can call code
+   * that uses another (GEMM packing, key 'gemm') without either overwriting or freeing the other.
    */
-  threadScratch(bytesPerThread: number): number {
+  threadScratch(bytesPerThread: number, key = 'default'): number {
     const need = Math.ceil(bytesPerThread / 64) * 64 * this.threads;
-    if (need > this.scratch.bytes) {
-      if (this.scratch.ptr) this.heap.release(this.scratch.ptr);
-      this.scratch = { ptr: 0, bytes: 0 };
-      this.scratch = { ptr: this.heap.alloc(need), bytes: need };
-    }
-    return this.scratch.ptr;
+    const cur = this.scratch.get(key);
+    if (cur && cur.bytes >= need) return cur.ptr;
+    if (cur) this.heap.release(cur.ptr);
+    this.scratch.delete(key);
+    const ptr = this.heap.alloc(need);
+    this.scratch.set(key, { ptr, bytes: need });
+    return ptr;
   }
 
   /** Runs a task kernel over nTasks tasks on the pool (see Pool). */

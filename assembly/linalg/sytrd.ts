@@ -13,7 +13,7 @@
 
 /**
  * k in [-1, n-3]. vcur holds v_k (zero outside [k+1, n)), w receives w_k; vnext receives
- * v_{k+1}; ybase holds nthr per-thread partial sums of y = S_k v_k (n doubles each), which
+ * v_{k+1}; ybase holds nthr (= tasks of tred_rows_task) partial sums of y = S_k v_k (n doubles each), which
  * are reduced here and then zeroed for the next pass. Writes d[k+1], e[k+1], tau[k+1].
  */
 export function tred_head(A: usize, lda: i32, n: i32, k: i32, vcur: usize, w: usize, vnext: usize,
@@ -73,7 +73,8 @@ export function tred_head(A: usize, lda: i32, n: i32, k: i32, vcur: usize, w: us
  */
 export function tred_rows_task(A: usize, lda: i32, n: i32, k: i32, vcur: usize, w: usize, vnext: usize,
   ybase: usize, nTasks: i32, task: i32, tid: i32): void {
-  const y = ybase + ((<usize>tid * <usize>n) << 3);
+  // partial sums per task, not per thread: which thread runs a task varies, the sum order must not
+  const y = ybase + ((<usize>task * <usize>n) << 3);
   const start = k + 2;
   for (let b0 = start + task * 8; b0 < n; b0 += nTasks * 8) {
     const b1 = min(n, b0 + 8);

@@ -45,8 +45,10 @@ export class EighConvergenceError extends Error {
 function tridiagonalize(a: number, n: number, lda: number, progress?: Progress): WasmBuffer<Float64Array> {
   const eng = engine();
   const ex = eng.exports;
-  const nthr = eng.threads;
-  const ws = eng.buffer('f64', (6 + nthr) * n);
+  // one partial-sum vector per task (summed in task order by tred_head): bit-identical results
+  // whatever thread runs which task
+  const nTasks = eng.threads > 1 ? eng.threads * 4 : 1;
+  const ws = eng.buffer('f64', (6 + nTasks) * n);
   const p = ws.ptr, nb = n * 8;
   const d = p, e = p + nb, tau = p + 2 * nb, vA = p + 3 * nb, vB = p + 4 * nb, w = p + 5 * nb, y = p + 6 * nb;
   ws.data.fill(0, 0, 3 * n);
@@ -55,11 +57,10 @@ function tridiagonalize(a: number, n: number, lda: number, progress?: Progress):
     return ws;
   }
   let vcur = vA, vnext = vB;
-  const nTasks = nthr > 1 ? nthr * 4 : 1;
   const every = Math.max(1, Math.floor(n / 50));
   for (let k = -1; k <= n - 3; k++) {
     if (progress && k % every === 0 && k > 0) progress('tridiagonalize', 1 - ((n - k) / n) ** 3);
-    ex.tred_head(a, lda, n, k, vcur, w, vnext, y, nthr, d, e, tau);
+    ex.tred_head(a, lda, n, k, vcur, w, vnext, y, nTasks, d, e, tau);
     eng.parallelFor('tred_rows_task', [a, lda, n, k, vcur, w, vnext, y, nTasks], nTasks);
     const t = vcur; vcur = vnext; vnext = t;
   }

@@ -49,7 +49,7 @@ export function matmul<T extends FloatArray>(A: Matrix<T>, B: Matrix<T>): Matrix
 export function gemmScratch(dt: Dtype): { work: number; workBytes: number } {
   const e = engine();
   const workBytes = Math.ceil(e.call(`gemm_${dt}_work_bytes`) / 64) * 64;
-  return { work: e.threadScratch(workBytes), workBytes };
+  return { work: e.threadScratch(workBytes, 'gemm'), workBytes };
 }
 
 // Below this many flops one thread is faster than waking the others.
