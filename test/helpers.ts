@@ -1,15 +1,8 @@
 // Shared test utilities: a seeded RNG and plain-JS reference linear algebra.
-export function rng(seed: number): () => number {
-  // mulberry32: small, deterministic, good enough for test data
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../src/data/rng.js';
+
+/** Seeded uniform [0, 1) generator (the library's mulberry32). */
+export const rng = (seed: number): (() => number) => mulberry32(seed);
 
 export function randn(r: () => number): number {
   const u = Math.max(r(), 1e-300), v = r();

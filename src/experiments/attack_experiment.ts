@@ -3,6 +3,7 @@
 // Browser-safe: data in, report and adversarial sets out; the CLI adds files and progress.
 import type { Matrix } from '../linalg/matrix.js';
 import { gemm } from '../linalg/gemm.js';
+import { mulberry32 } from '../data/rng.js';
 import type { KernelOps } from '../machines/kernel_ops.js';
 import { solveAlpha, predict, type KernelMachine, type FitOptions } from '../machines/kernel_regression.js';
 import { kernelMachineModel } from '../attacks/model.js';
@@ -51,16 +52,6 @@ export type Progress = (done: number, total: number, label: string) => void;
 
 function rows(X: Matrix<Float64Array>, lo: number, hi: number): Matrix<Float64Array> {
   return { data: X.data.subarray(lo * X.cols, hi * X.cols), rows: hi - lo, cols: X.cols };
-}
-
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Targets for regression: one-hot rows (k > 1) or the -1/+1 labels themselves (k = 1). */
