@@ -2,7 +2,7 @@
 // result rows, the printed table and bench/RESULTS.md.
 import { spawnSync } from 'node:child_process';
 import { cpus, availableParallelism, loadavg } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 export interface Ctx {
   /** Thread counts to measure (ours and peers matched). */
@@ -132,7 +132,24 @@ export function table(rows: Row[]): string {
   return lines.join('\n');
 }
 
-export function writeResults(path: string, rows: Row[], machine: Record<string, string>, notes: string[]): void {
+/**
+ * Writes bench/RESULTS.md. Each case keeps its own section (with the machine state of the
+ * run that measured it), so `--only <case> --write` refreshes one section and keeps the rest.
+ */
+export function writeResults(path: string, byCase: Record<string, Row[]>, machine: Record<string, string>, notes: string[]): void {
+  const sections = new Map<string, string>();
+  if (existsSync(path)) {
+    const old = readFileSync(path, 'utf8');
+    for (const m of old.matchAll(/<!-- case:([a-z0-9_-]+) -->\n([\s\S]*?)<!-- end:\1 -->/g)) sections.set(m[1], m[2]);
+  }
+  for (const [name, rows] of Object.entries(byCase)) {
+    sections.set(name, [
+      `## ${name}`, '',
+      `Measured ${machine.date ?? new Date().toISOString()}; load average at start ${machine['load average at start (1/5/15 min)'] ?? '?'}, at end ${machine['load average at end (1/5/15 min)'] ?? '?'}.`, '',
+      table(rows), '',
+    ].join('\n'));
+  }
+  const { date: _d, ...stable } = machine;
   const md = [
     '# Benchmark results',
     '',
@@ -141,12 +158,9 @@ export function writeResults(path: string, rows: Row[], machine: Record<string, 
     '',
     '## Machine',
     '',
-    ...Object.entries(machine).map(([k, v]) => `- ${k}: ${v}`),
+    ...Object.entries(stable).filter(([k]) => !k.startsWith('load average')).map(([k, v]) => `- ${k}: ${v}`),
     '',
-    '## Results',
-    '',
-    table(rows),
-    '',
+    ...[...sections.entries()].map(([name, body]) => `<!-- case:${name} -->\n${body}<!-- end:${name} -->\n`),
     '## Notes',
     '',
     ...notes.map((n) => `- ${n}`),
