@@ -96,6 +96,9 @@ test('bad input exits 2 with a specific message and writes nothing', () => {
   const dir = tmp();
   const cases: [string[], RegExp][] = [
     [['attack', '--arch', 'fc9', '--out', dir], /--arch fc9: .*fc1/],
+    [['attack', '--bogus'], /unknown option '--bogus'/],
+    [['attack', '--t', 'soon'], /--t: expected a number >= 0 or 'inf'/],
+    [['attack', '--method', 'cw'], /--method: unknown value 'cw'; expected one of fgsm, pgd/],
     [['attack', '--eps', 'abc', '--out', dir], /--eps: 'abc' is not a number/],
     [['attack', '--train', '0', '--out', dir], /--train: expected a positive integer/],
     [['attack', '--train', '70000', '--out', dir], /--train 70000/],

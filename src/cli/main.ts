@@ -13,8 +13,11 @@ program
   .description('Neural Tangent Kernel view of adversarial robustness: kernels, kernel machines and training-free attacks')
   .exitOverride()
   .configureOutput({ outputError: (s, write) => write(s) });
-program.addCommand(attackCommand());
-program.addCommand(kernelCommand());
+for (const cmd of [attackCommand(), kernelCommand()]) {
+  // addCommand does not inherit these: without them a bad flag of a subcommand exits 1
+  cmd.exitOverride().configureOutput({ outputError: (s, write) => write(s) });
+  program.addCommand(cmd);
+}
 
 function fail(e: unknown): never {
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
