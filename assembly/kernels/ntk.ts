@@ -232,27 +232,22 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool): v
   }
 }
 
-/** Gram rows: task = row b of X1 (columns b.. when symmetric). */
+/** Gram rows: task = row b of X1 (columns ..b, the lower triangle, when symmetric). */
 export function ntk_gram_task(ctx: usize, task: i32, tid: i32): void {
   const b = task + ci(ctx, C_ROW0);
   const scr = cp(ctx, C_SCR) + <usize>tid * cp(ctx, C_SCRB);
   const slot = slotBytes(ctx);
   const T = ci(ctx, C_T), n2 = ci(ctx, C_N2), ldo = ci(ctx, C_LDO);
   const outK = cp(ctx, C_OUTK), outN = cp(ctx, C_OUTN);
-  let i = ci(ctx, C_SYM) != 0 ? b : 0;
-  while (i < n2) {
-    const t = min(T, n2 - i);
+  const end = ci(ctx, C_SYM) != 0 ? b + 1 : n2;
+  let i = 0;
+  while (i < end) {
+    const t = min(T, end - i);
     fwdTile(ctx, b, i, t, scr, false);
     if (outK) memory.copy(at(outK, b * ldo + i), scr + slot, <usize>t << 3);
     if (outN) memory.copy(at(outN, b * ldo + i), scr, <usize>t << 3);
     i += t;
   }
-}
-
-/** out[r, j] = out[j, r] for j < r: mirrors the upper triangle (task = row r). */
-export function ntk_mirror_task(out: usize, ld_: i32, task: i32, tid: i32): void {
-  const r = task;
-  for (let j = 0; j < r; j++) st(out, r * ld_ + j, ld(out, j * ld_ + r));
 }
 
 /**

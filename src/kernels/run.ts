@@ -12,8 +12,8 @@ const C = {
 const CTX_LEN = 32;
 /** Pairs per tile in flat mode (vectorised across pairs); conv tiles hold one pair. */
 const FLAT_TILE = 256;
-/** Rows per GEMM block in flat mode: the block's nngp0 is mapped while still warm in cache. */
-const ROW_BLOCK = 32;
+/** Rows per GEMM block in flat mode: 128 rows amortise the GEMM packing (32 measured ~25% slower); the block's nngp0 (~10 MB at n = 10k) is mapped soon after. */
+const ROW_BLOCK = 128;
 
 /** Working state shared by a Gram build or a VJP: ctx block, ops and q stores in wasm memory. */
 export class Run {
@@ -74,9 +74,9 @@ export class Run {
 
   /**
    * Gram blocks into outK / outN (byte offsets, n1 x n2 row-major, 0 = not wanted).
-   * Symmetric builds compute the upper triangle and mirror it.
+   * Symmetric builds compute the lower triangle and mirror it. onProgress(rowsDone, rows)
+   * after each block of rows (also keeps wasm calls short).
    */
-  /** onProgress(rowsDone, rows) after each block of rows (also keeps wasm calls short). */
   gram(outK: number, outN: number, onProgress?: (done: number, total: number) => void): void {
     const { e, prog, n1, n2, sym } = this;
     this.set('OUTK', outK); this.set('OUTN', outN); this.set('LDO', n2); this.set('SYM', sym ? 1 : 0);
@@ -86,8 +86,9 @@ export class Run {
       this.set('N0', N0);
       const d = prog.d;
       for (let r0 = 0; r0 < n1; r0 += ROW_BLOCK) {
-        const rb = Math.min(ROW_BLOCK, n1 - r0), c0 = sym ? r0 : 0;
-        gemmRaw('f64', false, true, rb, n2 - c0, d, 1 / d, this.X1 + r0 * d * 8, d, this.X2 + c0 * d * 8, d, 0, N0 + (r0 * n2 + c0) * 8, n2);
+        // symmetric: columns 0 .. r0 + rb (the block's lower triangle and a little of the upper, overwritten by the mirror)
+        const rb = Math.min(ROW_BLOCK, n1 - r0), cols = sym ? r0 + rb : n2;
+        gemmRaw('f64', false, true, rb, cols, d, 1 / d, this.X1 + r0 * d * 8, d, this.X2, d, 0, N0 + r0 * n2 * 8, n2);
         this.set('ROW0', r0);
         e.parallelFor('ntk_gram_task', [this.sync()], rb);
         onProgress?.(r0 + rb, n1);
@@ -102,7 +103,8 @@ export class Run {
         onProgress?.(r0 + rb, n1);
       }
     }
-    if (sym) for (const out of [outK, outN]) if (out) e.parallelFor('ntk_mirror_task', [out, n2], n1);
+    // cache-blocked copy of the lower triangle into the upper one (the GEMM Gram's mirror)
+    if (sym) for (const out of [outK, outN]) if (out) e.parallelFor('mirror_f64_task', [n1, out, n2], Number(e.call('mirror_tasks', n1)));
   }
 
   /** G (n1 x d) = sum_i W[b, i] dK(x_b, x_i)/dx_b with K the ntk (which 0) or nngp (1). */
