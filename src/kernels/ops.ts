@@ -11,5 +11,6 @@ export function kernelOps(k: Kernel, shape?: ImageShape, get: 'ntk' | 'nngp' = '
     gram: (X, onProgress) => pick(k.kernelFn(X, null, { ...opts, onProgress })),
     cross: (X1, X2) => pick(k.kernelFn(X1, X2, opts)),
     vjp: (X, Xtrain, Ws) => Ws.map((W) => k.kernelVjp(X, Xtrain, W, opts)),
+    valueAndVjp: (X, Xtrain, weightsFromK) => k.kernelValueAndVjp(X, Xtrain, weightsFromK, opts),
   };
 }

@@ -7,7 +7,7 @@ import type { Program } from './compile.js';
 const C = {
   NOPS: 0, OPS: 1, MODE: 2, H: 3, W: 4, C: 5, D: 6, X1: 7, N1: 8, X2: 9, N2: 10, Q1: 11, Q2: 12, QSTR: 13,
   OUTK: 14, OUTN: 15, LDO: 16, SYM: 17, SCR: 18, SCRB: 19, T: 20, PMAX: 21,
-  WV: 22, GX: 23, GN0: 24, GQ: 25, WHICH: 26, N0: 27, NRELU: 28, ROW0: 29,
+  WV: 22, GX: 23, GN0: 24, GQ: 25, WHICH: 26, N0: 27, NRELU: 28, ROW0: 29, S0: 30, SQ: 31,
 } as const;
 const CTX_LEN = 32;
 /** Pairs per tile in flat mode (vectorised across pairs); conv tiles hold one pair. */
@@ -122,6 +122,30 @@ export class Run {
       gemmRaw('f64', false, false, n1, d, n2, 1 / d, N0, n2, this.X2, d, 1, Gptr, d);
     } else {
       e.parallelFor('ntk_vjp_task', [this.sync()], n1);
+    }
+  }
+
+  /**
+   * Fused value + VJP, flat mode: one pass over the pairs writes the kernel (ntk: which 0,
+   * nngp: 1) to outK (n1 x n2) and keeps its sensitivities to nngp0 and to the row inputs'
+   * q at each ReLU; then weights(K) gives any number of W (n1 x n2 byte offsets), each
+   * costing a light row task and one GEMM into its G (n1 x d byte offset).
+   */
+  valueAndVjp(outK: number, which: 0 | 1, weights: () => { W: number; G: number }[]): void {
+    const { e, prog, n1, n2 } = this;
+    if (prog.mode !== 0) throw new Error('Run.valueAndVjp: flat (fully connected) programs only');
+    const d = prog.d;
+    const N0 = this.alloc(n1 * n2), S0 = this.alloc(n1 * n2), SQ = this.alloc(prog.nrelu * n1 * n2);
+    this.set('OUTK', outK); this.set('LDO', n2); this.set('WHICH', which);
+    this.set('N0', N0); this.set('S0', S0); this.set('SQ', SQ);
+    this.set('GQ', this.alloc(prog.qstride * n1));
+    this.selfChains();
+    gemmRaw('f64', false, true, n1, n2, d, 1 / d, this.X1, d, this.X2, d, 0, N0, n2);
+    e.parallelFor('ntk_sens_task', [this.sync()], n1);
+    for (const { W, G } of weights()) {
+      this.set('WV', W); this.set('GX', G); this.set('GN0', N0); // N0 is no longer needed: reuse it for W * S0
+      e.parallelFor('ntk_fused_bwd_task', [this.sync()], n1);
+      gemmRaw('f64', false, false, n1, d, n2, 1 / d, N0, n2, this.X2, d, 1, G, d);
     }
   }
 
