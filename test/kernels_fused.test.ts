@@ -79,3 +79,12 @@ for (const name of ['fc1', 'conv1']) {
     });
   }
 }
+
+test('kernelOps.vjp with several weight matrices (one fused pass for FC) equals kernelVjp per matrix', () => {
+  for (const name of ['fc2', 'conv1']) {
+    const k = arch(name), ops = kernelOps(k, shape), Xt = randMat(9, 36, 5), X = randMat(4, 36, 6);
+    const Ws = [randMat(4, 9, 7, true), randMat(4, 9, 8, true)];
+    const G = ops.vjp(X, Xt, Ws);
+    for (let r = 0; r < 2; r++) assert.ok(relErr(G[r].data, k.kernelVjp(X, Xt, Ws[r], { shape }).data) <= 1e-12, `${name} weights ${r}`);
+  }
+});

@@ -11,7 +11,7 @@ const C_NOPS = 0, C_OPS = 1, C_MODE = 2, C_H = 3, C_W = 4, C_C = 5, C_D = 6,
   C_X1 = 7, C_N1 = 8, C_X2 = 9, C_N2 = 10, C_Q1 = 11, C_Q2 = 12, C_QSTR = 13,
   C_OUTK = 14, C_OUTN = 15, C_LDO = 16, C_SYM = 17, C_SCR = 18, C_SCRB = 19, C_T = 20, C_PMAX = 21,
   C_WV = 22, C_GX = 23, C_GN0 = 24, C_GQ = 25, C_WHICH = 26, C_N0 = 27, C_NRELU = 28, C_ROW0 = 29,
-  C_S0 = 30, C_SQ = 31;
+  C_S0 = 30, C_SQ = 31, C_N0S = 32;
 // op codes
 const OP_DENSE = 1, OP_RELU = 2, OP_CONV = 3, OP_FLATTEN = 4, OP_SCALE = 5, OP_SAVEQ = 6;
 const OPW = 5;
@@ -177,6 +177,9 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool): v
   if (mode == 0) {
     const src = at(cp(ctx, C_N0), b * ci(ctx, C_LDO) + i0);
     memory.copy(N, src, <usize>T << 3);
+    // N0 holds x.x' (Gram via gramRaw, scale 1/d) or x.x'/d already (scale 1)
+    const s0 = cf(ctx, C_N0S);
+    if (s0 != 1.0) affine(N, T, s0, 0.0);
   } else {
     const P = H * W, x1 = at(cp(ctx, C_X1), b * d), invC = 1.0 / <f64>Cc;
     for (let t = 0; t < T; t++) {

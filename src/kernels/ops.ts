@@ -10,7 +10,10 @@ export function kernelOps(k: Kernel, shape?: ImageShape, get: 'ntk' | 'nngp' = '
   return {
     gram: (X, onProgress) => pick(k.kernelFn(X, null, { ...opts, onProgress })),
     cross: (X1, X2) => pick(k.kernelFn(X1, X2, opts)),
-    vjp: (X, Xtrain, Ws) => Ws.map((W) => k.kernelVjp(X, Xtrain, W, opts)),
+    // several weight matrices on an FC kernel: one pass over the pairs instead of one per matrix
+    vjp: (X, Xtrain, Ws) => (Ws.length > 1 && k.program(X.cols, shape).mode === 0
+      ? k.kernelValueAndVjp(X, Xtrain, () => Ws, opts).G
+      : Ws.map((W) => k.kernelVjp(X, Xtrain, W, opts))),
     valueAndVjp: (X, Xtrain, weightsFromK) => k.kernelValueAndVjp(X, Xtrain, weightsFromK, opts),
   };
 }

@@ -1,15 +1,16 @@
 // Drives the wasm kernels: context block, q stores, blocked GEMM for flat inputs, tasks.
 import { engine } from '../engine.js';
 import { gemmRaw } from '../linalg/gemm.js';
+import { gramRaw } from '../linalg/gram.js';
 import type { Program } from './compile.js';
 
 // Context field indices (must match assembly/kernels/ntk.ts).
 const C = {
   NOPS: 0, OPS: 1, MODE: 2, H: 3, W: 4, C: 5, D: 6, X1: 7, N1: 8, X2: 9, N2: 10, Q1: 11, Q2: 12, QSTR: 13,
   OUTK: 14, OUTN: 15, LDO: 16, SYM: 17, SCR: 18, SCRB: 19, T: 20, PMAX: 21,
-  WV: 22, GX: 23, GN0: 24, GQ: 25, WHICH: 26, N0: 27, NRELU: 28, ROW0: 29, S0: 30, SQ: 31,
+  WV: 22, GX: 23, GN0: 24, GQ: 25, WHICH: 26, N0: 27, NRELU: 28, ROW0: 29, S0: 30, SQ: 31, N0S: 32,
 } as const;
-const CTX_LEN = 32;
+const CTX_LEN = 40;
 /** Pairs per tile in flat mode (vectorised across pairs); conv tiles hold one pair. */
 const FLAT_TILE = 256;
 /** Rows per GEMM block in flat mode: 128 rows amortise the GEMM packing (32 measured ~25% slower); the block's nngp0 (~10 MB at n = 10k) is mapped soon after. */
@@ -36,7 +37,7 @@ export class Run {
     c[C.NOPS] = prog.nops; c[C.OPS] = this.opsBuf.ptr; c[C.MODE] = prog.mode;
     c[C.H] = prog.H; c[C.W] = prog.W; c[C.C] = prog.C; c[C.D] = prog.d;
     c[C.X1] = X1; c[C.N1] = n1; c[C.X2] = X2; c[C.N2] = n2;
-    c[C.T] = this.T; c[C.PMAX] = prog.Pmax; c[C.NRELU] = prog.nrelu; c[C.SCRB] = this.scrBytes;
+    c[C.N0S] = 1; c[C.T] = this.T; c[C.PMAX] = prog.Pmax; c[C.NRELU] = prog.nrelu; c[C.SCRB] = this.scrBytes;
     // q stores: q then 1/sqrt(q), each qstride values per input
     c[C.QSTR] = prog.qstride;
     c[C.Q1] = this.alloc(2 * prog.qstride * n1);
@@ -85,10 +86,15 @@ export class Run {
       const N0 = outN || outK;
       this.set('N0', N0);
       const d = prog.d;
+      if (sym) {
+        // X X^T in one go (lower-triangle tiles in parallel, far faster than thin row blocks);
+        // the maps scale by 1/d as they read it, then write K over it row by row
+        gramRaw('f64', n1, n1, d, this.X1, d, 0, d, N0, n2);
+        this.set('N0S', 1 / d);
+      }
       for (let r0 = 0; r0 < n1; r0 += ROW_BLOCK) {
-        // symmetric: columns 0 .. r0 + rb (the block's lower triangle and a little of the upper, overwritten by the mirror)
-        const rb = Math.min(ROW_BLOCK, n1 - r0), cols = sym ? r0 + rb : n2;
-        gemmRaw('f64', false, true, rb, cols, d, 1 / d, this.X1 + r0 * d * 8, d, this.X2, d, 0, N0 + r0 * n2 * 8, n2);
+        const rb = Math.min(ROW_BLOCK, n1 - r0);
+        if (!sym) gemmRaw('f64', false, true, rb, n2, d, 1 / d, this.X1 + r0 * d * 8, d, this.X2, d, 0, N0 + r0 * n2 * 8, n2);
         this.set('ROW0', r0);
         e.parallelFor('ntk_gram_task', [this.sync()], rb);
         onProgress?.(r0 + rb, n1);
