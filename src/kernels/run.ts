@@ -89,7 +89,7 @@ export class Run {
       if (sym) {
         // X X^T in one go (lower-triangle tiles in parallel, far faster than thin row blocks);
         // the maps scale by 1/d as they read it, then write K over it row by row
-        gramRaw('f64', n1, n1, d, this.X1, d, 0, d, N0, n2);
+        gramRaw('f64', n1, n1, d, this.X1, d, 0, d, N0, n2, false);
         this.set('N0S', 1 / d);
       }
       for (let r0 = 0; r0 < n1; r0 += ROW_BLOCK) {
