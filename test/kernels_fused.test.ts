@@ -88,3 +88,15 @@ test('kernelOps.vjp with several weight matrices (one fused pass for FC) equals 
     for (let r = 0; r < 2; r++) assert.ok(relErr(G[r].data, k.kernelVjp(X, Xt, Ws[r], { shape }).data) <= 1e-12, `${name} weights ${r}`);
   }
 });
+
+test('kernelOps.crossTimes equals cross(X1, X2) A', () => {
+  for (const [name, get] of [['fc2', 'ntk'], ['conv1', 'nngp']] as const) {
+    const ops = kernelOps(arch(name), shape, get), X1 = randMat(5, 36, 9), X2 = randMat(11, 36, 10), A = randMat(11, 3, 11, true);
+    const K = ops.cross(X1, X2), P = ops.crossTimes!(X1, X2, A);
+    assert.equal(P.rows, 5); assert.equal(P.cols, 3);
+    const ref = new Float64Array(15);
+    for (let i = 0; i < 5; i++) for (let j = 0; j < 3; j++) for (let t = 0; t < 11; t++) ref[i * 3 + j] += K.data[i * 11 + t] * A.data[t * 3 + j];
+    assert.ok(relErr(P.data, ref) <= 1e-13, `${name}: off by ${relErr(P.data, ref)}`);
+  }
+  assert.throws(() => kernelOps(arch('fc1')).crossTimes!(randMat(2, 4, 1), randMat(3, 4, 2), randMat(4, 1, 3)), /A has 4 rows but X2 has 3/);
+});

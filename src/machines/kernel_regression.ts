@@ -69,7 +69,7 @@ export function fitKernelMachine(
 
 /** f(X) = Theta(X, Xtrain) alpha, b x k. */
 export function predict(m: KernelMachine, X: Matrix<Float64Array>): Matrix<Float64Array> {
-  return gemm(m.kernel.cross(X, m.Xtrain), m.alpha);
+  return m.kernel.crossTimes ? m.kernel.crossTimes(X, m.Xtrain, m.alpha) : gemm(m.kernel.cross(X, m.Xtrain), m.alpha);
 }
 
 /**
