@@ -13,7 +13,7 @@ const C = {
 const CTX_LEN = 40;
 /** Pairs per tile in flat mode (vectorised across pairs); conv tiles hold one pair. */
 const FLAT_TILE = 256;
-/** Rows per GEMM block in flat mode: 128 rows amortise the GEMM packing (32 measured ~25% slower); the block's nngp0 (~10 MB at n = 10k) is mapped soon after. */
+/** Rows per block in flat mode: cross kernels run one GEMM per block (128 rows amortise its packing; 32 measured ~25% slower), then the maps; blocks also pace progress reports. */
 const ROW_BLOCK = 128;
 
 /** Working state shared by a Gram build or a VJP: ctx block, ops and q stores in wasm memory. */
