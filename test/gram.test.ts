@@ -36,3 +36,21 @@ test('gram rejects mismatched inputs', () => {
   assert.throws(() => gram(X, { data: new Float64Array(4), rows: 2, cols: 2 }), /X has 3 columns but Y has 2/);
   assert.throws(() => gram(X, { data: new Float32Array(6), rows: 2, cols: 3 } as any), /X is f64 but Y is f32/);
 });
+
+test('gramRaw with mirror = false writes the lower triangle (as gram) and leaves the strict upper one alone', async () => {
+  const { gramRaw, engine } = await import('../src/node.js');
+  const n = 600, d = 17, e = engine();
+  const X = Float64Array.from(randomArray(n * d, 5));
+  const full = gram({ data: X, rows: n, cols: d });
+  const x = e.from(X), G = e.buffer('f64', n * n);
+  try {
+    G.data.fill(-7);
+    gramRaw('f64', n, n, d, x.ptr, d, 0, d, G.ptr, n, false);
+    const g = G.data;
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+      if (j <= i) assert.equal(g[i * n + j], full.data[i * n + j]);
+      // tiles are 64, 128 or 256 rows: entries in different 256-row blocks lie off every diagonal tile
+      else if (Math.floor(i / 256) !== Math.floor(j / 256)) assert.equal(g[i * n + j], -7, `(${i}, ${j}) outside the diagonal tiles was written`);
+    }
+  } finally { x.free(); G.free(); }
+});

@@ -16,7 +16,7 @@ test('Gram and VJP results do not depend on task order or thread ids', () => {
   const X = randMat(40, 36, 1), Y = randMat(7, 36, 2), W = randMat(7, 40, 3);
   const compute = () => ['fc3', 'conv2', 'twolayer'].flatMap((name) => {
     const k = arch(name), opts = { shape: [6, 6, 1] as const };
-    return [k.kernelFn(X, null, { ...opts, get: name === 'twolayer' ? 'ntk' : 'both' }), k.kernelFn(Y, X, opts), k.kernelVjp(Y, X, W, opts)];
+    return [k.kernelFn(X, null, { ...opts, get: name === 'twolayer' ? 'ntk' : 'both' }), k.kernelFn(Y, X, opts), k.kernelVjp(Y, X, W, opts), k.kernelValueAndVjp(Y, X, (K) => [W, K], opts)];
   });
   const serialRes = compute();
   const saved = e.pool;

@@ -10,7 +10,8 @@ import { acos_v } from './acos';
 const C_NOPS = 0, C_OPS = 1, C_MODE = 2, C_H = 3, C_W = 4, C_C = 5, C_D = 6,
   C_X1 = 7, C_N1 = 8, C_X2 = 9, C_N2 = 10, C_Q1 = 11, C_Q2 = 12, C_QSTR = 13,
   C_OUTK = 14, C_OUTN = 15, C_LDO = 16, C_SYM = 17, C_SCR = 18, C_SCRB = 19, C_T = 20, C_PMAX = 21,
-  C_WV = 22, C_GX = 23, C_GN0 = 24, C_GQ = 25, C_WHICH = 26, C_N0 = 27, C_NRELU = 28, C_ROW0 = 29;
+  C_WV = 22, C_GX = 23, C_GN0 = 24, C_GQ = 25, C_WHICH = 26, C_N0 = 27, C_NRELU = 28, C_ROW0 = 29,
+  C_S0 = 30, C_SQ = 31, C_N0S = 32;
 // op codes
 const OP_DENSE = 1, OP_RELU = 2, OP_CONV = 3, OP_FLATTEN = 4, OP_SCALE = 5, OP_SAVEQ = 6;
 const OPW = 5;
@@ -111,9 +112,10 @@ function reluFwd(N: usize, K: usize, qa: usize, ra: usize, qaStride: i32, qb: us
 
 /**
  * Reverse of reluFwd. N, K, TH hold the forward inputs and angles; gN, gK the output adjoints,
- * replaced by the input adjoints. The adjoint of qa is added to gqa (summed when qaStride 0).
+ * replaced by the input adjoints. The adjoint of qa is added to gqa (summed when qaStride 0),
+ * or, when gqPair is set (qaStride 0 only), stored per pair there instead.
  */
-function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize, ra: usize, qaStride: i32, qb: usize, rb: usize, gqa: usize, len: i32): void {
+function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize, ra: usize, qaStride: i32, qb: usize, rb: usize, gqa: usize, len: i32, gqPair: usize = 0): void {
   const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), zero = sp(0.0);
   let acc = sp(0.0);
   let i = 0;
@@ -144,15 +146,17 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
     const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn, f64x2.mul(sn, s)), f64x2.mul(gk, f64x2.mul(kr, cc))), f64x2.mul(inva, f64x2.mul(i2p, sp(0.5))));
     if (two) {
       v128.store(at(gN, i), ngN); v128.store(at(gK, i), ngK);
-      if (qaStride == 0) acc = f64x2.add(acc, dq);
+      if (gqPair) v128.store(at(gqPair, i), dq);
+      else if (qaStride == 0) acc = f64x2.add(acc, dq);
       else v128.store(at(gqa, i), f64x2.add(v128.load(at(gqa, i)), dq));
     } else {
       st(gN, i, f64x2.extract_lane(ngN, 0)); st(gK, i, f64x2.extract_lane(ngK, 0));
-      if (qaStride == 0) acc = f64x2.add(acc, f64x2.replace_lane(dq, 1, 0.0));
+      if (gqPair) st(gqPair, i, f64x2.extract_lane(dq, 0));
+      else if (qaStride == 0) acc = f64x2.add(acc, f64x2.replace_lane(dq, 1, 0.0));
       else st(gqa, i, ld(gqa, i) + f64x2.extract_lane(dq, 0));
     }
   }
-  if (qaStride == 0) st(gqa, 0, ld(gqa, 0) + f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1));
+  if (qaStride == 0 && !gqPair) st(gqa, 0, ld(gqa, 0) + f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1));
 }
 
 @inline function slotBytes(ctx: usize): usize { return <usize>(ci(ctx, C_T) * ci(ctx, C_PMAX)) << 3; }
@@ -173,6 +177,9 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool): v
   if (mode == 0) {
     const src = at(cp(ctx, C_N0), b * ci(ctx, C_LDO) + i0);
     memory.copy(N, src, <usize>T << 3);
+    // N0 holds x.x' (Gram via gramRaw, scale 1/d) or x.x'/d already (scale 1)
+    const s0 = cf(ctx, C_N0S);
+    if (s0 != 1.0) affine(N, T, s0, 0.0);
   } else {
     const P = H * W, x1 = at(cp(ctx, C_X1), b * d), invC = 1.0 / <f64>Cc;
     for (let t = 0; t < T; t++) {
@@ -232,27 +239,22 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool): v
   }
 }
 
-/** Gram rows: task = row b of X1 (columns b.. when symmetric). */
+/** Gram rows: task = row b of X1 (columns ..b, the lower triangle, when symmetric). */
 export function ntk_gram_task(ctx: usize, task: i32, tid: i32): void {
   const b = task + ci(ctx, C_ROW0);
   const scr = cp(ctx, C_SCR) + <usize>tid * cp(ctx, C_SCRB);
   const slot = slotBytes(ctx);
   const T = ci(ctx, C_T), n2 = ci(ctx, C_N2), ldo = ci(ctx, C_LDO);
   const outK = cp(ctx, C_OUTK), outN = cp(ctx, C_OUTN);
-  let i = ci(ctx, C_SYM) != 0 ? b : 0;
-  while (i < n2) {
-    const t = min(T, n2 - i);
+  const end = ci(ctx, C_SYM) != 0 ? b + 1 : n2;
+  let i = 0;
+  while (i < end) {
+    const t = min(T, end - i);
     fwdTile(ctx, b, i, t, scr, false);
     if (outK) memory.copy(at(outK, b * ldo + i), scr + slot, <usize>t << 3);
     if (outN) memory.copy(at(outN, b * ldo + i), scr, <usize>t << 3);
     i += t;
   }
-}
-
-/** out[r, j] = out[j, r] for j < r: mirrors the upper triangle (task = row r). */
-export function ntk_mirror_task(out: usize, ld_: i32, task: i32, tid: i32): void {
-  const r = task;
-  for (let j = 0; j < r; j++) st(out, r * ld_ + j, ld(out, j * ld_ + r));
 }
 
 /**
@@ -301,6 +303,54 @@ export function ntk_self_task(ctx: usize, which: i32, task: i32, tid: i32): void
 }
 
 /**
+ * Reverse pass over the tile (b, i..i+T_) left by fwdTile(tape = true), from the seeds in
+ * gN, gK (final P = 1) down to the adjoints of nngp0 in gN. The ReLU q adjoints are summed
+ * into GQ (row b), or, when sq is set (flat mode), stored per pair at sq + relu-th plane.
+ */
+function bwdTile(ctx: usize, b: i32, i: i32, T_: i32, scr: usize, sq: usize): void {
+  const slot = slotBytes(ctx);
+  const gN = scr + 2 * slot, gK = scr + 3 * slot, tmp = scr + 4 * slot;
+  const n1 = ci(ctx, C_N1), n2 = ci(ctx, C_N2);
+  const nops = ci(ctx, C_NOPS), ops = cp(ctx, C_OPS), nrelu = ci(ctx, C_NRELU);
+  const H = ci(ctx, C_H), W = ci(ctx, C_W);
+  const GQ = cp(ctx, C_GQ);
+  let relu = nrelu;
+  for (let o = nops - 1; o >= 0; o--) {
+    const code = <i32>opc(ops, o, 0), a = opc(ops, o, 1), bb = opc(ops, o, 2), Pin = <i32>opc(ops, o, 3);
+    const len = T_ * Pin;
+    if (code == OP_DENSE) {
+      for (let j = 0; j < len; j++) { const k = ld(gK, j); st(gN, j, a * (ld(gN, j) + k)); st(gK, j, a * k); }
+    } else if (code == OP_RELU) {
+      relu--;
+      const tp = scr + (6 + 3 * <usize>relu) * slot;
+      const pre = <i32>a;
+      const qa = at(cp(ctx, C_Q1), pre * n1 + b * Pin), qb = at(cp(ctx, C_Q2), pre * n2 + i * Pin);
+      const gqa = at(GQ, pre * n1 + b * Pin);
+      const ra = at(qa, ci(ctx, C_QSTR) * n1), rb = at(qb, ci(ctx, C_QSTR) * n2);
+      const pair = sq ? at(sq, (relu * n1 + b) * n2 + i) : 0;
+      if (Pin == 1) reluBwd(tp, tp + slot, tp + 2 * slot, gN, gK, qa, ra, 0, qb, rb, gqa, T_, pair);
+      else for (let t = 0; t < T_; t++)
+        reluBwd(at(tp, t * Pin), at(tp + slot, t * Pin), at(tp + 2 * slot, t * Pin), at(gN, t * Pin), at(gK, t * Pin), qa, ra, 1, at(qb, t * Pin), at(rb, t * Pin), gqa, Pin);
+    } else if (code == OP_CONV) {
+      for (let t = 0; t < T_; t++) {
+        const nt = at(gN, t * Pin), kt = at(gK, t * Pin);
+        axpy(nt, kt, Pin, 1.0);
+        box(nt, nt, tmp, H, W, a, 0.0);
+        if (o > 0) box(kt, kt, tmp, H, W, a, 0.0); // the input ntk (0) has no adjoint use
+      }
+    } else if (code == OP_FLATTEN) {
+      const inv = 1.0 / <f64>Pin;
+      for (let t = T_ - 1; t >= 0; t--) {
+        const vn = ld(gN, t) * inv, vk = ld(gK, t) * inv;
+        for (let p = 0; p < Pin; p++) { st(gN, t * Pin + p, vn); st(gK, t * Pin + p, vk); }
+      }
+    } else if (code == OP_SCALE) {
+      affine(gN, len, a, 0.0); affine(gK, len, a, 0.0);
+    }
+  }
+}
+
+/**
  * VJP row (task = row b of X1): for W (n1 x n2), accumulates sum_i W[b,i] dTheta(x_b, x_i)/dx_b.
  * Flat mode writes the nngp0 adjoints to GN0 (the caller adds GN0 X2 / d by GEMM) and the
  * q-chain term to GX[b] (overwriting); pixel mode writes the whole gradient to GX[b].
@@ -330,39 +380,7 @@ export function ntk_vjp_task(ctx: usize, task: i32, tid: i32): void {
     // seeds (final P = 1)
     if (which == 0) { memory.copy(gK, at(Wv, i), <usize>T_ << 3); memory.fill(gN, 0, <usize>T_ << 3); }
     else { memory.copy(gN, at(Wv, i), <usize>T_ << 3); memory.fill(gK, 0, <usize>T_ << 3); }
-    let relu = nrelu;
-    for (let o = nops - 1; o >= 0; o--) {
-      const code = <i32>opc(ops, o, 0), a = opc(ops, o, 1), bb = opc(ops, o, 2), Pin = <i32>opc(ops, o, 3);
-      const len = T_ * Pin;
-      if (code == OP_DENSE) {
-        for (let j = 0; j < len; j++) { const k = ld(gK, j); st(gN, j, a * (ld(gN, j) + k)); st(gK, j, a * k); }
-      } else if (code == OP_RELU) {
-        relu--;
-        const tp = scr + (6 + 3 * <usize>relu) * slot;
-        const pre = <i32>a;
-        const qa = at(cp(ctx, C_Q1), pre * n1 + b * Pin), qb = at(cp(ctx, C_Q2), pre * n2 + i * Pin);
-        const gqa = at(GQ, pre * n1 + b * Pin);
-        const ra = at(qa, ci(ctx, C_QSTR) * n1), rb = at(qb, ci(ctx, C_QSTR) * n2);
-        if (Pin == 1) reluBwd(tp, tp + slot, tp + 2 * slot, gN, gK, qa, ra, 0, qb, rb, gqa, T_);
-        else for (let t = 0; t < T_; t++)
-          reluBwd(at(tp, t * Pin), at(tp + slot, t * Pin), at(tp + 2 * slot, t * Pin), at(gN, t * Pin), at(gK, t * Pin), qa, ra, 1, at(qb, t * Pin), at(rb, t * Pin), gqa, Pin);
-      } else if (code == OP_CONV) {
-        for (let t = 0; t < T_; t++) {
-          const nt = at(gN, t * Pin), kt = at(gK, t * Pin);
-          axpy(nt, kt, Pin, 1.0);
-          box(nt, nt, tmp, H, W, a, 0.0);
-          if (o > 0) box(kt, kt, tmp, H, W, a, 0.0); // the input ntk (0) has no adjoint use
-        }
-      } else if (code == OP_FLATTEN) {
-        const inv = 1.0 / <f64>Pin;
-        for (let t = T_ - 1; t >= 0; t--) {
-          const vn = ld(gN, t) * inv, vk = ld(gK, t) * inv;
-          for (let p = 0; p < Pin; p++) { st(gN, t * Pin + p, vn); st(gK, t * Pin + p, vk); }
-        }
-      } else if (code == OP_SCALE) {
-        affine(gN, len, a, 0.0); affine(gK, len, a, 0.0);
-      }
-    }
+    bwdTile(ctx, b, i, T_, scr, 0);
     if (mode == 0) memory.copy(at(cp(ctx, C_GN0), b * n2 + i), gN, <usize>T_ << 3);
     else {
       const P = H * W;
@@ -382,7 +400,22 @@ export function ntk_vjp_task(ctx: usize, task: i32, tid: i32): void {
     }
     i += T_;
   }
-  // pull the self-covariance adjoints back through the q chain of x_b
+  qchainPull(ctx, b, scr);
+}
+
+/**
+ * Pulls the self-covariance adjoints GQ (row b) back through the q chain of x_b and adds
+ * the result to GX[b] (flat mode: overwrites it).
+ */
+function qchainPull(ctx: usize, b: i32, scr: usize): void {
+  const slot = slotBytes(ctx);
+  const tmp = scr + 4 * slot, g = scr + 5 * slot;
+  const n1 = ci(ctx, C_N1);
+  const nops = ci(ctx, C_NOPS), ops = cp(ctx, C_OPS);
+  const H = ci(ctx, C_H), W = ci(ctx, C_W), Cc = ci(ctx, C_C), d = ci(ctx, C_D);
+  const mode = ci(ctx, C_MODE);
+  const GQ = cp(ctx, C_GQ), GX = at(cp(ctx, C_GX), b * d), x1 = at(cp(ctx, C_X1), b * d);
+  const invC = 1.0 / <f64>Cc;
   st(g, 0, 0.0);
   for (let o = nops - 1; o >= 0; o--) {
     const code = <i32>opc(ops, o, 0), a = opc(ops, o, 1), bb = opc(ops, o, 2), Pin = <i32>opc(ops, o, 3);
@@ -406,4 +439,61 @@ export function ntk_vjp_task(ctx: usize, task: i32, tid: i32): void {
       for (let c = 0; c < Cc; c++) st(GX, p * Cc + c, ld(GX, p * Cc + c) + f * ld(x1, p * Cc + c));
     }
   }
+}
+
+/**
+ * Fused forward + sensitivities, flat mode (task = row b of X1): writes the kernel (ntk when
+ * WHICH = 0, nngp when 1) to OUTK[b, :], and per pair its derivative with respect to nngp0
+ * to S0[b, :] and with respect to the row input's q at the relu-th ReLU to SQ[relu][b, :].
+ * Any weights W then give the VJP without another pass (ntk_fused_bwd_task + one GEMM).
+ */
+export function ntk_sens_task(ctx: usize, task: i32, tid: i32): void {
+  const b = task;
+  const scr = cp(ctx, C_SCR) + <usize>tid * cp(ctx, C_SCRB);
+  const slot = slotBytes(ctx);
+  const gN = scr + 2 * slot, gK = scr + 3 * slot;
+  const T = ci(ctx, C_T), n2 = ci(ctx, C_N2), which = ci(ctx, C_WHICH);
+  const outK = cp(ctx, C_OUTK), S0 = cp(ctx, C_S0), SQ = cp(ctx, C_SQ);
+  let i = 0;
+  while (i < n2) {
+    const T_ = min(T, n2 - i);
+    fwdTile(ctx, b, i, T_, scr, true);
+    memory.copy(at(outK, b * n2 + i), which == 0 ? scr + slot : scr, <usize>T_ << 3);
+    const one = which == 0 ? gK : gN, zero = which == 0 ? gN : gK;
+    for (let t = 0; t < T_; t++) st(one, t, 1.0);
+    memory.fill(zero, 0, <usize>T_ << 3);
+    bwdTile(ctx, b, i, T_, scr, SQ);
+    memory.copy(at(S0, b * n2 + i), gN, <usize>T_ << 3);
+    i += T_;
+  }
+}
+
+/**
+ * Backward of one weight matrix WV from the sensitivities (task = row b): GN0[b, i] =
+ * WV[b, i] S0[b, i], GQ at each ReLU = sum_i WV[b, i] SQ[relu][b, i], then the q chain into
+ * GX[b] (overwritten; the caller adds GN0 X2 / d by GEMM).
+ */
+export function ntk_fused_bwd_task(ctx: usize, task: i32, tid: i32): void {
+  const b = task;
+  const scr = cp(ctx, C_SCR) + <usize>tid * cp(ctx, C_SCRB);
+  const n1 = ci(ctx, C_N1), n2 = ci(ctx, C_N2);
+  const nops = ci(ctx, C_NOPS), ops = cp(ctx, C_OPS);
+  const Wv = at(cp(ctx, C_WV), b * n2), S0 = at(cp(ctx, C_S0), b * n2), GN0 = at(cp(ctx, C_GN0), b * n2);
+  const SQ = cp(ctx, C_SQ), GQ = cp(ctx, C_GQ);
+  let j = 0;
+  for (; j + 2 <= n2; j += 2) v128.store(at(GN0, j), f64x2.mul(v128.load(at(Wv, j)), v128.load(at(S0, j))));
+  for (; j < n2; j++) st(GN0, j, ld(Wv, j) * ld(S0, j));
+  let relu = 0;
+  for (let o = 0; o < nops; o++)
+    if (<i32>opc(ops, o, 0) == OP_RELU) {
+      const sq = at(SQ, (relu * n1 + b) * n2);
+      let acc = sp(0.0);
+      let k = 0;
+      for (; k + 2 <= n2; k += 2) acc = f64x2.add(acc, f64x2.mul(v128.load(at(Wv, k)), v128.load(at(sq, k))));
+      let sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+      for (; k < n2; k++) sum += ld(Wv, k) * ld(sq, k);
+      st(GQ, <i32>opc(ops, o, 1) * n1 + b, sum); // flat mode: Pin = 1
+      relu++;
+    }
+  qchainPull(ctx, b, scr);
 }

@@ -72,31 +72,38 @@ export function objectiveGradient(
   const k = model.outputs, b = X.rows;
   checkLabels(labels, k, b);
   if (known && (known.rows !== b || known.cols !== k)) throw new RangeError(`attack: known outputs are ${known.rows} x ${known.cols}, expected ${b} x ${k}`);
-  const F = known ?? model.forward(X);
-  if (k === 1) {
-    // L = log(1 + exp(-y f)): dL/df = -y sigma(-y f). All three objectives coincide for k = 1.
-    const w = mat(b, 1);
-    for (let i = 0; i < b; i++) w.data[i] = -labels[i] * sigmoid(-labels[i] * F.data[i]);
-    return { grad: model.vjp(X, [w])[0], outputs: F };
-  }
-  if (loss === 'ce') {
-    const w = softmax(F);
-    for (let i = 0; i < b; i++) w.data[i * k + labels[i]] -= 1;
-    return { grad: model.vjp(X, [w])[0], outputs: F };
-  }
-  if (loss === 'sum-of-k') {
-    const w = mat(b, k);
-    for (let i = 0; i < b; i++) for (let j = 0; j < k; j++) w.data[i * k + j] = j === labels[i] ? -(k - 1) : 1;
-    return { grad: model.vjp(X, [w])[0], outputs: F };
-  }
-  // max-of-k: every class gradient in one pass, then pick j per input.
-  const ws: Matrix<Float64Array>[] = [];
-  for (let j = 0; j < k; j++) {
-    const w = mat(b, k);
-    for (let i = 0; i < b; i++) w.data[i * k + j] = 1;
-    ws.push(w);
-  }
-  const G = model.vjp(X, ws);
+  // The output weights w(F) of each objective (max-of-k: every class gradient, one w per class).
+  const weightsOf = (F: Matrix<Float64Array>): Matrix<Float64Array>[] => {
+    if (k === 1) {
+      // L = log(1 + exp(-y f)): dL/df = -y sigma(-y f). All three objectives coincide for k = 1.
+      const w = mat(b, 1);
+      for (let i = 0; i < b; i++) w.data[i] = -labels[i] * sigmoid(-labels[i] * F.data[i]);
+      return [w];
+    }
+    if (loss === 'ce') {
+      const w = softmax(F);
+      for (let i = 0; i < b; i++) w.data[i * k + labels[i]] -= 1;
+      return [w];
+    }
+    if (loss === 'sum-of-k') {
+      const w = mat(b, k);
+      for (let i = 0; i < b; i++) for (let j = 0; j < k; j++) w.data[i * k + j] = j === labels[i] ? -(k - 1) : 1;
+      return [w];
+    }
+    const ws: Matrix<Float64Array>[] = [];
+    for (let j = 0; j < k; j++) {
+      const w = mat(b, k);
+      for (let i = 0; i < b; i++) w.data[i * k + j] = 1;
+      ws.push(w);
+    }
+    return ws;
+  };
+  // One fused pass when the model offers it and the outputs are not known yet.
+  let F: Matrix<Float64Array>, G: Matrix<Float64Array>[];
+  if (!known && model.forwardAndVjp) ({ F, G } = model.forwardAndVjp(X, weightsOf));
+  else { F = known ?? model.forward(X); G = model.vjp(X, weightsOf(F)); }
+  if (k === 1 || loss !== 'max-of-k') return { grad: G[0], outputs: F };
+  // max-of-k: pick j per input from the class gradients.
   const d = X.cols;
   const grad = mat(b, d);
   for (let i = 0; i < b; i++) {

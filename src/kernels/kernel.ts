@@ -134,6 +134,58 @@ export class Kernel {
     }
   }
 
+  /**
+   * Kernel values and input VJPs in one go: K = K(X, Xtrain) (b x n; ntk or nngp), then
+   * Ws = weightsFromK(K) (each b x n), and for each W its G (b x d) as kernelVjp(X, Xtrain, W)
+   * gives. Fully connected kernels run the pair maps once, keeping dK/dnngp0 and dK/dq per
+   * pair, so every weight matrix then costs one GEMM (an attack step needs one pass, not
+   * two, and max-of-k's k weight matrices no more); conv kernels fall back to kernelFn +
+   * kernelVjp per W (per-pixel sensitivities would not fit in memory).
+   */
+  kernelValueAndVjp(
+    X: Matrix, Xtrain: Matrix, weightsFromK: (K: F64Matrix) => Matrix[],
+    opts: Omit<KernelOptions, 'get'> & { get?: 'ntk' | 'nngp' } = {},
+  ): { K: F64Matrix; G: F64Matrix[] } {
+    const get = opts.get ?? 'ntk';
+    if (get !== 'ntk' && get !== 'nngp') throw new RangeError(`kernelValueAndVjp: get must be 'ntk' or 'nngp', got '${get}'`);
+    X = checkInput(X, 'kernelValueAndVjp: X');
+    Xtrain = checkInput(Xtrain, 'kernelValueAndVjp: Xtrain');
+    if (Xtrain.cols !== X.cols) throw new RangeError(`kernelValueAndVjp: X rows have ${X.cols} values but Xtrain rows have ${Xtrain.cols}`);
+    const prog = this.program(X.cols, opts.shape);
+    const nb = X.rows, n = Xtrain.rows, d = X.cols;
+    const checkW = (Ws: Matrix[]): F64Matrix[] => Ws.map((W, r) => {
+      W = checkInput(W, `kernelValueAndVjp: weights[${r}]`);
+      if (W.rows !== nb || W.cols !== n) throw new RangeError(`kernelValueAndVjp: weights[${r}] must be ${nb} x ${n} (rows of X by rows of Xtrain), got ${W.rows} x ${W.cols}`);
+      return W as F64Matrix;
+    });
+    if (prog.mode !== 0 || nb === 0 || n === 0) {
+      const K = get === 'ntk' ? this.kernelFn(X, Xtrain, { shape: opts.shape }).ntk! : this.kernelFn(X, Xtrain, { shape: opts.shape, get: 'nngp' }).nngp!;
+      return { K, G: checkW(weightsFromK(K)).map((W) => this.kernelVjp(X, Xtrain, W, opts)) };
+    }
+    const e = engine();
+    const outK = e.buffer('f64', nb * n);
+    const a = e.input(X.data), b = e.input(Xtrain.data);
+    const run = new Run(prog, a.ptr, nb, b.ptr, n, false);
+    const bufs: WasmBuffer[] = [];
+    let K: F64Matrix | null = null;
+    const G: F64Matrix[] = [];
+    try {
+      run.valueAndVjp(outK.ptr, get === 'ntk' ? 0 : 1, () => {
+        K = { data: outK.toArray() as Float64Array, rows: nb, cols: n };
+        return checkW(weightsFromK(K)).map((W) => {
+          const w = e.from(W.data), g = e.buffer('f64', nb * d);
+          bufs.push(w, g);
+          return { W: w.ptr, G: g.ptr };
+        });
+      });
+      for (let r = 0; r < bufs.length; r += 2) G.push({ data: bufs[r + 1].toArray() as Float64Array, rows: nb, cols: d });
+      return { K: K!, G };
+    } finally {
+      run.free(); a.release(); b.release(); outK.free();
+      for (const buf of bufs) buf.free();
+    }
+  }
+
   /** Jacobian rows dK(x, x_i)/dx for one input x (1 x d): n x d. For small n (costs n^2 pairs). */
   kernelJacobian(x: Matrix, Xtrain: Matrix, opts: Omit<KernelOptions, 'get'> & { get?: 'ntk' | 'nngp' } = {}): F64Matrix {
     x = checkInput(x, 'kernelJacobian: x');

@@ -1,19 +1,20 @@
 // Drives the wasm kernels: context block, q stores, blocked GEMM for flat inputs, tasks.
 import { engine } from '../engine.js';
 import { gemmRaw } from '../linalg/gemm.js';
+import { gramRaw } from '../linalg/gram.js';
 import type { Program } from './compile.js';
 
 // Context field indices (must match assembly/kernels/ntk.ts).
 const C = {
   NOPS: 0, OPS: 1, MODE: 2, H: 3, W: 4, C: 5, D: 6, X1: 7, N1: 8, X2: 9, N2: 10, Q1: 11, Q2: 12, QSTR: 13,
   OUTK: 14, OUTN: 15, LDO: 16, SYM: 17, SCR: 18, SCRB: 19, T: 20, PMAX: 21,
-  WV: 22, GX: 23, GN0: 24, GQ: 25, WHICH: 26, N0: 27, NRELU: 28, ROW0: 29,
+  WV: 22, GX: 23, GN0: 24, GQ: 25, WHICH: 26, N0: 27, NRELU: 28, ROW0: 29, S0: 30, SQ: 31, N0S: 32,
 } as const;
-const CTX_LEN = 32;
+const CTX_LEN = 40;
 /** Pairs per tile in flat mode (vectorised across pairs); conv tiles hold one pair. */
 const FLAT_TILE = 256;
-/** Rows per GEMM block in flat mode: the block's nngp0 is mapped while still warm in cache. */
-const ROW_BLOCK = 32;
+/** Rows per block in flat mode: cross kernels run one GEMM per block (128 rows amortise its packing; 32 measured ~25% slower), then the maps; blocks also pace progress reports. */
+const ROW_BLOCK = 128;
 
 /** Working state shared by a Gram build or a VJP: ctx block, ops and q stores in wasm memory. */
 export class Run {
@@ -36,7 +37,7 @@ export class Run {
     c[C.NOPS] = prog.nops; c[C.OPS] = this.opsBuf.ptr; c[C.MODE] = prog.mode;
     c[C.H] = prog.H; c[C.W] = prog.W; c[C.C] = prog.C; c[C.D] = prog.d;
     c[C.X1] = X1; c[C.N1] = n1; c[C.X2] = X2; c[C.N2] = n2;
-    c[C.T] = this.T; c[C.PMAX] = prog.Pmax; c[C.NRELU] = prog.nrelu; c[C.SCRB] = this.scrBytes;
+    c[C.N0S] = 1; c[C.T] = this.T; c[C.PMAX] = prog.Pmax; c[C.NRELU] = prog.nrelu; c[C.SCRB] = this.scrBytes;
     // q stores: q then 1/sqrt(q), each qstride values per input
     c[C.QSTR] = prog.qstride;
     c[C.Q1] = this.alloc(2 * prog.qstride * n1);
@@ -74,9 +75,9 @@ export class Run {
 
   /**
    * Gram blocks into outK / outN (byte offsets, n1 x n2 row-major, 0 = not wanted).
-   * Symmetric builds compute the upper triangle and mirror it.
+   * Symmetric builds compute the lower triangle and mirror it. onProgress(rowsDone, rows)
+   * after each block of rows (also keeps wasm calls short).
    */
-  /** onProgress(rowsDone, rows) after each block of rows (also keeps wasm calls short). */
   gram(outK: number, outN: number, onProgress?: (done: number, total: number) => void): void {
     const { e, prog, n1, n2, sym } = this;
     this.set('OUTK', outK); this.set('OUTN', outN); this.set('LDO', n2); this.set('SYM', sym ? 1 : 0);
@@ -85,9 +86,15 @@ export class Run {
       const N0 = outN || outK;
       this.set('N0', N0);
       const d = prog.d;
+      if (sym) {
+        // X X^T in one go (lower-triangle tiles in parallel, far faster than thin row blocks);
+        // the maps scale by 1/d as they read it, then write K over it row by row
+        gramRaw('f64', n1, n1, d, this.X1, d, 0, d, N0, n2, false);
+        this.set('N0S', 1 / d);
+      }
       for (let r0 = 0; r0 < n1; r0 += ROW_BLOCK) {
-        const rb = Math.min(ROW_BLOCK, n1 - r0), c0 = sym ? r0 : 0;
-        gemmRaw('f64', false, true, rb, n2 - c0, d, 1 / d, this.X1 + r0 * d * 8, d, this.X2 + c0 * d * 8, d, 0, N0 + (r0 * n2 + c0) * 8, n2);
+        const rb = Math.min(ROW_BLOCK, n1 - r0);
+        if (!sym) gemmRaw('f64', false, true, rb, n2, d, 1 / d, this.X1 + r0 * d * 8, d, this.X2, d, 0, N0 + r0 * n2 * 8, n2);
         this.set('ROW0', r0);
         e.parallelFor('ntk_gram_task', [this.sync()], rb);
         onProgress?.(r0 + rb, n1);
@@ -102,7 +109,8 @@ export class Run {
         onProgress?.(r0 + rb, n1);
       }
     }
-    if (sym) for (const out of [outK, outN]) if (out) e.parallelFor('ntk_mirror_task', [out, n2], n1);
+    // cache-blocked copy of the lower triangle into the upper one (the GEMM Gram's mirror)
+    if (sym) for (const out of [outK, outN]) if (out) e.parallelFor('mirror_f64_task', [n1, out, n2], Number(e.call('mirror_tasks', n1)));
   }
 
   /** G (n1 x d) = sum_i W[b, i] dK(x_b, x_i)/dx_b with K the ntk (which 0) or nngp (1). */
@@ -120,6 +128,30 @@ export class Run {
       gemmRaw('f64', false, false, n1, d, n2, 1 / d, N0, n2, this.X2, d, 1, Gptr, d);
     } else {
       e.parallelFor('ntk_vjp_task', [this.sync()], n1);
+    }
+  }
+
+  /**
+   * Fused value + VJP, flat mode: one pass over the pairs writes the kernel (ntk: which 0,
+   * nngp: 1) to outK (n1 x n2) and keeps its sensitivities to nngp0 and to the row inputs'
+   * q at each ReLU; then weights(K) gives any number of W (n1 x n2 byte offsets), each
+   * costing a light row task and one GEMM into its G (n1 x d byte offset).
+   */
+  valueAndVjp(outK: number, which: 0 | 1, weights: () => { W: number; G: number }[]): void {
+    const { e, prog, n1, n2 } = this;
+    if (prog.mode !== 0) throw new Error('Run.valueAndVjp: flat (fully connected) programs only');
+    const d = prog.d;
+    const N0 = this.alloc(n1 * n2), S0 = this.alloc(n1 * n2), SQ = this.alloc(prog.nrelu * n1 * n2);
+    this.set('OUTK', outK); this.set('LDO', n2); this.set('WHICH', which);
+    this.set('N0', N0); this.set('S0', S0); this.set('SQ', SQ);
+    this.set('GQ', this.alloc(prog.qstride * n1));
+    this.selfChains();
+    gemmRaw('f64', false, true, n1, n2, d, 1 / d, this.X1, d, this.X2, d, 0, N0, n2);
+    e.parallelFor('ntk_sens_task', [this.sync()], n1);
+    for (const { W, G } of weights()) {
+      this.set('WV', W); this.set('GX', G); this.set('GN0', N0); // N0 is no longer needed: reuse it for W * S0
+      e.parallelFor('ntk_fused_bwd_task', [this.sync()], n1);
+      gemmRaw('f64', false, false, n1, d, n2, 1 / d, N0, n2, this.X2, d, 1, G, d);
     }
   }
 

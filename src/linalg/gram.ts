@@ -13,6 +13,8 @@ const MIRROR_ROWS = 64; // rows per mirror task (MB in assembly/linalg/gram_f64.
  */
 export function gramRaw(
   dt: Dtype, n: number, m: number, d: number, X: number, ldx: number, Y: number, ldy: number, G: number, ldg: number,
+  /** X X^T only: false leaves the strict upper triangle unwritten (for callers that overwrite it). */
+  mirror = true,
 ): void {
   if (n === 0 || m === 0) return;
   if (Y !== 0) {
@@ -26,7 +28,7 @@ export function gramRaw(
   let t = 256;
   while (t > 64 && e.threads > 1 && tileCount(n, t) < 4 * e.threads) t /= 2;
   e.parallelFor(`gram_${dt}_task`, [n, d, X, ldx, G, ldg, work, workBytes, t], tileCount(n, t));
-  e.parallelFor(`mirror_${dt}_task`, [n, G, ldg], Math.ceil(n / MIRROR_ROWS));
+  if (mirror) e.parallelFor(`mirror_${dt}_task`, [n, G, ldg], Math.ceil(n / MIRROR_ROWS));
 }
 
 function tileCount(n: number, t: number): number {

@@ -13,4 +13,13 @@ export interface KernelOps {
    * (b x n); returns one b x d matrix per W_r. Several W share one pass over the kernel.
    */
   vjp(X: Matrix<Float64Array>, Xtrain: Matrix<Float64Array>, W: Matrix<Float64Array>[]): Matrix<Float64Array>[];
+  /** Optional: Theta(X1, X2) A (n1 x k) without handing the n1 x n2 kernel to JS. */
+  crossTimes?(X1: Matrix<Float64Array>, X2: Matrix<Float64Array>, A: Matrix<Float64Array>): Matrix<Float64Array>;
+  /**
+   * Optional fused form: K = Theta(X, Xtrain), then the weight matrices weightsFromK(K)
+   * and their VJPs as vjp gives, sharing one pass over the kernel.
+   */
+  valueAndVjp?(
+    X: Matrix<Float64Array>, Xtrain: Matrix<Float64Array>, weightsFromK: (K: Matrix<Float64Array>) => Matrix<Float64Array>[],
+  ): { K: Matrix<Float64Array>; G: Matrix<Float64Array>[] };
 }

@@ -69,7 +69,7 @@ export function fitKernelMachine(
 
 /** f(X) = Theta(X, Xtrain) alpha, b x k. */
 export function predict(m: KernelMachine, X: Matrix<Float64Array>): Matrix<Float64Array> {
-  return gemm(m.kernel.cross(X, m.Xtrain), m.alpha);
+  return m.kernel.crossTimes ? m.kernel.crossTimes(X, m.Xtrain, m.alpha) : gemm(m.kernel.cross(X, m.Xtrain), m.alpha);
 }
 
 /**
@@ -77,10 +77,14 @@ export function predict(m: KernelMachine, X: Matrix<Float64Array>): Matrix<Float
  * row b is grad_x sum_j w[b, j] f_j(x_b) = sum_i (w alpha^T)[b, i] dTheta(x_b, x_i)/dx_b.
  */
 export function outputVjp(m: KernelMachine, X: Matrix<Float64Array>, w: Matrix<Float64Array>[]): Matrix<Float64Array>[] {
-  const W = w.map((wi) => {
+  return m.kernel.vjp(X, m.Xtrain, outputWeights(m, X, w));
+}
+
+/** Kernel weights W = w alpha^T (b x n) of output weights w (b x k). */
+export function outputWeights(m: KernelMachine, X: Matrix<Float64Array>, w: Matrix<Float64Array>[]): Matrix<Float64Array>[] {
+  return w.map((wi) => {
     if (wi.rows !== X.rows || wi.cols !== m.outputs)
       throw new RangeError(`outputVjp: weights are ${wi.rows} x ${wi.cols}, expected ${X.rows} x ${m.outputs}`);
     return gemm(wi, m.alpha, { transB: true });
   });
-  return m.kernel.vjp(X, m.Xtrain, W);
 }
