@@ -6,6 +6,7 @@ import { engine } from '../engine.js';
 import { checkMatrix, checkFinite, type Matrix } from './matrix.js';
 import { gemmRaw } from './gemm.js';
 import { eighInPlace } from './eigh.js';
+import { mulberry32 } from '../data/rng.js';
 import type { WasmBuffer } from '../../bindings/engine.js';
 
 export interface EighTopOptions {
@@ -30,17 +31,6 @@ export interface EighTopResult {
 
 type Ptr = number | WasmBuffer;
 
-function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
-}
-
 /**
  * The k largest (algebraic) eigenpairs of the symmetric n x n matrix at `A` (wasm byte
  * offset or buffer, fully stored, leading dimension n), which is only read.
@@ -51,7 +41,7 @@ export function eighTopInPlace(A: Ptr, n: number, k: number, opts: EighTopOption
   const tol = opts.tol ?? 1e-10;
   const maxDim = Math.min(n, opts.maxDim ?? n);
   const eng = engine();
-  const rand = seededRandom(opts.seed ?? 12345);
+  const rand = mulberry32(opts.seed ?? 12345);
   let cap = Math.min(maxDim, Math.max(2 * k + 30, 60));
   let Q = eng.buffer('f64', (cap + 1) * n);
   const z = eng.buffer('f64', n), c = eng.buffer('f64', maxDim + 1);
@@ -71,7 +61,7 @@ export function eighTopInPlace(A: Ptr, n: number, k: number, opts: EighTopOption
   };
   const randomInto = (j: number): void => {
     const zz = z.data;
-    for (let i = 0; i < n; i++) zz[i] = rand();
+    for (let i = 0; i < n; i++) zz[i] = rand() - 0.5; // centred start vector
     const nr = j >= 0 ? reorth(j) : Math.hypot(...zz);
     const q = new Float64Array(eng.memory.buffer, Q.ptr + (j + 1) * n * 8, n), zd = z.data;
     for (let i = 0; i < n; i++) q[i] = zd[i] / nr;
