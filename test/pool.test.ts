@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { gemm, gram, initNode, createNodeEngine, createBrowserEngine, OutOfMemoryError } from '../src/node.js';
+import { gemm, gram, cholesky, eigh, arch, initNode, createNodeEngine, createBrowserEngine, OutOfMemoryError } from '../src/node.js';
 import { Heap } from '../bindings/heap.js';
 import { randomArray } from './helpers.js';
 
@@ -23,6 +23,20 @@ test('2 threads: gemm and gram are bit-identical to 1 thread', () => {
   };
   const one = run(1), two = run(2);
   for (let i = 0; i < one.length; i++) assert.deepEqual(two[i], one[i], `case ${i}`);
+});
+
+test('2 threads: cholesky, eigh and an NTK Gram are bit-identical to 1 thread', () => {
+  const n = 300;
+  const X = { data: randomArray(n * 40, 5), rows: n, cols: 40 };
+  const run = (threads: number) => {
+    initNode({ threads });
+    const G = gram(X);
+    for (let i = 0; i < n; i++) G.data[i * n + i] += 1;
+    const { values, vectors } = eigh(G);
+    return [cholesky(G).data, values, vectors.data, arch('fc3').kernelFn(X, null, { get: 'ntk' }).ntk!.data];
+  };
+  const one = run(1), two = run(2);
+  for (let i = 0; i < one.length; i++) assert.deepEqual(two[i], one[i], `result ${i}`);
 });
 
 test('pool: every task runs once, both threads take part, a worker error surfaces and the pool recovers', () => {

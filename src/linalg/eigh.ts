@@ -45,9 +45,9 @@ export class EighConvergenceError extends Error {
 function tridiagonalize(a: number, n: number, lda: number, progress?: Progress): WasmBuffer<Float64Array> {
   const eng = engine();
   const ex = eng.exports;
-  // one partial-sum vector per task (summed in task order by tred_head): bit-identical results
-  // whatever thread runs which task
-  const nTasks = eng.threads > 1 ? eng.threads * 4 : 1;
+  // one partial-sum vector per task (summed in task order by tred_head), and a task count
+  // that does not depend on the thread count: the same bits on 1 thread, 2 or a browser's 8
+  const nTasks = 8;
   const ws = eng.buffer('f64', (6 + nTasks) * n);
   const p = ws.ptr, nb = n * 8;
   const d = p, e = p + nb, tau = p + 2 * nb, vA = p + 3 * nb, vB = p + 4 * nb, w = p + 5 * nb, y = p + 6 * nb;
