@@ -12,7 +12,7 @@ export class OutOfMemoryError extends Error {
     super(
       `wasm memory exhausted: cannot allocate ${fmtBytes(requested)} (${requested} bytes) with ` +
         `${fmtBytes(inUse)} already in use; the limit is ${fmtBytes(limitBytes)} ` +
-        `(wasm32 addresses at most 4 GiB). Use a smaller problem size or f32.`,
+        `(wasm32 addresses at most 4 GiB); use a smaller problem size`,
     );
     this.name = 'OutOfMemoryError';
   }

@@ -104,6 +104,9 @@ test('bad input exits 2 with a specific message and writes nothing', () => {
     [['attack', '--train', '70000', '--out', dir], /--train 70000/],
     [['attack', '--dataset', 'cifar10', '--out', dir], /cifar10 needs a data directory/],
     [['kernel', '--arch', 'conv1', '--x', join(dir, 'missing.npy')], /--x .*missing\.npy/],
+    // sizes past wasm32 memory are refused up front, naming the limit and what fits
+    [['attack', '--train', '25000', '--test', '10', '--out', join(dir, 'big')], /--train 25000: needs about 4\.\d+ GiB .*4\.00 GiB wasm32 limit; at most 22\d{3} training points fit/],
+    [['kernel', '--n', '30000', '--out', join(dir, 'K.npy')], /--n 30000: needs about 6\.\d+ GiB .*at most 22\d{3} training points fit/],
   ];
   for (const [args, re] of cases) {
     const r = ntk(args);
@@ -121,4 +124,5 @@ test('bad input exits 2 with a specific message and writes nothing', () => {
   r = ntk(['kernel', '--x', join(dir, 'junk.npy'), '--out', join(dir, 'K.npy')]);
   assert.equal(r.code, 2); assert.match(r.err, /junk\.npy/);
   assert.ok(!existsSync(join(dir, 'K.npy')));
+  assert.ok(!existsSync(join(dir, 'big')));
 });

@@ -12,6 +12,8 @@ import { kernelOpsFor, ARCH_HELP } from './kernel_choice.js';
 import { writeAttackOutputs } from './attack_outputs.js';
 import { progressReporter } from './progress.js';
 import { UsageError } from './errors.js';
+import { checkFits, gramBytes } from './limits.js';
+import { fmtBytes } from '../../bindings/heap.js';
 
 export interface AttackOptions extends DataOptions {
   arch: string;
@@ -71,6 +73,12 @@ export async function runAttack(opts: AttackOptions): Promise<void> {
   const kernel = kernelOpsFor(opts.arch, task.shape);
   if (opts.labels !== 'true' && opts.labels !== 'predicted') throw new UsageError(`--labels: expected true or predicted`);
   const eps = curveEps(opts.eps, opts.curve);
+  // the Gram (factored in place; a finite --t needs its eigenvectors too), the training set,
+  // and per test block a few batch x n kernels and batch x d gradients
+  const n = task.train.X.rows, d = task.train.X.cols, b = Math.min(opts.batch, task.test.X.rows);
+  const grams = Number.isFinite(opts.t) ? 3 : 1;
+  checkFits('--train', n, (k) => grams * gramBytes(k) + 8 * (k * d + 4 * b * k + 4 * b * d),
+    `the ${n} x ${n} f64 Gram alone is ${fmtBytes(gramBytes(n))}${grams > 1 ? ', and finite --t keeps its eigenvectors too' : ''}`);
   mkdirSync(opts.out, { recursive: true });
   say(`ntk attack: ${task.description}; arch ${opts.arch}; ${engine().threads} thread(s)`);
   const progress = progressReporter(opts.quiet);

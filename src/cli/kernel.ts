@@ -10,6 +10,8 @@ import { engine } from '../engine.js';
 import { addDataOptions, loadTask, type DataOptions } from './data_options.js';
 import { ARCH_HELP } from './kernel_choice.js';
 import { UsageError } from './errors.js';
+import { checkFits, gramBytes } from './limits.js';
+import { fmtBytes } from '../../bindings/heap.js';
 
 interface KernelCmdOptions extends DataOptions {
   arch: string;
@@ -83,6 +85,10 @@ async function runKernel(opts: KernelCmdOptions): Promise<void> {
   } catch (e) {
     throw new UsageError(`--arch ${opts.arch}: ${(e as Error).message}${shape ? '' : ' (flat (n, d) inputs fit FC kernels only; give images as (n, H, W[, C]))'}`);
   }
+  const m2 = X2 ? X2.rows : 0, d = X.cols;
+  // Gram + cross-kernel + both input sets, all resident in wasm memory
+  checkFits(opts.x ? '--x rows' : '--n', X.rows, (n) => gramBytes(n) + 8 * (n * m2 + (n + m2) * d),
+    `the ${X.rows} x ${X.rows} f64 Gram alone is ${fmtBytes(gramBytes(X.rows))}`);
   const out = opts.out;
   if (!out.endsWith('.npy')) throw new UsageError(`--out ${out}: expected a file name ending in .npy`);
   mkdirSync(dirname(out) || '.', { recursive: true });

@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import '../node.js'; // registers the Node engine (threads from NTK_THREADS)
 import { UsageError } from './errors.js';
+import { OutOfMemoryError } from '../../bindings/heap.js';
 import { attackCommand } from './attack.js';
 import { kernelCommand } from './kernel.js';
 
@@ -22,6 +23,11 @@ for (const cmd of [attackCommand(), kernelCommand()]) {
 function fail(e: unknown): never {
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
   if (e instanceof UsageError || (e instanceof Error && (e as { userError?: boolean }).userError)) {
+    process.stderr.write(`ntk: error: ${e.message}\n`);
+    process.exit(2);
+  }
+  if (e instanceof OutOfMemoryError) {
+    // a size this engine cannot hold: the message names the bytes and the limit
     process.stderr.write(`ntk: error: ${e.message}\n`);
     process.exit(2);
   }
