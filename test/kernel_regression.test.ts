@@ -2,7 +2,7 @@
 // system itself and the gradient flow integrated numerically in function space.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { solveAlpha, gemm, type Matrix } from '../src/node.js';
+import { solveAlpha, fitKernelMachine, kernelOps, arch, gemm, engine, type Matrix } from '../src/node.js';
 import { rng, randn } from './helpers.js';
 
 function spd(n: number, seed: number): Matrix<Float64Array> {
@@ -66,4 +66,26 @@ test('bad shapes and values get specific errors', () => {
   assert.throws(() => solveAlpha(K, labels(4, 1, 1), { t: -1 }), /t must be > 0/);
   const Y = labels(4, 1, 1); Y.data[2] = NaN;
   assert.throws(() => solveAlpha(K, Y), /entry \(2, 0\) is NaN/);
+});
+
+test('fitKernelMachine: the Gram stays in wasm, alpha matches solveAlpha and trainOutputs = Theta alpha', () => {
+  const n = 60, d = 30, r = rng(7);
+  const X = { data: Float64Array.from({ length: n * d }, () => r()), rows: n, cols: d };
+  const Y = labels(n, 2, 8);
+  const resident = kernelOps(arch('fc1'));
+  const viaJs = { ...resident, gramInto: undefined }; // a kernel that can only hand its Gram to JS
+  const K = resident.gram(X);
+  for (const fit of [{}, { ridge: 0.3 }, { t: 5, eta: 2 }, { t: 5, ridge: 0.1 }]) {
+    for (const [name, ops] of [['resident', resident], ['via JS', viaJs]] as const) {
+      const before = engine().heap.inUse;
+      const m = fitKernelMachine(ops, X, Y, fit);
+      assert.equal(engine().heap.inUse, before, `${name} ${JSON.stringify(fit)}: wasm memory released`);
+      const ref = solveAlpha(K, Y, fit), KA = gemm(K, m.alpha);
+      for (let i = 0; i < n * 2; i++) {
+        assert.ok(Math.abs(m.alpha.data[i] - ref.data[i]) <= 1e-8 * (1 + Math.abs(ref.data[i])), `${name} ${JSON.stringify(fit)}: alpha[${i}]`);
+        assert.ok(Math.abs(m.trainOutputs.data[i] - KA.data[i]) < 1e-8, `${name} ${JSON.stringify(fit)}: trainOutputs[${i}] ${m.trainOutputs.data[i]} vs ${KA.data[i]}`);
+      }
+      assert.ok(m.seconds.gram >= 0 && m.seconds.solve >= 0);
+    }
+  }
 });

@@ -3,10 +3,9 @@
 // Browser-safe: data in, report and adversarial sets out; the CLI adds files and progress.
 import type { Matrix } from '../linalg/matrix.js';
 import { engine } from '../engine.js';
-import { gemm } from '../linalg/gemm.js';
 import { mulberry32 } from '../data/rng.js';
 import type { KernelOps } from '../machines/kernel_ops.js';
-import { solveAlpha, predict, type KernelMachine, type FitOptions } from '../machines/kernel_regression.js';
+import { fitKernelMachine, predict, type FitOptions } from '../machines/kernel_regression.js';
 import { kernelMachineModel } from '../attacks/model.js';
 import { fgsm, pgd, decisions, accuracy } from '../attacks/fgsm_pgd.js';
 import type { AttackLoss } from '../attacks/losses.js';
@@ -86,18 +85,14 @@ function runOn(
 ): AttackExperimentResult {
   const now = () => performance.now() / 1000;
   const m = test.X.rows, d = test.X.cols, B = Math.max(1, opts.batch);
-  let t0 = now();
   progress(0, train.X.rows, 'Gram');
-  const K = kernel.gram(train.X, (done, total) => progress(done, total, 'Gram'));
-  const gramSeconds = now() - t0;
-  t0 = now();
-  const alpha = solveAlpha(K, targets(train.labels, k), opts.fit);
-  const trainPred = decisions(gemm(K, alpha));
-  const solveSeconds = now() - t0;
-  const machine: KernelMachine = { kernel, Xtrain: train.X, alpha, outputs: k, t: opts.fit.t ?? Infinity, ridge: opts.fit.ridge ?? 0 };
+  // the Gram lives (and is factored) in wasm memory only
+  const machine = fitKernelMachine(kernel, train.X, targets(train.labels, k), { ...opts.fit, onProgress: (done, total) => progress(done, total, 'Gram') });
+  const trainPred = decisions(machine.trainOutputs);
+  const { gram: gramSeconds, solve: solveSeconds } = machine.seconds;
   const model = kernelMachineModel(machine);
 
-  t0 = now();
+  let t0 = now();
   const cleanPredictions = new Int32Array(m);
   const cleanF = { data: new Float64Array(m * k), rows: m, cols: k };
   for (let lo = 0; lo < m; lo += B) {

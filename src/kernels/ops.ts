@@ -12,6 +12,7 @@ export function kernelOps(k: Kernel, shape?: ImageShape, get: 'ntk' | 'nngp' = '
   const pick = (r: ReturnType<Kernel['kernelFn']>) => (get === 'ntk' ? r.ntk! : r.nngp!);
   return {
     gram: (X, onProgress) => pick(k.kernelFn(X, null, { ...opts, onProgress })),
+    gramInto: (X, out, onProgress) => { k.gramInto(X, null, get === 'ntk' ? { ntk: out } : { nngp: out }, { shape, onProgress }); },
     cross: (X1, X2) => pick(k.kernelFn(X1, X2, opts)),
     // several weight matrices on an FC kernel: one pass over the pairs instead of one per matrix
     vjp: (X, Xtrain, Ws) => (Ws.length > 1 && k.program(X.cols, shape).mode === 0

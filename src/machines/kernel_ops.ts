@@ -2,10 +2,13 @@
 // give its Gram, its cross-kernel and the vector-Jacobian product of its input gradient
 // plugs in (analytic NTKs, NNGPs, test kernels with closed forms).
 import type { Matrix } from '../linalg/matrix.js';
+import type { WasmBuffer } from '../../bindings/engine.js';
 
 export interface KernelOps {
   /** Gram Theta(X, X), n x n. */
   gram(X: Matrix<Float64Array>, onProgress?: (done: number, total: number) => void): Matrix<Float64Array>;
+  /** Optional: the Gram written straight into a wasm buffer of n x n entries (no JS copy). */
+  gramInto?(X: Matrix<Float64Array>, out: WasmBuffer<Float64Array>, onProgress?: (done: number, total: number) => void): void;
   /** Theta(X1, X2), n1 x n2. */
   cross(X1: Matrix<Float64Array>, X2: Matrix<Float64Array>): Matrix<Float64Array>;
   /**

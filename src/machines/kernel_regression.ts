@@ -2,8 +2,10 @@
 //   alpha_t = Theta^{-1} (I - exp(-eta t Theta / N)) Y,   f_t(x) = Theta(x, X) alpha_t,
 // N = n k (neural-tangents' normalisation). t = Infinity uses a Cholesky solve; finite t
 // the eigendecomposition, with (1 - e^{-a l}) / l -> a as l -> 0 so null directions stay finite.
-import { cholesky, choSolve } from '../linalg/cholesky.js';
-import { eigh } from '../linalg/eigh.js';
+import { choleskyInPlace, choSolveInPlace } from '../linalg/cholesky.js';
+import { eighInPlace } from '../linalg/eigh.js';
+import { engine } from '../engine.js';
+import type { WasmBuffer } from '../../bindings/engine.js';
 import { gemm } from '../linalg/gemm.js';
 import { checkFinite, checkMatrix, type Matrix } from '../linalg/matrix.js';
 import type { KernelOps } from './kernel_ops.js';
@@ -29,42 +31,106 @@ export interface KernelMachine {
   ridge: number;
 }
 
-/** Dual coefficients from a precomputed Gram (which is left unchanged). */
-export function solveAlpha(K: Matrix<Float64Array>, Y: Matrix<Float64Array>, opts: FitOptions = {}): Matrix<Float64Array> {
-  checkMatrix(K, 'kernel regression: Theta');
+function checkFit(n: number, Y: Matrix<Float64Array>, opts: FitOptions): void {
   checkMatrix(Y, 'kernel regression: Y');
-  const n = K.rows;
-  if (K.cols !== n) throw new RangeError(`kernel regression: Theta must be square, got ${K.rows} x ${K.cols}`);
   if (Y.rows !== n) throw new RangeError(`kernel regression: Y has ${Y.rows} rows but Theta is ${n} x ${n}`);
   checkFinite(Y, 'kernel regression: Y');
   const { t = Infinity, eta = 1, ridge = 0 } = opts;
   if (!(t > 0)) throw new RangeError(`kernel regression: t must be > 0 (or Infinity), got ${t}`);
   if (!(ridge >= 0)) throw new RangeError(`kernel regression: ridge must be >= 0, got ${ridge}`);
-  if (t === Infinity) {
-    const L = cholesky(K, { jitter: ridge });
-    return choSolve(L, Y);
-  }
-  if (!(eta > 0)) throw new RangeError(`kernel regression: eta must be > 0, got ${eta}`);
-  const N = opts.normaliser ?? n * Y.cols;
-  const { values, vectors } = eigh(K);
-  const a = (eta * t) / N;
-  // alpha_t = V diag(g(l)) V^T Y with g(l) = (1 - e^{-a (l + ridge)}) / (l + ridge)
-  const VtY = gemm(vectors, Y, { transA: true });
-  for (let i = 0; i < n; i++) {
-    const l = values[i] + ridge;
-    const g = Math.abs(l) < 1e-300 ? a : -Math.expm1(-a * l) / l;
-    for (let j = 0; j < Y.cols; j++) VtY.data[i * Y.cols + j] *= g;
-  }
-  return gemm(vectors, VtY);
+  if (t !== Infinity && !(eta > 0)) throw new RangeError(`kernel regression: eta must be > 0, got ${eta}`);
 }
 
-/** Builds the Gram of Xtrain and fits; the Gram is dropped afterwards. */
+/**
+ * Fits from the n x n Gram in wasm memory, which is DESTROYED (factored in place: the 10k
+ * Gram is 800 MB, and copies of it cost seconds). Returns alpha and the training outputs
+ * Theta alpha, which follow from the factorisation without the Gram: (Theta + r I) alpha = Y
+ * at t = inf, and V diag(l g(l)) V^T Y at finite t.
+ */
+export function solveAlphaInPlace(K: WasmBuffer<Float64Array>, n: number, Y: Matrix<Float64Array>, opts: FitOptions = {}): { alpha: Matrix<Float64Array>; trainOutputs: Matrix<Float64Array> } {
+  checkFit(n, Y, opts);
+  const { t = Infinity, eta = 1, ridge = 0 } = opts;
+  const e = engine(), k = Y.cols;
+  if (t === Infinity) {
+    choleskyInPlace(K, n, ridge);
+    const x = e.from(Y.data);
+    try {
+      choSolveInPlace(K, n, x, k);
+      const alpha = { data: x.toArray(), rows: n, cols: k };
+      const trainOutputs = { data: Y.data.map((y, i) => y - ridge * alpha.data[i]), rows: n, cols: k };
+      return { alpha, trainOutputs };
+    } finally {
+      x.free();
+    }
+  }
+  const N = opts.normaliser ?? n * k;
+  const V = e.buffer('f64', n * n);
+  try {
+    const values = eighInPlace(K, n, V);
+    const a = (eta * t) / N;
+    // alpha_t = V diag(g(l)) V^T Y with g(l) = (1 - e^{-a (l + ridge)}) / (l + ridge)
+    const Vm = { data: V.data, rows: n, cols: n };
+    const VtY = gemm(Vm, Y, { transA: true }), LVtY = { ...VtY, data: VtY.data.slice() };
+    for (let i = 0; i < n; i++) {
+      const l = values[i] + ridge;
+      const g = Math.abs(l) < 1e-300 ? a : -Math.expm1(-a * l) / l;
+      for (let j = 0; j < k; j++) { VtY.data[i * k + j] *= g; LVtY.data[i * k + j] *= g * values[i]; }
+    }
+    return { alpha: gemm(Vm, VtY), trainOutputs: gemm(Vm, LVtY) };
+  } finally {
+    V.free();
+  }
+}
+
+/** Dual coefficients from a precomputed Gram (which is left unchanged). */
+export function solveAlpha(K: Matrix<Float64Array>, Y: Matrix<Float64Array>, opts: FitOptions = {}): Matrix<Float64Array> {
+  checkMatrix(K, 'kernel regression: Theta');
+  if (K.cols !== K.rows) throw new RangeError(`kernel regression: Theta must be square, got ${K.rows} x ${K.cols}`);
+  checkFit(K.rows, Y, opts);
+  const buf = engine().from(K.data);
+  try {
+    return solveAlphaInPlace(buf, K.rows, Y, opts).alpha;
+  } finally {
+    buf.free();
+  }
+}
+
+export interface FittedMachine extends KernelMachine {
+  /** Theta(Xtrain, Xtrain) alpha: the machine's outputs on its training set. */
+  trainOutputs: Matrix<Float64Array>;
+  seconds: { gram: number; solve: number };
+}
+
+/**
+ * Builds the Gram of Xtrain in wasm memory (never copied to JS) and fits; the Gram is
+ * factored in place and dropped. Peak wasm memory: one n x n Gram at t = inf, three at finite t.
+ */
 export function fitKernelMachine(
-  kernel: KernelOps, Xtrain: Matrix<Float64Array>, Y: Matrix<Float64Array>, opts: FitOptions = {},
-): KernelMachine {
-  const K = kernel.gram(Xtrain);
-  const alpha = solveAlpha(K, Y, opts);
-  return { kernel, Xtrain, alpha, outputs: Y.cols, t: opts.t ?? Infinity, ridge: opts.ridge ?? 0 };
+  kernel: KernelOps, Xtrain: Matrix<Float64Array>, Y: Matrix<Float64Array>,
+  opts: FitOptions & { onProgress?: (done: number, total: number) => void } = {},
+): FittedMachine {
+  const n = Xtrain.rows;
+  checkFit(n, Y, opts);
+  const e = engine();
+  let t0 = performance.now();
+  let K: WasmBuffer<Float64Array>;
+  if (kernel.gramInto) {
+    K = e.buffer('f64', n * n);
+    try { kernel.gramInto(Xtrain, K, opts.onProgress); } catch (err) { K.free(); throw err; }
+  } else {
+    K = e.from(kernel.gram(Xtrain, opts.onProgress).data);
+  }
+  const gram = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  try {
+    const { alpha, trainOutputs } = solveAlphaInPlace(K, n, Y, opts);
+    return {
+      kernel, Xtrain, alpha, outputs: Y.cols, t: opts.t ?? Infinity, ridge: opts.ridge ?? 0,
+      trainOutputs, seconds: { gram, solve: (performance.now() - t0) / 1000 },
+    };
+  } finally {
+    K.free();
+  }
 }
 
 /** f(X) = Theta(X, Xtrain) alpha, b x k. */
