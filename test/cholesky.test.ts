@@ -5,7 +5,7 @@ import {
   cholesky, choSolve, solveTriangular, logdet, eigvalsh, gemm, engine, choleskyInPlace, choSolveInPlace,
   NotPositiveDefiniteError, type Matrix,
 } from '../src/node.js';
-import { randomArray, maxAbsDiff } from './helpers.js';
+import { randomArray, maxAbsDiff, rng, randn } from './helpers.js';
 import { gramMatrix, frob } from './factor-helpers.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/factor.json', import.meta.url), 'utf8'));
@@ -87,6 +87,23 @@ test('not positive definite: error names the pivot and value, jitter fixes a sin
   const LLt = gemm(L, L, { transB: true });
   for (let i = 0; i < 150; i++) G.data[i * 151] += 1e-6;
   assert.ok(maxAbsDiff(LLt.data, G.data) < 1e-12);
+});
+
+test('not positive definite deep in the recursion: the pivot index is global', () => {
+  // A = L L^T with a known L, then A[p, p] lowered so that pivot p comes out as exactly -1
+  const n = 700, p = 517, r = rng(11);
+  const L = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) { for (let j = 0; j < i; j++) L[i * n + j] = randn(r) * 0.1; L[i * n + i] = 1 + r(); }
+  const A = gemm(M(L, n, n), M(L, n, n), { transB: true });
+  let s = 0;
+  for (let k = 0; k < p; k++) s += L[p * n + k] ** 2;
+  A.data[p * n + p] = s - 1;
+  assert.throws(() => cholesky(A), (e: unknown) => {
+    assert.ok(e instanceof NotPositiveDefiniteError);
+    assert.equal(e.index, p);
+    assert.ok(Math.abs(e.value + 1) < 1e-9, `pivot value ${e.value}`);
+    return true;
+  });
 });
 
 test('NaN / Inf input is rejected naming the entry', () => {

@@ -1,7 +1,8 @@
 // Cholesky factorisation A = L L^T (lower, row-major) and the solves built on it.
-// Blocked left-looking: for each block column, one GEMM brings the panel up to date with
-// all previous columns (the O(n^3) part, multithreaded through gemmRaw), then the small
-// diagonal block is factored and the panel solved in wasm.
+// Recursive (as in Gustavson's and LAPACK's dpotrf2): factor the leading half, solve the
+// panel below it, update the trailing half, recurse. Almost every flop then lands in large,
+// nearly square GEMMs (multithreaded through gemmRaw) instead of NB-wide ones, whose packing
+// is amortised over few columns. Small diagonal blocks and narrow panels run in wasm.
 import { engine } from '../engine.js';
 import { checkMatrix, type Matrix } from './matrix.js';
 import { gemmRaw } from './gemm.js';
@@ -28,7 +29,9 @@ export interface CholeskyOptions {
   overwrite?: boolean;
 }
 
+// base cases: unblocked Cholesky / row solves up to NB, full GEMM blocks up to SYRK_NB
 const NB = 96;
+const SYRK_NB = 256;
 
 type Ptr = number | WasmBuffer;
 const ptrOf = (p: Ptr): number => (typeof p === 'number' ? p : p.ptr);
@@ -58,34 +61,58 @@ export function choleskyInPlace(A: Ptr, n: number, jitter = 0, lda = n): void {
   if (!Number.isFinite(jitter)) throw new RangeError(`cholesky: jitter must be finite, got ${jitter}`);
   checkFiniteRaw(a, n, n, lda, 'cholesky: A');
   if (jitter !== 0) ex.add_diag_f64(a, lda, n, jitter);
-  const e = engine();
-  const rowB = lda * 8;
-  // L[k0:k0+kb, 0:k0]^T is copied out (k0 x kb, O(n * NB)) so the GEMM runs untransposed
-  const Bt = n > NB ? e.heap.alloc(n * NB * 8) : 0;
-  try {
-    for (let k0 = 0; k0 < n; k0 += NB) {
-      const kb = Math.min(NB, n - k0);
-      const panel = a + k0 * rowB + k0 * 8;
-      if (k0 > 0) {
-        // A[k0:n, k0:k0+kb] -= L[k0:n, 0:k0] L[k0:k0+kb, 0:k0]^T
-        ex.transpose_copy_f64(a + k0 * rowB, lda, kb, k0, Bt, kb);
-        gemmRaw('f64', false, false, n - k0, kb, k0, -1, a + k0 * rowB, lda, Bt, kb, 1, panel, lda);
-      }
-      const fail = ex.potrf_f64(panel, lda, kb) as number;
-      if (fail >= 0) {
-        const v = new Float64Array(e.memory.buffer, panel + fail * rowB + fail * 8, 1)[0];
-        throw new NotPositiveDefiniteError(k0 + fail, v, jitter);
-      }
-      const m = n - k0 - kb;
-      if (m > 0) {
-        const chunk = 64;
-        e.parallelFor('chol_panel_task', [panel, lda, kb, panel + kb * rowB, lda, m, chunk], Math.ceil(m / chunk));
-      }
-    }
-  } finally {
-    if (Bt) e.heap.release(Bt);
-  }
+  potrfRec(a, lda, n, 0, jitter);
   ex.zero_upper_f64(a, lda, n);
+}
+
+/** Half of n, rounded up to a multiple of 32 (whole micro-tiles for the GEMMs). */
+const split = (n: number) => Math.min(n - 1, Math.ceil(n / 64) * 32);
+
+/** Lower Cholesky of the n x n block at byte offset a; `off` is its index in the whole matrix. */
+function potrfRec(a: number, lda: number, n: number, off: number, jitter: number): void {
+  const e = engine();
+  if (n <= NB) {
+    const fail = e.exports.potrf_f64(a, lda, n) as number;
+    if (fail >= 0) {
+      const v = new Float64Array(e.memory.buffer, a + fail * lda * 8 + fail * 8, 1)[0];
+      throw new NotPositiveDefiniteError(off + fail, v, jitter);
+    }
+    return;
+  }
+  const n1 = split(n), n2 = n - n1;
+  const a21 = a + n1 * lda * 8, a22 = a21 + n1 * 8;
+  potrfRec(a, lda, n1, off, jitter);
+  trsmRightLowerT(a, lda, n1, a21, lda, n2); // L21 = A21 L11^{-T}
+  syrkLower(a22, lda, n2, a21, lda, n1); // A22 -= L21 L21^T
+  potrfRec(a22, lda, n2, off + n1, jitter);
+}
+
+/** B (m x w at b) := B L^{-T}, L the w x w lower factor at l. */
+function trsmRightLowerT(l: number, ldl: number, w: number, b: number, ldb: number, m: number): void {
+  if (w <= NB) {
+    const chunk = 64; // rows per task: each row is an independent solve
+    engine().parallelFor('chol_panel_task', [l, ldl, w, b, ldb, m, chunk], Math.ceil(m / chunk));
+    return;
+  }
+  const h1 = split(w), h2 = w - h1;
+  trsmRightLowerT(l, ldl, h1, b, ldb, m);
+  // B2 -= X1 L21^T
+  gemmRaw('f64', false, true, m, h2, h1, -1, b, ldb, l + h1 * ldl * 8, ldl, 1, b + h1 * 8, ldb);
+  trsmRightLowerT(l + h1 * ldl * 8 + h1 * 8, ldl, h2, b + h1 * 8, ldb, m);
+}
+
+/** Lower triangle of C (n x n at c) -= A A^T, A n x k at a (the strict upper part of
+ *  diagonal blocks up to SYRK_NB wide is overwritten too; callers zero it at the end). */
+function syrkLower(c: number, ldc: number, n: number, a: number, lda: number, k: number): void {
+  if (n <= SYRK_NB) {
+    gemmRaw('f64', false, true, n, n, k, -1, a, lda, a, lda, 1, c, ldc);
+    return;
+  }
+  const h1 = split(n), h2 = n - h1;
+  const a2 = a + h1 * lda * 8;
+  syrkLower(c, ldc, h1, a, lda, k);
+  gemmRaw('f64', false, true, h2, h1, k, -1, a2, lda, a, lda, 1, c + h1 * ldc * 8, ldc); // C21 -= A2 A1^T
+  syrkLower(c + h1 * ldc * 8 + h1 * 8, ldc, h2, a2, lda, k);
 }
 
 /**
