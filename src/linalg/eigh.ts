@@ -11,6 +11,7 @@ import { engine } from '../engine.js';
 import { checkMatrix, checkFinite, type Matrix } from './matrix.js';
 import { gemmRaw } from './gemm.js';
 import { checkFiniteRaw } from './cholesky.js';
+import { tridiagDC, permuteColumns } from './tridiag_dc.js';
 import type { WasmBuffer } from '../../bindings/engine.js';
 
 export interface EighResult {
@@ -25,9 +26,10 @@ const ptrOf = (p: Ptr): number => (typeof p === 'number' ? p : p.ptr);
 
 /**
  * Tuning knobs, 0 = automatic: column-panel width of the back-transformation (tests force
- * small panels to exercise the multi-panel path) and column-block width of the QL rotations.
+ * small panels to exercise the multi-panel path) and column-block width of the QL rotations;
+ * `method` picks the tridiagonal eigenvector solver (divide and conquer, or the older QL).
  */
-export const eighTuning = { panelWidth: 0, qlWidth: 0 };
+export const eighTuning = { panelWidth: 0, qlWidth: 0, method: 'dc' as 'dc' | 'ql' };
 
 export type Progress = (phase: 'tridiagonalize' | 'ql' | 'backTransform', fraction: number) => void;
 
@@ -244,7 +246,10 @@ export function eighInPlace(A: Ptr, n: number, V: Ptr | null, opts: EighRawOptio
   try {
     const d = ws.ptr, e = d + n * 8, tau = d + 2 * n * 8;
     const v = V === null ? 0 : ptrOf(V);
-    if (v) {
+    const dc = v !== 0 && eighTuning.method === 'dc';
+    if (dc) {
+      if (!tridiagDC(d, e, n, v, opts.onProgress && ((f) => opts.onProgress!('ql', f)))) throw notConverged(-1);
+    } else if (v) {
       ex.eye_f64(v, n, n);
       tqlVectors(d, e, n, v, opts.onProgress);
     } else tqlValues(d, e, n);
@@ -254,9 +259,12 @@ export function eighInPlace(A: Ptr, n: number, V: Ptr | null, opts: EighRawOptio
     const order = descendingOrder(vals);
     const values = Float64Array.from(order, (i) => vals[i]);
     if (v) {
-      // sort the eigenvectors of T (rows of Zt), then Z = Zt^T and X = Q Z
-      permuteRows(v, n, n, order);
-      ex.transpose_square_f64(v, n, n);
+      if (dc) permuteColumns(v, n, order); // columns of V are the eigenvectors of T
+      else {
+        // sort the eigenvectors of T (rows of Zt), then Z = Zt^T
+        permuteRows(v, n, n, order);
+        ex.transpose_square_f64(v, n, n);
+      }
       lap('finish');
       backTransform(a, lda, n, tau, v, opts.onProgress);
       lap('backTransform');
