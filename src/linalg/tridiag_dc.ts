@@ -15,6 +15,11 @@ const EPS = 1.1102230246251565e-16;
 /** Tuning: leaf size (QL below it) and row-block budget in doubles; tests change them. */
 export const dcTuning = { leaf: 48, rowBlockDoubles: 1 << 22 };
 
+/** Seconds per step summed over merges (profiling). */
+export const dcTimes: Record<string, number> = {};
+let tLast = 0;
+const tick = (k?: string) => { const t = performance.now(); if (k) dcTimes[k] = (dcTimes[k] ?? 0) + (t - tLast) / 1000; tLast = t; };
+
 export type DcProgress = (fraction: number) => void;
 
 /**
@@ -69,6 +74,7 @@ export function tridiagDC(d: number, e: number, n: number, V: number, progress?:
 function merge(d: number, n: number, V: number, s: number, m: number, n1: number, rho: number): void {
   const eng = engine(), ex = eng.exports;
   const mem = () => new Float64Array(eng.memory.buffer);
+  tick();
   const Dsub = new Float64Array(eng.memory.buffer, d + s * 8, m).slice();
   // z from the last row of Q1 and the first row of Q2, scaled so |z| = 1 (rho doubled)
   const z = new Float64Array(m);
@@ -136,10 +142,13 @@ function merge(d: number, n: number, V: number, s: number, m: number, n1: number
     }
     const chunk = Math.max(1, Math.ceil(K / 64));
     const nt = Math.ceil(K / chunk);
+    tick('deflate');
     if (K > 0) {
       eng.parallelFor('dc_secular_task', [pdl, pw, K, r, porg, ptau, chunk], nt);
+      tick('secular');
       eng.parallelFor('dc_what_task', [pdl, pw, K, porg, ptau, pwhat, chunk], nt);
       eng.parallelFor('dc_colnorm_task', [pdl, K, porg, ptau, pwhat, pinv, chunk], nt);
+      tick('what+norm');
     }
     // new eigenvalues: roots first, then the deflated ones
     {
@@ -163,16 +172,20 @@ function merge(d: number, n: number, V: number, s: number, m: number, n1: number
         const c2 = Math.max(1, Math.ceil(np / 64));
         eng.parallelFor('dc_urows_task', [pdl, K, porg, ptau, pwhat, pinv, prows, np, U, c2], Math.ceil(np / c2));
       }
+      tick('urows');
       for (let b0 = 0; b0 < nr; b0 += rbMax) {
         const rb = Math.min(rbMax, nr - b0);
         const Vb = V + ((s + r0 + b0) * n + s) * 8;
         const c3 = Math.max(1, Math.ceil(rb / 32));
         eng.parallelFor('dc_gather_task', [Vb, n, rb, prix, pcs, nrot, pcols, nc, T, c3], Math.ceil(rb / c3));
+        tick('gather');
         if (K > 0) {
           if (np > 0) gemmRaw('f64', false, false, rb, K, np, 1, T, nc, U, K, 0, Vb, n);
           else for (let i = 0; i < rb; i++) new Float64Array(eng.memory.buffer, Vb + i * n * 8, K).fill(0);
         }
+        tick('gemm');
         if (nd > 0) ex.dc_copy_block(T + np * 8, nc, Vb + K * 8, n, rb, nd);
+        tick('copy');
       }
     }
   } finally {
