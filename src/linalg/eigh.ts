@@ -1,9 +1,12 @@
 // Symmetric eigendecomposition (numpy.linalg.eigh / eigvalsh), all in wasm memory:
 //  1. Householder tridiagonalisation, one fused read+write pass over the trailing matrix
 //     per step (tred_head / tred_rows_task);
-//  2. implicit QL on the tridiagonal, rotations applied to the rows of Zt = Z^T (starts as I);
-//  3. back-transformation Zt := Zt Q^T with blocked WY reflectors through GEMM.
-// Memory: the input buffer (destroyed) plus the n x n output, i.e. 2 n^2 doubles.
+//  2. eigenvectors Z of the tridiagonal by divide and conquer (tridiag_dc.ts; the older
+//     implicit QL with rotations applied to the rows of Zt = Z^T is kept as eighTuning.method
+//     'ql', and eigenvalues alone still come from QL, O(n^2));
+//  3. back-transformation Z := Q Z with blocked WY reflectors through GEMM.
+// Memory: the input buffer (destroyed) plus the n x n output, i.e. 2 n^2 doubles, plus the
+// divide-and-conquer workspace (at most ~n^2 doubles, ~n^2/2 for typical spectra).
 // Eigenvalues come out in DESCENDING order (l_1 >= l_2 >= ..., as the paper ranks
 // features); column i of `vectors` is the unit eigenvector of values[i], its sign fixed
 // so that its largest-magnitude component is positive.
@@ -227,7 +230,8 @@ export interface EighRawOptions {
  * In-place eigendecomposition for big matrices: A (n x n at a wasm byte offset / buffer) is
  * destroyed; when V is given (n x n, leading dimension n) it receives the eigenvectors as
  * columns (V[:, i] for values[i]). Returns the eigenvalues, descending.
- * Peak extra memory is O(n * 64) besides A and V.
+ * Peak extra memory besides A and V: O(n * 64) without vectors; with vectors the
+ * divide-and-conquer workspace, about n^2/2 doubles (n^2 at most).
  */
 export function eighInPlace(A: Ptr, n: number, V: Ptr | null, opts: EighRawOptions = {}): Float64Array {
   const a = ptrOf(A), lda = opts.lda ?? n;
@@ -248,7 +252,7 @@ export function eighInPlace(A: Ptr, n: number, V: Ptr | null, opts: EighRawOptio
     const v = V === null ? 0 : ptrOf(V);
     const dc = v !== 0 && eighTuning.method === 'dc';
     if (dc) {
-      if (!tridiagDC(d, e, n, v, opts.onProgress && ((f) => opts.onProgress!('ql', f)))) throw notConverged(-1);
+      if (!tridiagDC(d, e, n, v, opts.onProgress && ((f) => opts.onProgress!('ql', f)))) throw new EighConvergenceError('eigh: QL at a divide-and-conquer leaf did not converge');
     } else if (v) {
       ex.eye_f64(v, n, n);
       tqlVectors(d, e, n, v, opts.onProgress);
