@@ -141,6 +141,16 @@ test('eigh (divide and conquer): identity + rank one, few distinct eigenvalues, 
   for (const m of [leaf - 1, leaf, leaf + 1, 2 * leaf, 2 * leaf + 1, 4 * leaf - 1]) checkEigh(randomSymmetric(m, m), `random n=${m}`);
 });
 
+test('eigh (divide and conquer): n = 2000, random and a spectrum with 1999 equal eigenvalues', () => {
+  checkEigh(randomSymmetric(2000, 77), 'random n=2000');
+  const n = 2000, r = lcg(13);
+  const u = Array.from({ length: n }, r);
+  const A: Matrix<Float64Array> = { data: new Float64Array(n * n), rows: n, cols: n };
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) A.data[i * n + j] = (i === j ? -3 : 0) + u[i] * u[j];
+  const l = checkEigh(A, '-3 I + u u^T, n=2000');
+  for (let i = 1; i < n; i++) assert.ok(Math.abs(l[i] + 3) < 1e-12, `value ${i}: ${l[i]}`);
+});
+
 test('eigh: divide and conquer agrees with QL', () => {
   const A = randomSymmetric(600, 21);
   const dc = eigh(A);
