@@ -101,7 +101,7 @@ test('tridiagEigh: tiny and zero off-diagonals, repeated diagonals, extreme scal
   }
   // a few distinct diagonal values repeated many times, weak coupling
   checkTridiag(Array.from({ length: n }, (_, i) => i % 4), Array.from({ length: n - 1 }, () => 1e-10 * r()), 'repeated diagonal');
-  for (const f of [1e-280, 1e280]) {
+  for (const f of [1e-280, 1e280, 1.7e308 / 1.5]) {
     const d = Array.from({ length: 300 }, () => f * r()), e = Array.from({ length: 299 }, () => f * r());
     checkTridiag(d, e, `scale ${f}`);
   }

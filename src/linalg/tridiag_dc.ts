@@ -36,7 +36,7 @@ export function tridiagDC(d: number, e: number, n: number, V: number, progress?:
   let nrm = 0;
   { const D = f64(d, n), E = f64(e, n); for (let i = 0; i < n; i++) nrm = Math.max(nrm, Math.abs(D[i]), i < n - 1 ? Math.abs(E[i]) : 0); }
   if (nrm === 0) { ex.eye_f64(V, n, n); return true; }
-  nrm = 2 ** Math.round(Math.log2(nrm)); // a power of two: scaling is exact
+  nrm = 2 ** Math.floor(Math.log2(nrm)); // a power of two: scaling is exact
   { const D = f64(d, n), E = f64(e, n); for (let i = 0; i < n; i++) { D[i] /= nrm; E[i] /= nrm; } }
   let tnorm = 0;
   { const D = f64(d, n), E = f64(e, n); for (let i = 0; i < n; i++) tnorm = Math.max(tnorm, Math.abs(D[i]) + (i < n - 1 ? Math.abs(E[i]) : 0)); }
