@@ -8,6 +8,7 @@ export * from './linalg/cholesky';
 export * from './linalg/trsm';
 export * from './linalg/sytrd';
 export * from './linalg/tridiag_eig';
+export * from './linalg/tridiag_dc';
 
 /** First byte JS may allocate (after static data). */
 export function heap_base(): usize {

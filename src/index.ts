@@ -35,4 +35,5 @@ export { kernelOps } from "./kernels/ops.js";
 export { cholesky, choSolve, choleskyInPlace, choSolveInPlace, logdet, NotPositiveDefiniteError, type CholeskyOptions } from "./linalg/cholesky.js";
 export { solveTriangular, solveTriangularInPlace, type TriangularOptions } from "./linalg/triangular.js";
 export { eigh, eigvalsh, eighInPlace, eighPhaseTimes, type Progress as EighProgress, EighConvergenceError, type EighResult, type EighRawOptions } from "./linalg/eigh.js";
+export { tridiagEigh } from "./linalg/tridiag_dc.js";
 export { eighTop, eighTopInPlace, type EighTopOptions, type EighTopResult } from "./linalg/lanczos.js";

@@ -1,9 +1,12 @@
 // Symmetric eigendecomposition (numpy.linalg.eigh / eigvalsh), all in wasm memory:
 //  1. Householder tridiagonalisation, one fused read+write pass over the trailing matrix
 //     per step (tred_head / tred_rows_task);
-//  2. implicit QL on the tridiagonal, rotations applied to the rows of Zt = Z^T (starts as I);
-//  3. back-transformation Zt := Zt Q^T with blocked WY reflectors through GEMM.
-// Memory: the input buffer (destroyed) plus the n x n output, i.e. 2 n^2 doubles.
+//  2. eigenvectors Z of the tridiagonal by divide and conquer (tridiag_dc.ts; the older
+//     implicit QL with rotations applied to the rows of Zt = Z^T is kept as eighTuning.method
+//     'ql', and eigenvalues alone still come from QL, O(n^2));
+//  3. back-transformation Z := Q Z with blocked WY reflectors through GEMM.
+// Memory: the input buffer (destroyed) plus the n x n output, i.e. 2 n^2 doubles, plus the
+// divide-and-conquer workspace (at most ~n^2 doubles, ~n^2/2 for typical spectra).
 // Eigenvalues come out in DESCENDING order (l_1 >= l_2 >= ..., as the paper ranks
 // features); column i of `vectors` is the unit eigenvector of values[i], its sign fixed
 // so that its largest-magnitude component is positive.
@@ -11,6 +14,7 @@ import { engine } from '../engine.js';
 import { checkMatrix, checkFinite, type Matrix } from './matrix.js';
 import { gemmRaw } from './gemm.js';
 import { checkFiniteRaw } from './cholesky.js';
+import { tridiagDC, permuteColumns } from './tridiag_dc.js';
 import type { WasmBuffer } from '../../bindings/engine.js';
 
 export interface EighResult {
@@ -25,9 +29,10 @@ const ptrOf = (p: Ptr): number => (typeof p === 'number' ? p : p.ptr);
 
 /**
  * Tuning knobs, 0 = automatic: column-panel width of the back-transformation (tests force
- * small panels to exercise the multi-panel path) and column-block width of the QL rotations.
+ * small panels to exercise the multi-panel path) and column-block width of the QL rotations;
+ * `method` picks the tridiagonal eigenvector solver (divide and conquer, or the older QL).
  */
-export const eighTuning = { panelWidth: 0, qlWidth: 0 };
+export const eighTuning = { panelWidth: 0, qlWidth: 0, method: 'dc' as 'dc' | 'ql' };
 
 export type Progress = (phase: 'tridiagonalize' | 'ql' | 'backTransform', fraction: number) => void;
 
@@ -225,7 +230,8 @@ export interface EighRawOptions {
  * In-place eigendecomposition for big matrices: A (n x n at a wasm byte offset / buffer) is
  * destroyed; when V is given (n x n, leading dimension n) it receives the eigenvectors as
  * columns (V[:, i] for values[i]). Returns the eigenvalues, descending.
- * Peak extra memory is O(n * 64) besides A and V.
+ * Peak extra memory besides A and V: O(n * 64) without vectors; with vectors the
+ * divide-and-conquer workspace, about n^2/2 doubles (n^2 at most).
  */
 export function eighInPlace(A: Ptr, n: number, V: Ptr | null, opts: EighRawOptions = {}): Float64Array {
   const a = ptrOf(A), lda = opts.lda ?? n;
@@ -244,7 +250,10 @@ export function eighInPlace(A: Ptr, n: number, V: Ptr | null, opts: EighRawOptio
   try {
     const d = ws.ptr, e = d + n * 8, tau = d + 2 * n * 8;
     const v = V === null ? 0 : ptrOf(V);
-    if (v) {
+    const dc = v !== 0 && eighTuning.method === 'dc';
+    if (dc) {
+      if (!tridiagDC(d, e, n, v, opts.onProgress && ((f) => opts.onProgress!('ql', f)))) throw new EighConvergenceError('eigh: QL at a divide-and-conquer leaf did not converge');
+    } else if (v) {
       ex.eye_f64(v, n, n);
       tqlVectors(d, e, n, v, opts.onProgress);
     } else tqlValues(d, e, n);
@@ -254,9 +263,12 @@ export function eighInPlace(A: Ptr, n: number, V: Ptr | null, opts: EighRawOptio
     const order = descendingOrder(vals);
     const values = Float64Array.from(order, (i) => vals[i]);
     if (v) {
-      // sort the eigenvectors of T (rows of Zt), then Z = Zt^T and X = Q Z
-      permuteRows(v, n, n, order);
-      ex.transpose_square_f64(v, n, n);
+      if (dc) permuteColumns(v, n, order); // columns of V are the eigenvectors of T
+      else {
+        // sort the eigenvectors of T (rows of Zt), then Z = Zt^T
+        permuteRows(v, n, n, order);
+        ex.transpose_square_f64(v, n, n);
+      }
       lap('finish');
       backTransform(a, lda, n, tau, v, opts.onProgress);
       lap('backTransform');
