@@ -9,6 +9,7 @@
 // is U (at most K x K, about n^2/2 at the top merge) plus one row block.
 import { engine } from '../engine.js';
 import { gemmRaw } from './gemm.js';
+import type { Matrix } from './matrix.js';
 
 const EPS = 1.1102230246251565e-16;
 
@@ -212,12 +213,15 @@ export function permuteColumns(Z: number, n: number, perm: Int32Array): void {
 
 /**
  * Eigen-decomposition of the symmetric tridiagonal matrix with diagonal d (n) and
- * off-diagonal e (n - 1) by divide and conquer. Values ascending; vectors n x n row-major,
- * column j the unit eigenvector of values[j].
+ * off-diagonal e (n - 1) by divide and conquer (scipy.linalg.eigh_tridiagonal's job), with
+ * eigh's conventions: values DESCENDING, vectors n x n with column j the unit eigenvector
+ * of values[j], its largest-magnitude component positive.
  */
-export function tridiagEigh(d: ArrayLike<number>, e: ArrayLike<number>): { values: Float64Array; vectors: Float64Array } {
+export function tridiagEigh(d: ArrayLike<number>, e: ArrayLike<number>): { values: Float64Array; vectors: Matrix<Float64Array> } {
   const n = d.length;
   if (e.length < n - 1) throw new RangeError(`tridiagEigh: e needs ${n - 1} entries, got ${e.length}`);
+  for (let i = 0; i < n; i++) if (!Number.isFinite(d[i])) throw new RangeError(`tridiagEigh: d[${i}] is ${d[i]}; expected a finite number`);
+  for (let i = 0; i < n - 1; i++) if (!Number.isFinite(e[i])) throw new RangeError(`tridiagEigh: e[${i}] is ${e[i]}; expected a finite number`);
   const eng = engine();
   const de = eng.buffer('f64', 2 * n), V = eng.buffer('f64', n * n);
   try {
@@ -225,9 +229,11 @@ export function tridiagEigh(d: ArrayLike<number>, e: ArrayLike<number>): { value
     for (let i = 0; i < n; i++) { m[i] = d[i]; m[n + i] = i < n - 1 ? e[i] : 0; }
     if (!tridiagDC(de.ptr, de.ptr + n * 8, n, V.ptr)) throw new Error('tridiagEigh: QL at a leaf did not converge');
     const vals = de.data.slice(0, n);
-    const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => vals[a] - vals[b] || a - b);
+    const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => vals[b] - vals[a] || a - b);
     permuteColumns(V.ptr, n, order);
-    return { values: Float64Array.from(order, (i) => vals[i]), vectors: V.toArray() };
+    const sc = eng.heap.alloc(16 * n);
+    try { eng.exports.sign_cols_f64(V.ptr, n, n, n, sc); } finally { eng.heap.release(sc); }
+    return { values: Float64Array.from(order, (i) => vals[i]), vectors: { data: V.toArray(), rows: n, cols: n } };
   } finally {
     de.free();
     V.free();
