@@ -8,6 +8,8 @@
 // applying step k's rank-2 update and accumulating y = S_{k+1} v_{k+1} (the next step's
 // symmetric product) in the same pass, so the trailing matrix is read and written once per step.
 
+import { gemm_f64 } from "./gemm_f64";
+
 @inline function ld(p: usize, i: i32): f64 { return load<f64>(p + (<usize>i << 3)); }
 @inline function st(p: usize, i: i32, x: f64): void { store<f64>(p + (<usize>i << 3), x); }
 
@@ -121,5 +123,32 @@ export function larft_f64(G: usize, b: i32, tau: usize, T: usize): void {
       st(T, r * b + i, -ti * s);
     }
     st(T, i * b + i, ti);
+  }
+}
+
+/**
+ * Task kernel of the back-transformation Z := Q Z: column panel `task` (columns
+ * task*pw .. +pw of the n x n matrix Z, leading dimension n) gets every block reflector
+ * I - V T V^T, last block first, through the single-thread GEMM: W = V^T Z, W2 = T W,
+ * Z -= V W2. Block q holds reflectors k0 = q*nb .. k0+b-1, V^T = rows k0.. of A from column
+ * k0+1 (clean: 1 on the diagonal, zeros left of it), T_q at Ts + q*nb*nb*8 (b x b, ld b).
+ * Panels are independent, so each thread streams its own panel (the panel width never
+ * changes a result bit: GEMM tiles never split k). ws: per-thread W and W2 (pw*nb each).
+ */
+export function bt_panel_task(a: usize, lda: i32, n: i32, nref: i32, nb: i32, Ts: usize, Z: usize, pw: i32,
+  ws: usize, wsBytes: usize, work: usize, workBytes: usize, task: i32, tid: i32): void {
+  const c0 = task * pw;
+  if (c0 >= n) return;
+  const w = min(pw, n - c0);
+  const W = ws + <usize>tid * wsBytes, W2 = W + (<usize>(pw * nb) << 3);
+  const gw = work + <usize>tid * workBytes;
+  const nBlocks = (nref + nb - 1) / nb;
+  for (let q = nBlocks - 1; q >= 0; q--) {
+    const k0 = q * nb, b = min(nb, nref - k0), m = n - k0 - 1;
+    const Vt = a + ((<usize>k0 * <usize>lda + <usize>k0 + 1) << 3);
+    const Zs = Z + ((<usize>(k0 + 1) * <usize>n + <usize>c0) << 3);
+    gemm_f64(0, 0, b, w, m, 1.0, Vt, lda, Zs, n, 0.0, W, w, gw);
+    gemm_f64(0, 0, b, w, b, 1.0, Ts + (<usize>(q * nb * nb) << 3), b, W, w, 0.0, W2, w, gw);
+    gemm_f64(1, 0, m, w, b, -1.0, Vt, lda, W2, w, 1.0, Zs, n, gw);
   }
 }

@@ -12,7 +12,7 @@
 // so that its largest-magnitude component is positive.
 import { engine } from '../engine.js';
 import { checkMatrix, checkFinite, type Matrix } from './matrix.js';
-import { gemmRaw } from './gemm.js';
+import { gemmRaw, gemmScratch } from './gemm.js';
 import { checkFiniteRaw } from './cholesky.js';
 import { tridiagDC, permuteColumns } from './tridiag_dc.js';
 import type { WasmBuffer } from '../../bindings/engine.js';
@@ -32,7 +32,7 @@ const ptrOf = (p: Ptr): number => (typeof p === 'number' ? p : p.ptr);
  * small panels to exercise the multi-panel path) and column-block width of the QL rotations;
  * `method` picks the tridiagonal eigenvector solver (divide and conquer, or the older QL).
  */
-export const eighTuning = { panelWidth: 0, qlWidth: 0, method: 'dc' as 'dc' | 'ql' };
+export const eighTuning = { panelWidth: 0, qlWidth: 0, method: 'dc' as 'dc' | 'ql', backBlock: 0, tridiagBlock: 0 };
 
 export type Progress = (phase: 'tridiagonalize' | 'ql' | 'backTransform', fraction: number) => void;
 
@@ -148,40 +148,41 @@ function tqlVectors(d: number, e: number, n: number, Zt: number, progress?: Prog
   }
 }
 
-const BT_NB = 64;
-
 /**
  * Z := Q Z (Z n x n, leading dimension n) with Q = H_0 ... H_{n-2} from the reflector rows of
- * `a`: blocks of reflectors from the last, each as I - V T V^T (LAPACK dormtr/dlarfb), so
- * all the work is GEMMs. Columns of Z transform independently, so Z is swept in column panels
- * of ~16 MiB that stay in cache while every block reflector is applied to them.
+ * `a`: blocks of nb reflectors from the last, each as I - V T V^T (LAPACK dormtr/dlarfb), so
+ * all the work is GEMMs. Columns of Z transform independently: Z is cut into column panels
+ * (a few MiB each, so a panel stays in cache while every block reflector is applied to it)
+ * and each panel is one task (bt_panel_task: single-thread GEMMs), so the threads stream
+ * their own panels instead of splitting small GEMMs.
  */
 function backTransform(a: number, lda: number, n: number, tau: number, Z: number, progress?: Progress): void {
   const nref = n - 1;
   if (nref <= 0) return;
   const eng = engine();
-  const nb = Math.min(BT_NB, nref);
+  const nb = Math.min(eighTuning.backBlock > 0 ? eighTuning.backBlock : 64, nref);
   const nBlocks = Math.ceil(nref / nb);
-  const pw = eighTuning.panelWidth > 0 ? Math.min(n, eighTuning.panelWidth) : Math.min(n, Math.max(64, Math.floor((1 << 21) / n / 32) * 32));
-  const ws = eng.buffer('f64', nBlocks * nb * nb + nb * nb + 2 * pw * nb);
-  const Ts = ws.ptr, G = Ts + nBlocks * nb * nb * 8, W = G + nb * nb * 8, W2 = W + pw * nb * 8;
-  const blk = (q: number) => { const k0 = q * nb; return { k0, b: Math.min(nb, nref - k0), m: n - k0 - 1, Vt: a + (k0 * lda + k0 + 1) * 8 }; };
+  // ~4 MiB panels, multiples of 16 columns, at least 32; never wider than needed for 2 panels per thread
+  const auto = Math.max(32, Math.floor((1 << 19) / n / 16) * 16);
+  const pw = Math.min(n, eighTuning.panelWidth > 0 ? eighTuning.panelWidth : auto);
+  const ws = eng.buffer('f64', nBlocks * nb * nb + nb * nb);
+  const Ts = ws.ptr, G = Ts + nBlocks * nb * nb * 8;
   try {
     for (let q = 0; q < nBlocks; q++) {
-      const { k0, b, m, Vt } = blk(q); // Vt: b x m, rows are the reflectors
-      gemmRaw('f64', false, true, b, b, m, 1, Vt, lda, Vt, lda, 0, G, b);
+      const k0 = q * nb, b = Math.min(nb, nref - k0), m = n - k0 - 1, Vt = a + (k0 * lda + k0 + 1) * 8;
+      gemmRaw('f64', false, true, b, b, m, 1, Vt, lda, Vt, lda, 0, G, b); // G = V^T V
       eng.exports.larft_f64(G, b, tau + k0 * 8, Ts + q * nb * nb * 8);
     }
-    for (let c0 = 0; c0 < n; c0 += pw) {
-      if (c0 > 0) progress?.('backTransform', c0 / n);
-      const w = Math.min(pw, n - c0);
-      for (let q = nBlocks - 1; q >= 0; q--) {
-        const { k0, b, m, Vt } = blk(q);
-        const Zs = Z + ((k0 + 1) * n + c0) * 8; // rows k0+1.., columns c0..c0+w of Z
-        gemmRaw('f64', false, false, b, w, m, 1, Vt, lda, Zs, n, 0, W, w); // W = V^T Z
-        gemmRaw('f64', false, false, b, w, b, 1, Ts + q * nb * nb * 8, b, W, w, 0, W2, w); // W2 = T W
-        gemmRaw('f64', true, false, m, w, b, -1, Vt, lda, W2, w, 1, Zs, n); // Z -= V W2
-      }
+    const { work, workBytes } = gemmScratch('f64');
+    const wsBytes = Math.ceil((2 * pw * nb * 8) / 64) * 64;
+    const W = eng.threadScratch(wsBytes, 'eigh-back');
+    const nPanels = Math.ceil(n / pw);
+    // a few calls so the progress callback still fires on big matrices
+    const chunk = Math.max(4 * eng.threads, Math.ceil(nPanels / 8));
+    for (let p0 = 0; p0 < nPanels; p0 += chunk) {
+      if (p0 > 0) progress?.('backTransform', p0 / nPanels);
+      const cnt = Math.min(chunk, nPanels - p0);
+      eng.parallelFor('bt_panel_task', [a, lda, n, nref, nb, Ts, Z + p0 * pw * 8, pw, W, wsBytes, work, workBytes], cnt);
     }
   } finally {
     ws.free();
