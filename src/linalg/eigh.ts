@@ -30,7 +30,9 @@ const ptrOf = (p: Ptr): number => (typeof p === 'number' ? p : p.ptr);
 /**
  * Tuning knobs, 0 = automatic: column-panel width of the back-transformation (tests force
  * small panels to exercise the multi-panel path) and column-block width of the QL rotations;
- * `method` picks the tridiagonal eigenvector solver (divide and conquer, or the older QL).
+ * `method` picks the tridiagonal eigenvector solver (divide and conquer, or the older QL);
+ * `backBlock` is the number of reflectors per block of the back-transformation and
+ * `tridiagBlock` the panel width of the blocked tridiagonalisation (< 0: the unblocked one).
  */
 export const eighTuning = { panelWidth: 0, qlWidth: 0, method: 'dc' as 'dc' | 'ql', backBlock: 0, tridiagBlock: 0 };
 
@@ -48,6 +50,54 @@ export class EighConvergenceError extends Error {
  * then hold the Householder vectors). Returns a wasm buffer with d (n), e (n), tau (n).
  */
 function tridiagonalize(a: number, n: number, lda: number, progress?: Progress): WasmBuffer<Float64Array> {
+  const t = eighTuning.tridiagBlock;
+  const nb = t > 0 ? t : t < 0 ? 0 : n >= TRD_MIN_N ? TRD_NB : 0;
+  return nb > 0 ? tridiagonalizeBlocked(a, n, lda, nb, progress) : tridiagonalizeUnblocked(a, n, lda, progress);
+}
+
+const TRD_NB = 32; // panel width of the blocked reduction
+const TRD_MIN_N = 256; // below: the fused unblocked reduction
+const SYR2K_TILE = 256; // fixed (thread-count independent) tiles of the rank-2b update
+const SYMV_SERIAL = 1 << 16; // trailing triangles below this many entries: no thread wake-up
+
+/**
+ * Blocked Householder tridiagonalisation (LAPACK dsytrd/dlatrd): per panel of nb columns,
+ * one read-only symmetric matrix-vector product with the trailing matrix per column
+ * (symv_upper_task, fixed task partition), then one rank-2nb GEMM update of the trailing
+ * upper triangle (syr2k_upper_task). Same output layout as the unblocked version.
+ */
+function tridiagonalizeBlocked(a: number, n: number, lda: number, nb: number, progress?: Progress): WasmBuffer<Float64Array> {
+  const eng = engine();
+  const ex = eng.exports;
+  const nTasks = 8;
+  const ws = eng.buffer('f64', (3 + nTasks + 4 * nb) * n + 2 * nb);
+  const p = ws.ptr, nB = n * 8;
+  const d = p, e = p + nB, tau = p + 2 * nB, y = p + 3 * nB, Wp = y + nTasks * nB, X = Wp + nb * nB, c = X + 3 * nb * nB;
+  ws.data.fill(0, 0, (3 + nTasks) * n);
+  const { work, workBytes } = gemmScratch('f64');
+  let last = 0;
+  for (let k0 = 0; k0 < n - 1; k0 += nb) {
+    if (progress && k0 - last >= n / 50) { last = k0; progress('tridiagonalize', 1 - ((n - k0) / n) ** 3); }
+    const b = Math.min(nb, n - 1 - k0);
+    for (let j = 0; j < b; j++) {
+      const k = k0 + j, r = k + 1, x = a + k * lda * 8, m = n - r;
+      ex.latrd_col(a, lda, n, k0, j, Wp, n, d, e, tau);
+      if (m * m < 2 * SYMV_SERIAL) ex.symv_upper_serial(a, lda, n, r, x, y, nTasks);
+      else eng.parallelFor('symv_upper_task', [a, lda, n, r, x, y, nTasks], nTasks);
+      ex.latrd_w(a, lda, n, k0, j, Wp, n, y, nTasks, tau, c);
+    }
+    const s = k0 + b, m = n - s;
+    ex.syr2k_pack(a, lda, n, k0, b, Wp, n, X);
+    const nt = Math.ceil(m / SYR2K_TILE);
+    eng.parallelFor('syr2k_upper_task', [a + (s * lda + s) * 8, lda, m, X, m, b, SYR2K_TILE, work, workBytes], (nt * (nt + 1)) / 2);
+  }
+  const mem = new Float64Array(eng.memory.buffer);
+  mem[d / 8 + n - 1] = mem[(a + ((n - 1) * lda + n - 1) * 8) / 8];
+  mem[e / 8 + n - 1] = 0;
+  return ws;
+}
+
+function tridiagonalizeUnblocked(a: number, n: number, lda: number, progress?: Progress): WasmBuffer<Float64Array> {
   const eng = engine();
   const ex = eng.exports;
   // one partial-sum vector per task (summed in task order by tred_head), and a task count
@@ -162,8 +212,9 @@ function backTransform(a: number, lda: number, n: number, tau: number, Z: number
   const eng = engine();
   const nb = Math.min(eighTuning.backBlock > 0 ? eighTuning.backBlock : 64, nref);
   const nBlocks = Math.ceil(nref / nb);
-  // ~4 MiB panels, multiples of 16 columns, at least 32; never wider than needed for 2 panels per thread
-  const auto = Math.max(32, Math.floor((1 << 19) / n / 16) * 16);
+  // panels of <= 4 MiB (cache) and at least 8 of them (load balance), multiples of 16 columns,
+  // at least 32; the width never changes a result bit
+  const auto = Math.max(32, Math.min(Math.floor((1 << 19) / n / 16) * 16, Math.ceil(n / 8 / 16) * 16));
   const pw = Math.min(n, eighTuning.panelWidth > 0 ? eighTuning.panelWidth : auto);
   const ws = eng.buffer('f64', nBlocks * nb * nb + nb * nb);
   const Ts = ws.ptr, G = Ts + nBlocks * nb * nb * 8;
@@ -182,7 +233,7 @@ function backTransform(a: number, lda: number, n: number, tau: number, Z: number
     for (let p0 = 0; p0 < nPanels; p0 += chunk) {
       if (p0 > 0) progress?.('backTransform', p0 / nPanels);
       const cnt = Math.min(chunk, nPanels - p0);
-      eng.parallelFor('bt_panel_task', [a, lda, n, nref, nb, Ts, Z + p0 * pw * 8, pw, W, wsBytes, work, workBytes], cnt);
+      eng.parallelFor('bt_panel_task', [a, lda, n, nref, nb, Ts, Z, pw, p0, W, wsBytes, work, workBytes], cnt);
     }
   } finally {
     ws.free();
