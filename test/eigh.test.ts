@@ -110,7 +110,9 @@ test('eigh: blocked tridiagonalisation (forced panel widths) and reflector block
   const S = randomSymmetric(100, 13);
   for (let i = 0; i < 100; i++) for (let j = 0; j < 100; j++) S.data[i * 100 + j] *= 10 ** (-(i + j) / 12);
   classes.push([S, 'graded']);
-  const unblocked = classes.map(([A]) => eigh(A).values);
+  eighTuning.tridiagBlock = -1;
+  const unblocked = classes.map(([A]) => checkEigh(A, 'unblocked').values);
+  for (const n of [2, 3, 4, 5, 65]) checkEigh(randomSymmetric(n, 100 + n), `random n=${n} unblocked`);
   try {
     for (const [tb, bb] of [[1, 0], [5, 7], [32, 128], [64, 1]]) {
       eighTuning.tridiagBlock = tb;
