@@ -3,7 +3,9 @@
 // Reflector k (k = 0..n-2) is H_k = I - tau_k v v^T with v[k+1] = 1, v[k+2:] stored in
 // A[k, k+2:]; Q = H_0 H_1 ... H_{n-2} and A = Q T Q^T.
 //
-// One step per pair of calls, driven from TS: tred_head(k) finishes step k's vector w and
+// Two drivers share this layout: the blocked one (latrd_col / symv_upper_task / latrd_w /
+// syr2k_upper_task below, used by default) and the older unblocked one:
+// one step per pair of calls, driven from TS: tred_head(k) finishes step k's vector w and
 // forms reflector k+1 from row k+1; tred_rows_task(k) then streams the remaining rows once,
 // applying step k's rank-2 update and accumulating y = S_{k+1} v_{k+1} (the next step's
 // symmetric product) in the same pass, so the trailing matrix is read and written once per step.

@@ -1,10 +1,13 @@
 // Symmetric eigendecomposition (numpy.linalg.eigh / eigvalsh), all in wasm memory:
-//  1. Householder tridiagonalisation, one fused read+write pass over the trailing matrix
-//     per step (tred_head / tred_rows_task);
+//  1. Householder tridiagonalisation, blocked as LAPACK dsytrd/dlatrd: per column one
+//     read-only symmetric matrix-vector product with the trailing matrix (symv_upper_task),
+//     per panel of 32 columns one rank-64 GEMM update (syr2k_upper_task); the older fused
+//     unblocked reduction (tred_head / tred_rows_task) is kept as eighTuning.tridiagBlock < 0;
 //  2. eigenvectors Z of the tridiagonal by divide and conquer (tridiag_dc.ts; the older
 //     implicit QL with rotations applied to the rows of Zt = Z^T is kept as eighTuning.method
 //     'ql', and eigenvalues alone still come from QL, O(n^2));
-//  3. back-transformation Z := Q Z with blocked WY reflectors through GEMM.
+//  3. back-transformation Z := Q Z with blocked WY reflectors through GEMM, one task per
+//     column panel of Z (bt_panel_task).
 // Memory: the input buffer (destroyed) plus the n x n output, i.e. 2 n^2 doubles, plus the
 // divide-and-conquer workspace (at most ~n^2 doubles, ~n^2/2 for typical spectra).
 // Eigenvalues come out in DESCENDING order (l_1 >= l_2 >= ..., as the paper ranks
