@@ -98,6 +98,38 @@ test('eigh: back-transformation in several column panels gives the same result',
   checkEigh(A, 'panels');
 });
 
+test('eigh: blocked tridiagonalisation (forced panel widths) and reflector block sizes', () => {
+  const classes: [Matrix<Float64Array>, string][] = [
+    [randomSymmetric(300, 21), 'random 300'],
+    [gramMatrix(150, 12, 5), 'rank 12 Gram'],
+    [knownSpectrum(Array.from({ length: 90 }, (_, i) => (i < 40 ? 1 + 1e-12 * i : i < 70 ? -2 : 3)), 6).A, 'clustered'],
+  ];
+  const D: Matrix<Float64Array> = { data: new Float64Array(40 * 40), rows: 40, cols: 40 };
+  for (let i = 0; i < 40; i++) D.data[i * 41] = Math.cos(i);
+  classes.push([D, 'diagonal'], [{ data: new Float64Array(81), rows: 9, cols: 9 }, 'zero']);
+  const S = randomSymmetric(100, 13);
+  for (let i = 0; i < 100; i++) for (let j = 0; j < 100; j++) S.data[i * 100 + j] *= 10 ** (-(i + j) / 12);
+  classes.push([S, 'graded']);
+  eighTuning.tridiagBlock = -1;
+  const unblocked = classes.map(([A]) => checkEigh(A, 'unblocked').values);
+  for (const n of [2, 3, 4, 5, 65]) checkEigh(randomSymmetric(n, 100 + n), `random n=${n} unblocked`);
+  try {
+    for (const [tb, bb] of [[1, 0], [5, 7], [32, 128], [64, 1]]) {
+      eighTuning.tridiagBlock = tb;
+      eighTuning.backBlock = bb;
+      for (const n of [2, 3, 4, 5, 6, 33, 65]) checkEigh(randomSymmetric(n, 100 + n), `random n=${n} nb=${tb}/${bb}`);
+      classes.forEach(([A, what], c) => {
+        const { values } = checkEigh(A, `${what} nb=${tb}/${bb}`);
+        const scale = Math.max(1, Math.abs(values[0]), Math.abs(values[values.length - 1]));
+        assert.ok(maxAbsDiff(values, unblocked[c]) < 1e-12 * scale, `${what} nb=${tb}: values differ from the unblocked ones by ${maxAbsDiff(values, unblocked[c])}`);
+      });
+    }
+  } finally {
+    eighTuning.tridiagBlock = 0;
+    eighTuning.backBlock = 0;
+  }
+});
+
 test('eigh: Q diag(l) Q^T from Householder reflectors recovers l and Q columns', () => {
   const n = 90;
   const vals = Array.from({ length: n }, (_, i) => n - i + 0.5 * Math.cos(i)); // distinct, descending

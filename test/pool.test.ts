@@ -39,6 +39,23 @@ test('2 threads: cholesky, eigh and an NTK Gram are bit-identical to 1 thread', 
   for (let i = 0; i < one.length; i++) assert.deepEqual(two[i], one[i], `result ${i}`);
 });
 
+test('1, 2 and 3 threads: eigh n = 700 (parallel blocked tridiagonalisation and panels) is bit-identical', () => {
+  const n = 700;
+  const A = { data: randomArray(n * n, 17), rows: n, cols: n };
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) A.data[j * n + i] = A.data[i * n + j];
+  const run = (threads: number) => {
+    initNode({ threads });
+    const { values, vectors } = eigh(A);
+    return [values, vectors.data];
+  };
+  const one = run(1), two = run(2), three = run(3);
+  initNode({});
+  for (let i = 0; i < one.length; i++) {
+    assert.deepEqual(two[i], one[i], `result ${i}, 2 threads`);
+    assert.deepEqual(three[i], one[i], `result ${i}, 3 threads`);
+  }
+});
+
 test('pool: every task runs once, both threads take part, a worker error surfaces and the pool recovers', () => {
   const e = createNodeEngine({ threads: 2 });
   try {

@@ -1,10 +1,13 @@
 // Symmetric eigendecomposition (numpy.linalg.eigh / eigvalsh), all in wasm memory:
-//  1. Householder tridiagonalisation, one fused read+write pass over the trailing matrix
-//     per step (tred_head / tred_rows_task);
+//  1. Householder tridiagonalisation, blocked as LAPACK dsytrd/dlatrd: per column one
+//     read-only symmetric matrix-vector product with the trailing matrix (symv_upper_task),
+//     per panel of 32 columns one rank-64 GEMM update (syr2k_upper_task); the older fused
+//     unblocked reduction (tred_head / tred_rows_task) is kept as eighTuning.tridiagBlock < 0;
 //  2. eigenvectors Z of the tridiagonal by divide and conquer (tridiag_dc.ts; the older
 //     implicit QL with rotations applied to the rows of Zt = Z^T is kept as eighTuning.method
 //     'ql', and eigenvalues alone still come from QL, O(n^2));
-//  3. back-transformation Z := Q Z with blocked WY reflectors through GEMM.
+//  3. back-transformation Z := Q Z with blocked WY reflectors through GEMM, one task per
+//     column panel of Z (bt_panel_task).
 // Memory: the input buffer (destroyed) plus the n x n output, i.e. 2 n^2 doubles, plus the
 // divide-and-conquer workspace (at most ~n^2 doubles, ~n^2/2 for typical spectra).
 // Eigenvalues come out in DESCENDING order (l_1 >= l_2 >= ..., as the paper ranks
@@ -12,7 +15,7 @@
 // so that its largest-magnitude component is positive.
 import { engine } from '../engine.js';
 import { checkMatrix, checkFinite, type Matrix } from './matrix.js';
-import { gemmRaw } from './gemm.js';
+import { gemmRaw, gemmScratch } from './gemm.js';
 import { checkFiniteRaw } from './cholesky.js';
 import { tridiagDC, permuteColumns } from './tridiag_dc.js';
 import type { WasmBuffer } from '../../bindings/engine.js';
@@ -30,9 +33,11 @@ const ptrOf = (p: Ptr): number => (typeof p === 'number' ? p : p.ptr);
 /**
  * Tuning knobs, 0 = automatic: column-panel width of the back-transformation (tests force
  * small panels to exercise the multi-panel path) and column-block width of the QL rotations;
- * `method` picks the tridiagonal eigenvector solver (divide and conquer, or the older QL).
+ * `method` picks the tridiagonal eigenvector solver (divide and conquer, or the older QL);
+ * `backBlock` is the number of reflectors per block of the back-transformation and
+ * `tridiagBlock` the panel width of the blocked tridiagonalisation (< 0: the unblocked one).
  */
-export const eighTuning = { panelWidth: 0, qlWidth: 0, method: 'dc' as 'dc' | 'ql' };
+export const eighTuning = { panelWidth: 0, qlWidth: 0, method: 'dc' as 'dc' | 'ql', backBlock: 0, tridiagBlock: 0 };
 
 export type Progress = (phase: 'tridiagonalize' | 'ql' | 'backTransform', fraction: number) => void;
 
@@ -48,6 +53,54 @@ export class EighConvergenceError extends Error {
  * then hold the Householder vectors). Returns a wasm buffer with d (n), e (n), tau (n).
  */
 function tridiagonalize(a: number, n: number, lda: number, progress?: Progress): WasmBuffer<Float64Array> {
+  const t = eighTuning.tridiagBlock;
+  const nb = t > 0 ? t : t < 0 ? 0 : n >= TRD_MIN_N ? TRD_NB : 0;
+  return nb > 0 ? tridiagonalizeBlocked(a, n, lda, nb, progress) : tridiagonalizeUnblocked(a, n, lda, progress);
+}
+
+const TRD_NB = 32; // panel width of the blocked reduction
+const TRD_MIN_N = 3; // below: the fused unblocked reduction (measured slower from n = 64 up)
+const SYR2K_TILE = 256; // fixed (thread-count independent) tiles of the rank-2b update
+const SYMV_SERIAL = 1 << 16; // trailing triangles below this many entries: no thread wake-up
+
+/**
+ * Blocked Householder tridiagonalisation (LAPACK dsytrd/dlatrd): per panel of nb columns,
+ * one read-only symmetric matrix-vector product with the trailing matrix per column
+ * (symv_upper_task, fixed task partition), then one rank-2nb GEMM update of the trailing
+ * upper triangle (syr2k_upper_task). Same output layout as the unblocked version.
+ */
+function tridiagonalizeBlocked(a: number, n: number, lda: number, nb: number, progress?: Progress): WasmBuffer<Float64Array> {
+  const eng = engine();
+  const ex = eng.exports;
+  const nTasks = 8;
+  const ws = eng.buffer('f64', (3 + nTasks + 4 * nb) * n + 2 * nb);
+  const p = ws.ptr, nB = n * 8;
+  const d = p, e = p + nB, tau = p + 2 * nB, y = p + 3 * nB, Wp = y + nTasks * nB, X = Wp + nb * nB, c = X + 3 * nb * nB;
+  ws.data.fill(0, 0, (3 + nTasks) * n);
+  const { work, workBytes } = gemmScratch('f64');
+  let last = 0;
+  for (let k0 = 0; k0 < n - 1; k0 += nb) {
+    const b = Math.min(nb, n - 1 - k0);
+    for (let j = 0; j < b; j++) {
+      const k = k0 + j, r = k + 1, x = a + k * lda * 8, m = n - r;
+      if (progress && k - last >= n / 50) { last = k; progress('tridiagonalize', 1 - ((n - k) / n) ** 3); }
+      ex.latrd_col(a, lda, n, k0, j, Wp, n, d, e, tau);
+      if (m * m < 2 * SYMV_SERIAL) ex.symv_upper_serial(a, lda, n, r, x, y, nTasks);
+      else eng.parallelFor('symv_upper_task', [a, lda, n, r, x, y, nTasks], nTasks);
+      ex.latrd_w(a, lda, n, k0, j, Wp, n, y, nTasks, tau, c);
+    }
+    const s = k0 + b, m = n - s;
+    ex.syr2k_pack(a, lda, n, k0, b, Wp, n, X);
+    const nt = Math.ceil(m / SYR2K_TILE);
+    eng.parallelFor('syr2k_upper_task', [a + (s * lda + s) * 8, lda, m, X, m, b, SYR2K_TILE, work, workBytes], (nt * (nt + 1)) / 2);
+  }
+  const mem = new Float64Array(eng.memory.buffer);
+  mem[d / 8 + n - 1] = mem[(a + ((n - 1) * lda + n - 1) * 8) / 8];
+  mem[e / 8 + n - 1] = 0;
+  return ws;
+}
+
+function tridiagonalizeUnblocked(a: number, n: number, lda: number, progress?: Progress): WasmBuffer<Float64Array> {
   const eng = engine();
   const ex = eng.exports;
   // one partial-sum vector per task (summed in task order by tred_head), and a task count
@@ -148,40 +201,45 @@ function tqlVectors(d: number, e: number, n: number, Zt: number, progress?: Prog
   }
 }
 
-const BT_NB = 64;
-
 /**
  * Z := Q Z (Z n x n, leading dimension n) with Q = H_0 ... H_{n-2} from the reflector rows of
- * `a`: blocks of reflectors from the last, each as I - V T V^T (LAPACK dormtr/dlarfb), so
- * all the work is GEMMs. Columns of Z transform independently, so Z is swept in column panels
- * of ~16 MiB that stay in cache while every block reflector is applied to them.
+ * `a`: blocks of nb reflectors from the last, each as I - V T V^T (LAPACK dormtr/dlarfb), so
+ * all the work is GEMMs. Columns of Z transform independently: Z is cut into column panels
+ * (a few MiB each, so a panel stays in cache while every block reflector is applied to it)
+ * and each panel is one task (bt_panel_task: single-thread GEMMs), so the threads stream
+ * their own panels instead of splitting small GEMMs.
  */
 function backTransform(a: number, lda: number, n: number, tau: number, Z: number, progress?: Progress): void {
   const nref = n - 1;
   if (nref <= 0) return;
   const eng = engine();
-  const nb = Math.min(BT_NB, nref);
+  // 128 reflectors per block halve the passes over Z (n = 10,000, 208-column panels: 64 ->
+  // 26.8 GF/s, 128 -> 33.5 GF/s; n = 6000 within noise), so from n = 4096 up
+  const nb = Math.min(eighTuning.backBlock > 0 ? eighTuning.backBlock : n >= 4096 ? 128 : 64, nref);
   const nBlocks = Math.ceil(nref / nb);
-  const pw = eighTuning.panelWidth > 0 ? Math.min(n, eighTuning.panelWidth) : Math.min(n, Math.max(64, Math.floor((1 << 21) / n / 32) * 32));
-  const ws = eng.buffer('f64', nBlocks * nb * nb + nb * nb + 2 * pw * nb);
-  const Ts = ws.ptr, G = Ts + nBlocks * nb * nb * 8, W = G + nb * nb * 8, W2 = W + pw * nb * 8;
-  const blk = (q: number) => { const k0 = q * nb; return { k0, b: Math.min(nb, nref - k0), m: n - k0 - 1, Vt: a + (k0 * lda + k0 + 1) * 8 }; };
+  // panels of <= 16 MiB and at least 8 of them (load balance), multiples of 16 columns, at
+  // least 32; the width never changes a result bit. Wide panels re-read the reflectors less
+  // often (n = 6000: 80 columns 28-30 GF/s, 256 columns 31-33 GF/s).
+  const auto = Math.max(32, Math.min(Math.floor((1 << 21) / n / 16) * 16, Math.ceil(n / 8 / 16) * 16));
+  const pw = Math.min(n, eighTuning.panelWidth > 0 ? eighTuning.panelWidth : auto);
+  const ws = eng.buffer('f64', nBlocks * nb * nb + nb * nb);
+  const Ts = ws.ptr, G = Ts + nBlocks * nb * nb * 8;
   try {
     for (let q = 0; q < nBlocks; q++) {
-      const { k0, b, m, Vt } = blk(q); // Vt: b x m, rows are the reflectors
-      gemmRaw('f64', false, true, b, b, m, 1, Vt, lda, Vt, lda, 0, G, b);
+      const k0 = q * nb, b = Math.min(nb, nref - k0), m = n - k0 - 1, Vt = a + (k0 * lda + k0 + 1) * 8;
+      gemmRaw('f64', false, true, b, b, m, 1, Vt, lda, Vt, lda, 0, G, b); // G = V^T V
       eng.exports.larft_f64(G, b, tau + k0 * 8, Ts + q * nb * nb * 8);
     }
-    for (let c0 = 0; c0 < n; c0 += pw) {
-      if (c0 > 0) progress?.('backTransform', c0 / n);
-      const w = Math.min(pw, n - c0);
-      for (let q = nBlocks - 1; q >= 0; q--) {
-        const { k0, b, m, Vt } = blk(q);
-        const Zs = Z + ((k0 + 1) * n + c0) * 8; // rows k0+1.., columns c0..c0+w of Z
-        gemmRaw('f64', false, false, b, w, m, 1, Vt, lda, Zs, n, 0, W, w); // W = V^T Z
-        gemmRaw('f64', false, false, b, w, b, 1, Ts + q * nb * nb * 8, b, W, w, 0, W2, w); // W2 = T W
-        gemmRaw('f64', true, false, m, w, b, -1, Vt, lda, W2, w, 1, Zs, n); // Z -= V W2
-      }
+    const { work, workBytes } = gemmScratch('f64');
+    const wsBytes = Math.ceil((2 * pw * nb * 8) / 64) * 64;
+    const W = eng.threadScratch(wsBytes, 'eigh-back');
+    const nPanels = Math.ceil(n / pw);
+    // a few calls so the progress callback still fires on big matrices
+    const chunk = Math.max(4 * eng.threads, Math.ceil(nPanels / 8));
+    for (let p0 = 0; p0 < nPanels; p0 += chunk) {
+      if (p0 > 0) progress?.('backTransform', p0 / nPanels);
+      const cnt = Math.min(chunk, nPanels - p0);
+      eng.parallelFor('bt_panel_task', [a, lda, n, nref, nb, Ts, Z, pw, p0, W, wsBytes, work, workBytes], cnt);
     }
   } finally {
     ws.free();
