@@ -3,7 +3,7 @@
 // Local helpers stand in for bench/harness.ts until it lands; the Row shape is the shared one.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { initNode, cholesky, choSolve, eigh, type Matrix } from '../../src/node.js';
+import { initNode, engine, cholesky, choSolve, choleskyInPlace, choSolveInPlace, eigh, type Matrix } from '../../src/node.js';
 
 export interface Row {
   op: string;
@@ -79,14 +79,23 @@ export async function run(ctx: { threads: number[]; quick: boolean; only?: strin
         const A: Matrix<Float64Array> = { data: S, rows: n, cols: n };
         const B: Matrix<Float64Array> = { data: uniformSym(n, 7).subarray(0, n * 10), rows: n, cols: 10 };
         const t = timeit(() => { choSolve(cholesky(A), B); }, reps);
+        const scipy = python('chol', n, reps, threads);
         rows.push({
           op: 'cholesky+solve(10)', size: n, threads, ours_s: t.median, cold_s: t.cold,
           gflops: (n ** 3 / 3 + 4 * n * n * 10) / t.median / 1e9,
           peers: {
-            scipy: python('chol', n, reps, threads),
+            scipy,
             'ml-matrix': n <= mlMax && threads === 1 ? await mlMatrix('chol', S, n, B.data) : null,
           },
         });
+        // The same work on wasm buffers (copy A in, factor in place, solve), as scipy's
+        // cho_factor copies A too. The row above also pays for a fresh n x n JS array for L,
+        // whose first touch costs ~0.4 s per 128 MB on this VM (numpy gets huge pages).
+        const eng = engine(), Aw = eng.buffer('f64', n * n), Bw = eng.buffer('f64', n * 10);
+        try {
+          const tw = timeit(() => { Aw.data.set(S); Bw.data.set(B.data); choleskyInPlace(Aw, n); choSolveInPlace(Aw, n, Bw, 10); }, reps);
+          rows.push({ op: 'cholesky+solve(10) in wasm memory', size: n, threads, ours_s: tw.median, cold_s: tw.cold, gflops: (n ** 3 / 3 + 4 * n * n * 10) / tw.median / 1e9, peers: { scipy } });
+        } finally { Aw.free(); Bw.free(); }
       }
       if (!ctx.only || 'eigh'.includes(ctx.only)) {
         const A: Matrix<Float64Array> = { data: uniformSym(n, n + 1), rows: n, cols: n };
