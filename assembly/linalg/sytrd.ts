@@ -16,6 +16,30 @@ import { gemm_f64 } from "./gemm_f64";
 @inline function st(p: usize, i: i32, x: f64): void { store<f64>(p + (<usize>i << 3), x); }
 
 /**
+ * dlarfg on x = row[r+1:n]: writes tau[r] and e[r] (= beta), scales row[r+2:n] into the
+ * reflector tail, and leaves the row as the clean reflector [0 .. 0, 1, v tail] that the
+ * blocked back-transformation reads.
+ */
+@inline function larfgRow(row: usize, r: i32, n: i32, e: usize, tau: usize): void {
+  const alpha = ld(row, r + 1);
+  let sig: f64 = 0;
+  for (let j = r + 2; j < n; j++) { const x = ld(row, j); sig += x * x; }
+  if (sig == 0) {
+    st(tau, r, 0);
+    st(e, r, alpha);
+  } else {
+    const nrm = Math.sqrt(alpha * alpha + sig);
+    const beta = alpha >= 0 ? -nrm : nrm;
+    st(tau, r, (beta - alpha) / beta);
+    const sc = 1.0 / (alpha - beta);
+    for (let j = r + 2; j < n; j++) st(row, j, ld(row, j) * sc);
+    st(e, r, beta);
+  }
+  memory.fill(row, 0, <usize>(r + 1) << 3);
+  st(row, r + 1, 1.0);
+}
+
+/**
  * k in [-1, n-3]. vcur holds v_k (zero outside [k+1, n)), w receives w_k; vnext receives
  * v_{k+1}; ybase holds nthr (= tasks of tred_rows_task) partial sums of y = S_k v_k (n doubles each), which
  * are reduced here and then zeroed for the next pass. Writes d[k+1], e[k+1], tau[k+1].
@@ -48,25 +72,8 @@ export function tred_head(A: usize, lda: i32, n: i32, k: i32, vcur: usize, w: us
     memory.fill(vcur, 0, nb);
   }
   st(d, r, ld(row, r));
-  // dlarfg on x = A[r, r+1:n]
-  const alpha = ld(row, r + 1);
-  let sig: f64 = 0;
-  for (let j = r + 2; j < n; j++) { const x = ld(row, j); sig += x * x; }
   memory.fill(vnext, 0, nb);
-  if (sig == 0) {
-    st(tau, r, 0);
-    st(e, r, alpha);
-  } else {
-    const nrm = Math.sqrt(alpha * alpha + sig);
-    const beta = alpha >= 0 ? -nrm : nrm;
-    st(tau, r, (beta - alpha) / beta);
-    const sc = 1.0 / (alpha - beta);
-    for (let j = r + 2; j < n; j++) st(row, j, ld(row, j) * sc);
-    st(e, r, beta);
-  }
-  // clean reflector row for the blocked back-transformation: [0 .. 0, 1, v tail]
-  memory.fill(row, 0, <usize>(r + 1) << 3);
-  st(row, r + 1, 1.0);
+  larfgRow(row, r, n, e, tau);
   for (let j = r + 1; j < n; j++) st(vnext, j, ld(row, j));
   memory.fill(ybase, 0, nb * <usize>nthr);
 }
@@ -183,22 +190,7 @@ export function latrd_col(A: usize, lda: i32, n: i32, k0: i32, j: i32, Wp: usize
     for (; c < n; c++) st(row, c, ld(row, c) - (wk * ld(V, c) + vk * ld(W, c)));
   }
   st(d, k, ld(row, k));
-  const alpha = ld(row, k + 1);
-  let sig: f64 = 0;
-  for (let c = k + 2; c < n; c++) { const x = ld(row, c); sig += x * x; }
-  if (sig == 0) {
-    st(tau, k, 0);
-    st(e, k, alpha);
-  } else {
-    const nrm = Math.sqrt(alpha * alpha + sig);
-    const beta = alpha >= 0 ? -nrm : nrm;
-    st(tau, k, (beta - alpha) / beta);
-    const sc = 1.0 / (alpha - beta);
-    for (let c = k + 2; c < n; c++) st(row, c, ld(row, c) * sc);
-    st(e, k, beta);
-  }
-  memory.fill(row, 0, <usize>(k + 1) << 3);
-  st(row, k + 1, 1.0);
+  larfgRow(row, k, n, e, tau);
 }
 
 /**
