@@ -76,7 +76,8 @@ async function runKernel(opts: KernelCmdOptions): Promise<void> {
     const task = loadTask({ ...opts, test: opts.test || 1 });
     X = task.train.X; shape = task.shape;
     if (opts.test) X2 = task.test.X;
-    say(`ntk kernel: ${task.description}`);
+    // without --test the loader still draws one test point; do not report it
+    say(`ntk kernel: ${opts.test ? task.description : task.description.replace(/ \/ \d+ test/, '')}`);
   }
   let kernel;
   try {
