@@ -2,15 +2,15 @@
 // result rows, the printed table and bench/RESULTS.md.
 import { spawnSync } from 'node:child_process';
 import { cpus, availableParallelism, loadavg } from 'node:os';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../src/io/atomic.js';
 
 export interface Ctx {
   /** Thread counts to measure (ours and peers matched). */
   threads: number[];
   /** Smaller sizes for a fast smoke run. */
   quick: boolean;
-  /** Only this case (module name). */
-  only?: string;
 }
 
 /** One measured operation. Times are seconds (median); peers null when not measured. */
@@ -58,19 +58,17 @@ export async function timeitAsync(f: () => Promise<unknown>, opts: { reps?: numb
   return t[t.length >> 1];
 }
 
-/**
- * Runs a python3 script with BLAS threads pinned to `threads`; `args` arrive as JSON on
- * stdin (json.load(sys.stdin)), the script prints one JSON value on stdout.
- */
-export function runPython(script: string, args: object, threads: number): any {
+/** Spawns python3 with BLAS threads pinned to `threads`; returns the last stdout line as JSON. */
+function python(argv: string[], input: string, threads: number, timeoutMs?: number): any {
   const t = String(threads);
-  const r = spawnSync('python3', ['-c', script], {
-    input: JSON.stringify(args),
+  const r = spawnSync('python3', argv, {
+    input,
     encoding: 'utf8',
     env: { ...process.env, OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t },
     maxBuffer: 64 << 20,
+    timeout: timeoutMs,
   });
-  if (r.error) throw new Error(`python3 failed to start: ${r.error.message}`);
+  if (r.error) throw new Error(`python3 failed: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`python3 exited with ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   const out = r.stdout.trim().split('\n').pop() ?? '';
   try {
@@ -78,6 +76,43 @@ export function runPython(script: string, args: object, threads: number): any {
   } catch {
     throw new Error(`python3 printed no JSON: '${out.slice(0, 200)}'`);
   }
+}
+
+/**
+ * Runs a python3 script with BLAS threads pinned to `threads`; `args` arrive as JSON on
+ * stdin (json.load(sys.stdin)), the script prints one JSON value on stdout.
+ */
+export function runPython(script: string, args: object, threads: number): any {
+  return python(['-c', script], JSON.stringify(args), threads);
+}
+
+/** A peer script file in bench/ run with command-line arguments; null (logged) when it fails. */
+export function runPythonFile(file: string, argv: string[], threads: number): any | null {
+  const path = fileURLToPath(new URL(`../../bench/${file}`, import.meta.url)); // dist/bench -> bench
+  try {
+    return python([path, ...argv], '', threads, 600_000);
+  } catch (e) {
+    console.error(`${file} peer failed: ${(e as Error).message}`);
+    return null;
+  }
+}
+
+/** runPython for peers: {} (logged) instead of an exception when python/numpy is unavailable. */
+export function numpyTimes(script: string, args: object, threads: number): Record<string, number> {
+  try {
+    return runPython(script, args, threads);
+  } catch (e) {
+    console.error(`numpy peer failed: ${(e as Error).message}`);
+    return {};
+  }
+}
+
+/** The first call's seconds (cold: tier-up, page faults, worker start), then the median of `reps` more. */
+export function coldAndMedian(f: () => unknown, reps: number): { cold: number; median: number } {
+  const t0 = performance.now();
+  f();
+  const cold = (performance.now() - t0) / 1e3;
+  return { cold, median: timeit(f, { reps, warmup: 0 }) };
 }
 
 /** numpy timing helper prepended to python peer scripts: tm(f, reps) -> median seconds. */
@@ -166,5 +201,5 @@ export function writeResults(path: string, byCase: Record<string, Row[]>, machin
     ...notes.map((n) => `- ${n}`),
     '',
   ].join('\n');
-  writeFileSync(path, md);
+  writeFileAtomic(path, md);
 }

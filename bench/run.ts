@@ -15,8 +15,8 @@ const NOTES = [
   'Gram GF/s counts n(n+1)d flops (what a symmetric product needs); GEMM counts 2n^3.',
 ];
 
-function parseArgs(argv: string[]): Ctx & { write: boolean } {
-  const ctx: Ctx & { write: boolean } = { threads: [1, Math.min(2, availableParallelism())], quick: false, write: false };
+function parseArgs(argv: string[]): Ctx & { write: boolean; only?: string } {
+  const ctx: Ctx & { write: boolean; only?: string } = { threads: [1, Math.min(2, availableParallelism())], quick: false, write: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') ctx.quick = true;
@@ -42,8 +42,7 @@ async function main(): Promise<void> {
     if (only && !only.includes(name)) continue;
     console.log(`\n== ${name} ==`);
     const mod = (await import(`./cases/${name}.js`)) as CaseModule;
-    // cases see only their own name in ctx.only (some use it to filter sub-operations)
-    byCase[name] = await mod.run({ ...ctx, only: undefined });
+    byCase[name] = await mod.run({ threads: ctx.threads, quick: ctx.quick });
     rows.push(...byCase[name]);
   }
   console.log('\n' + table(rows));

@@ -1,7 +1,7 @@
 // GEMM C = A B, square n, f64 and f32: ours (gemmRaw on wasm-resident operands) vs numpy
 // (OpenBLAS dgemm/sgemm), tfjs-backend-wasm matMul (f32) and ml-matrix mmul (small n).
 import { initNode, gemmRaw, type Dtype } from '../../src/node.js';
-import { timeit, timeitAsync, runPython, PY_PRELUDE, type Ctx, type Row } from '../harness.js';
+import { timeit, timeitAsync, numpyTimes, coldAndMedian, PY_PRELUDE, type Ctx, type Row } from '../harness.js';
 import { loadTfjs, loadMlMatrix } from '../peers.js';
 
 const PY = PY_PRELUDE + `
@@ -22,21 +22,13 @@ export async function run(ctx: Ctx): Promise<Row[]> {
   const ml = loadMlMatrix();
   for (const dt of ['f64', 'f32'] as Dtype[]) {
     for (const threads of ctx.threads) {
-      let numpy: Record<string, number> = {};
-      try {
-        numpy = runPython(PY, { sizes, dtype: dt === 'f64' ? 'float64' : 'float32', reps: Object.fromEntries(sizes.map((n) => [n, reps(n)])) }, threads);
-      } catch (e) {
-        console.error(`numpy peer failed: ${(e as Error).message}`);
-      }
+      const numpy = numpyTimes(PY, { sizes, dtype: dt === 'f64' ? 'float64' : 'float32', reps: Object.fromEntries(sizes.map((n) => [n, reps(n)])) }, threads);
       for (const n of sizes) {
         const e = initNode({ threads }); // fresh engine: the first call below is truly cold
         const A = e.buffer(dt, n * n), B = e.buffer(dt, n * n), C = e.buffer(dt, n * n);
         for (const X of [A, B]) { const d = X.data; for (let i = 0; i < d.length; i++) d[i] = Math.random(); }
         const call = () => gemmRaw(dt, false, false, n, n, n, 1, A.ptr, n, B.ptr, n, 0, C.ptr, n);
-        const t0 = performance.now();
-        call();
-        const cold = (performance.now() - t0) / 1e3;
-        const ours = timeit(call, { reps: reps(n), warmup: 0 });
+        const { cold, median: ours } = coldAndMedian(call, reps(n));
         const peers: Record<string, number | null> = { numpy: numpy[String(n)] ?? null, tfjs: null, 'ml-matrix': null };
         if (dt === 'f32' && tfjs && threads === tfjs.threads) {
           const { tf } = tfjs;

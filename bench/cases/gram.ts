@@ -2,7 +2,7 @@
 // tiles + mirror) vs numpy X @ X.T (OpenBLAS syrk), tfjs matMul(X, X, false, true) (f32)
 // and ml-matrix (n = 1024 only). GF/s counts the n(n+1)d flops a symmetric product needs.
 import { initNode, gramRaw, type Dtype } from '../../src/node.js';
-import { timeit, timeitAsync, runPython, PY_PRELUDE, type Ctx, type Row } from '../harness.js';
+import { timeit, timeitAsync, numpyTimes, coldAndMedian, PY_PRELUDE, type Ctx, type Row } from '../harness.js';
 import { loadTfjs, loadMlMatrix } from '../peers.js';
 
 const D = 784;
@@ -24,21 +24,13 @@ export async function run(ctx: Ctx): Promise<Row[]> {
   const ml = loadMlMatrix();
   for (const dt of ['f64', 'f32'] as Dtype[]) {
     for (const threads of ctx.threads) {
-      let numpy: Record<string, number> = {};
-      try {
-        numpy = runPython(PY, { sizes, d: D, dtype: dt === 'f64' ? 'float64' : 'float32', reps: Object.fromEntries(sizes.map((n) => [n, reps(n)])) }, threads);
-      } catch (e) {
-        console.error(`numpy peer failed: ${(e as Error).message}`);
-      }
+      const numpy = numpyTimes(PY, { sizes, d: D, dtype: dt === 'f64' ? 'float64' : 'float32', reps: Object.fromEntries(sizes.map((n) => [n, reps(n)])) }, threads);
       for (const n of sizes) {
         const e = initNode({ threads });
         const X = e.buffer(dt, n * D), G = e.buffer(dt, n * n);
         { const d = X.data; for (let i = 0; i < d.length; i++) d[i] = Math.random(); }
         const call = () => gramRaw(dt, n, n, D, X.ptr, D, 0, D, G.ptr, n);
-        const t0 = performance.now();
-        call();
-        const cold = (performance.now() - t0) / 1e3;
-        const ours = timeit(call, { reps: reps(n), warmup: 0 });
+        const { cold, median: ours } = coldAndMedian(call, reps(n));
         const peers: Record<string, number | null> = { numpy: numpy[String(n)] ?? null, tfjs: null, 'ml-matrix': null };
         if (dt === 'f32' && tfjs && threads === tfjs.threads) {
           const { tf } = tfjs;
