@@ -1,15 +1,8 @@
 // f32 Gram matrices, same scheme as gram_f64.ts: G = X X^T from lower-triangle GEMM tiles,
 // then the strict upper triangle mirrored from the lower one.
 import { gemm_f32 } from './gemm_f32';
-import { gram_tiles } from './gram_f64';
-
-/** Tile index of the `task`-th lower-triangle tile (row-major over bi, bj <= bi): bi. */
-@inline function triRow(task: i32): i32 {
-  let bi = <i32>((Math.sqrt(8.0 * <f64>task + 1.0) - 1.0) * 0.5);
-  while ((bi + 1) * (bi + 2) / 2 <= task) bi++;
-  while (bi * (bi + 1) / 2 > task) bi--;
-  return bi;
-}
+import { gram_tiles, mirror_tasks } from './gram_f64';
+import { triRow, mirrorRows } from './gram_common';
 
 /** Task kernel: lower-triangle tile `task` (t x t) of G = X X^T; scratch per tid. */
 export function gram_f32_task(
@@ -24,30 +17,16 @@ export function gram_f32_task(
     <f32>0.0, G + ((<usize>i0 * <usize>ldg + <usize>j0) << 2), ldg, work + <usize>tid * workBytes);
 }
 
-const MB: i32 = 64; // mirror block: a 64 x 64 f32 source block (16 KiB) stays in L1
-
 /** Task kernel: copies the lower triangle into the upper one for rows [task*MB, +MB). */
 export function mirror_f32_task(n: i32, G: usize, ldg: i32, task: i32, tid: i32): void {
-  const i0 = task * MB, i1 = min(n, i0 + MB);
-  const ld = <usize>ldg;
-  for (let j0 = i0; j0 < n; j0 += MB) {
-    const j1 = min(n, j0 + MB);
-    for (let i = i0; i < i1; i++) {
-      const row = G + ((<usize>i * ld) << 2);
-      for (let j = max(j0, i + 1); j < j1; j++) {
-        store<f32>(row + (<usize>j << 2), load<f32>(G + ((<usize>j * ld + <usize>i) << 2)));
-      }
-    }
-  }
+  mirrorRows<f32>(n, G, ldg, task);
 }
-
-@inline function mirror_tasks_f32(n: i32): i32 { return (n + MB - 1) / MB; }
 
 /** G = X X^T on one thread (work: gemm_f32_work_bytes()). */
 export function gram_f32(n: i32, d: i32, X: usize, ldx: i32, G: usize, ldg: i32, work: usize): void {
   const t: i32 = 256;
   const nt = gram_tiles(n, t);
   for (let task = 0; task < nt; task++) gram_f32_task(n, d, X, ldx, G, ldg, work, 0, t, task, 0);
-  const nm = mirror_tasks_f32(n);
+  const nm = mirror_tasks(n);
   for (let task = 0; task < nm; task++) mirror_f32_task(n, G, ldg, task, 0);
 }

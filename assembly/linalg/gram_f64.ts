@@ -3,14 +3,7 @@
 // transB), then the strict upper triangle is mirrored from the lower one. X Y^T needs no
 // kernel of its own: it is gemm(transB = 1).
 import { gemm_f64 } from './gemm_f64';
-
-/** Tile index of the `task`-th lower-triangle tile (row-major over bi, bj <= bi): bi. */
-@inline function triRow(task: i32): i32 {
-  let bi = <i32>((Math.sqrt(8.0 * <f64>task + 1.0) - 1.0) * 0.5);
-  while ((bi + 1) * (bi + 2) / 2 <= task) bi++;
-  while (bi * (bi + 1) / 2 > task) bi--;
-  return bi;
-}
+import { MB, triRow, mirrorRows } from './gram_common';
 
 /** Number of lower-triangle tiles (diagonal included) for n rows and tile size t. */
 export function gram_tiles(n: i32, t: i32): i32 {
@@ -31,21 +24,9 @@ export function gram_f64_task(
     0.0, G + ((<usize>i0 * <usize>ldg + <usize>j0) << 3), ldg, work + <usize>tid * workBytes);
 }
 
-const MB: i32 = 64; // mirror block: a 64 x 64 f64 source block (32 KiB) stays in L1
-
 /** Task kernel: copies the lower triangle into the upper one for rows [task*MB, +MB). */
 export function mirror_f64_task(n: i32, G: usize, ldg: i32, task: i32, tid: i32): void {
-  const i0 = task * MB, i1 = min(n, i0 + MB);
-  const ld = <usize>ldg;
-  for (let j0 = i0; j0 < n; j0 += MB) {
-    const j1 = min(n, j0 + MB);
-    for (let i = i0; i < i1; i++) {
-      const row = G + ((<usize>i * ld) << 3);
-      for (let j = max(j0, i + 1); j < j1; j++) {
-        store<f64>(row + (<usize>j << 3), load<f64>(G + ((<usize>j * ld + <usize>i) << 3)));
-      }
-    }
-  }
+  mirrorRows<f64>(n, G, ldg, task);
 }
 
 /** Number of mirror_f64_task tasks for n rows. */

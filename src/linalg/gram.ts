@@ -5,8 +5,6 @@ import { checkMatrix, dtypeOf, type Matrix } from './matrix.js';
 import { gemmRaw, gemmScratch } from './gemm.js';
 import type { Dtype, FloatArray } from '../../bindings/engine.js';
 
-const MIRROR_ROWS = 64; // rows per mirror task (MB in assembly/linalg/gram_f64.ts)
-
 /**
  * G (n x m) = X Y^T for X n x d and Y m x d; G = X X^T (m = n) when Y is 0.
  * Operands are byte offsets in wasm memory with leading dimensions in elements.
@@ -28,7 +26,7 @@ export function gramRaw(
   let t = 256;
   while (t > 64 && e.threads > 1 && tileCount(n, t) < 4 * e.threads) t /= 2;
   e.parallelFor(`gram_${dt}_task`, [n, d, X, ldx, G, ldg, work, workBytes, t], tileCount(n, t));
-  if (mirror) e.parallelFor(`mirror_${dt}_task`, [n, G, ldg], Math.ceil(n / MIRROR_ROWS));
+  if (mirror) e.parallelFor(`mirror_${dt}_task`, [n, G, ldg], Number(e.call('mirror_tasks', n)));
 }
 
 function tileCount(n: number, t: number): number {
