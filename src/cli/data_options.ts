@@ -72,20 +72,22 @@ function load(opts: DataOptions, split: 'train' | 'test', n: number, seed: numbe
 
 export function loadTask(opts: DataOptions): Task {
   // Only the seeded subsets are converted to floats (the loader picks indices from labels first).
-  const tr = load(opts, 'train', opts.train, opts.seed), te = load(opts, 'test', opts.test, opts.seed + 1);
-  const trainAll = tr, testAll = te;
-  if (tr.shape.join('x') !== te.shape.join('x'))
+  // test 0 (ntk kernel without --test): no test split is read at all
+  const tr = load(opts, 'train', opts.train, opts.seed), te = opts.test > 0 ? load(opts, 'test', opts.test, opts.seed + 1) : null;
+  const trainAll = tr;
+  if (te && tr.shape.join('x') !== te.shape.join('x'))
     throw new UsageError(`train images are ${tr.shape.join('x')} but test images are ${te.shape.join('x')}`);
   const binary = !!trainAll.binary;
   const outputs = binary ? 1 : trainAll.classes;
   const names = trainAll.classNames;
   const task = binary ? `binary ${names ? names.join(' (-1) vs ') + ' (+1)' : ''}` : `${outputs} classes`;
+  const Xtr = asMatrix(tr);
   return {
-    train: { X: asMatrix(tr), labels: tr.y },
-    test: { X: asMatrix(te), labels: te.y },
+    train: { X: Xtr, labels: tr.y },
+    test: te ? { X: asMatrix(te), labels: te.y } : { X: { data: new Float64Array(0), rows: 0, cols: Xtr.cols }, labels: new Int32Array(0) },
     outputs, shape: trainAll.shape, classNames: names,
-    description: `${opts.dataset} ${trainAll.shape.join('x')}, ${task}, ${opts.train} train / ${opts.test} test (seed ${opts.seed})`,
+    description: `${opts.dataset} ${trainAll.shape.join('x')}, ${task}, ${opts.train} train${te ? ` / ${opts.test} test` : ''} (seed ${opts.seed})`,
     info: { dataset: opts.dataset, shape: trainAll.shape, classes: opts.classes ?? null, classNames: names ?? null, binary, outputs,
-      train: opts.train, test: opts.test, seed: opts.seed, stratified: opts.stratified, trainSet: tr.name, testSet: te.name },
+      train: opts.train, test: opts.test, seed: opts.seed, stratified: opts.stratified, trainSet: tr.name, testSet: te?.name ?? null },
   };
 }

@@ -73,11 +73,10 @@ async function runKernel(opts: KernelCmdOptions): Promise<void> {
     }
   } else {
     if (opts.x2) throw new UsageError('--x2 needs --x');
-    const task = loadTask({ ...opts, test: opts.test || 1 });
+    const task = loadTask(opts);
     X = task.train.X; shape = task.shape;
     if (opts.test) X2 = task.test.X;
-    // without --test the loader still draws one test point; do not report it
-    say(`ntk kernel: ${opts.test ? task.description : task.description.replace(/ \/ \d+ test/, '')}`);
+    say(`ntk kernel: ${task.description}`);
   }
   let kernel;
   try {
