@@ -49,6 +49,11 @@ function checkFit(n: number, Y: Matrix<Float64Array>, opts: FitOptions): void {
  */
 export function solveAlphaInPlace(K: WasmBuffer<Float64Array>, n: number, Y: Matrix<Float64Array>, opts: FitOptions = {}): { alpha: Matrix<Float64Array>; trainOutputs: Matrix<Float64Array> } {
   checkFit(n, Y, opts);
+  return fitInPlace(K, n, Y, opts);
+}
+
+/** solveAlphaInPlace after its checks (callers that checked already come here directly). */
+function fitInPlace(K: WasmBuffer<Float64Array>, n: number, Y: Matrix<Float64Array>, opts: FitOptions): { alpha: Matrix<Float64Array>; trainOutputs: Matrix<Float64Array> } {
   const { t = Infinity, eta = 1, ridge = 0 } = opts;
   const e = engine(), k = Y.cols;
   if (t === Infinity) {
@@ -89,7 +94,7 @@ export function solveAlpha(K: Matrix<Float64Array>, Y: Matrix<Float64Array>, opt
   checkFit(K.rows, Y, opts);
   const buf = engine().from(K.data);
   try {
-    return solveAlphaInPlace(buf, K.rows, Y, opts).alpha;
+    return fitInPlace(buf, K.rows, Y, opts).alpha;
   } finally {
     buf.free();
   }
@@ -123,7 +128,7 @@ export function fitKernelMachine(
   const gram = (performance.now() - t0) / 1000;
   t0 = performance.now();
   try {
-    const { alpha, trainOutputs } = solveAlphaInPlace(K, n, Y, opts);
+    const { alpha, trainOutputs } = fitInPlace(K, n, Y, opts);
     return {
       kernel, Xtrain, alpha, outputs: Y.cols, t: opts.t ?? Infinity, ridge: opts.ridge ?? 0,
       trainOutputs, seconds: { gram, solve: (performance.now() - t0) / 1000 },
