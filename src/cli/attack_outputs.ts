@@ -56,9 +56,9 @@ export async function writeAttackOutputs(
     for (let i = 0; i < rowsShown; i++) {
       const x = task.test.X.data.subarray(i * d, (i + 1) * d), a = h.adversarial.subarray(i * d, (i + 1) * d);
       images.push(x, a.map((v, j) => v - x[j]), a);
-      captions.push(`y=${labelName(task, task.test.labels[i])} p=${labelName(task, res.cleanPredictions[i])}`, `eps=${fmtEps(h.eps)}`, `p=${labelName(task, h.predictions[i])}`);
+      captions.push(`y=${labelName(task, task.test.labels[i])} p=${labelName(task, res.cleanPredictions[i])}`, `ε=${fmtEps(h.eps)}`, `p=${labelName(task, h.predictions[i])}`);
     }
-    const title = `${opts.arch} NTK, ${opts.dataset}: ${h.method.toUpperCase()} eps=${fmtEps(h.eps)}`;
+    const title = `${opts.arch} NTK, ${opts.dataset}: ${h.method.toUpperCase()} ε=${fmtEps(h.eps)}`;
     const png = await imageGrid({
       images, captions, shape: [H, W, C], cols: 3,
       headers: ['clean', 'perturbation (rescaled)', `adversarial (${h.method.toUpperCase()})`],
@@ -110,9 +110,8 @@ export async function writeAttackOutputs(
     figures,
     tables: [{ title: 'Attacks', columns: ['method', 'loss', 'ε', 'robust accuracy', 'success rate', 'seconds', 'array'],
       rows: report.results.map((r) => [r.method, r.loss, r.eps, pct(r.robustAccuracy), pct(r.successRate), r.seconds, r.array]) }],
-    settings: report.settings, data: task.info,
+    settings: { ...report.settings, threads: engine().threads }, data: task.info,
     timings: { 'Gram': res.timings.gramSeconds, 'solve': res.timings.solveSeconds, 'predict': res.timings.predictSeconds, 'attacks': res.timings.attackSeconds, 'total': ctx.seconds },
-    versions: { threads: String(engine().threads) },
     files: [...files, 'report.html'],
   });
   files.push('report.html');
