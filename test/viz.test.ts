@@ -24,6 +24,12 @@ const validate = ajv.compile(schema);
 const KEEP = process.env.NTK_VIZ_OUT;
 if (KEEP) mkdirSync(KEEP, { recursive: true });
 
+test('the schema check rejects what Vega-Lite would not accept', () => {
+  assert.equal(validate({ mark: 'nope', data: { values: [] } }), false);
+  assert.equal(validate({ mark: 'point', encoding: { x: { field: 'a', type: 'quantity' } } }), false);
+  assert.equal(validate({ mark: 'point', data: { values: [] }, encoding: { x: { field: 'a', type: 'quantitative' } } }), true);
+});
+
 function checkSchema(spec: ChartSpec) {
   const ok = validate(JSON.parse(JSON.stringify(spec)));
   assert.ok(ok, `spec does not validate: ${ajv.errorsText(validate.errors?.slice(0, 5))}`);

@@ -66,7 +66,7 @@ export function lineChart(series: LineSeries[], o: LineChartOptions = {}): Chart
   const labels = series.map((s) => s.label);
   if (new Set(labels).size !== labels.length) throw new RangeError(`lineChart: series labels must differ, got ${labels.join(', ')}`);
   const single = series.length === 1;
-  const legend = single ? null : { title: o.legendTitle ?? null, symbolOpacity: 1, symbolType: 'circle', symbolFillColor: null };
+  const legend = single ? null : { title: o.legendTitle ?? null, symbolOpacity: 1, symbolType: o.markers === false ? 'stroke' : 'circle' };
   const color = { field: 'series', type: 'nominal', scale: { domain: labels }, legend };
   // x range of the plotted (finite) points only: a trailing NaN must not stretch the axis
   let xlo = Infinity, xhi = -Infinity;
