@@ -24,6 +24,6 @@ export function facetCharts(panels: ChartSpec[], o: FacetOptions = {}): ChartSpe
   const res = (c: 'color' | 'x' | 'y') => (shared.has(c) ? 'shared' : 'independent');
   return { $schema: VEGA_LITE_SCHEMA, ...(o.title ? { title: o.title } : {}), description: `${panels.length} panels`,
     columns, concat, spacing: 24,
-    resolve: { scale: { color: res('color'), x: res('x'), y: res('y') }, legend: { color: res('color') } },
+    resolve: { scale: { color: res('color'), strokeDash: res('color'), x: res('x'), y: res('y') }, legend: { color: res('color'), strokeDash: res('color') } },
     config: baseConfig() } as unknown as ChartSpec;
 }
