@@ -1,4 +1,4 @@
-/**
+/*
  * Charts as Vega-Lite specifications: one function per chart kind, data in, plain JSON spec
  * out (browser-safe; the browser renders a spec with vega-embed, Node with renderSvg/renderPng).
  *

@@ -49,7 +49,12 @@ export function seedBand(runs: ArrayLike<number>[], spread: 'std' | 'minmax' = '
   return { y, lo, hi };
 }
 
-/** One line (with markers and optional band) per series. */
+/**
+ * One line per series, with a marker at every point (unless `markers: false`) and a shaded
+ * band where the series has `lo`/`hi`. Series after the first are dashed as well as coloured.
+ * Non-finite y values break the line.
+ * @example lineChart([{ label: 'PGD', x: eps, y: acc }], { xLabel: 'ε', yLabel: 'accuracy', yFormat: '.0%' })
+ */
 export function lineChart(series: LineSeries[], o: LineChartOptions = {}): ChartSpec {
   if (series.length === 0) throw new RangeError('lineChart: no series');
   const rows: Record<string, unknown>[] = [];
