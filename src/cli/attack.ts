@@ -43,7 +43,7 @@ export function attackCommand(): Command {
     .description('training-free FGSM/PGD attacks on the NTK machine of a wide network (no network is trained)')
     .option('--arch <name>', `architecture whose NTK is used: ${ARCH_HELP}`, 'fc1')
     .option('--eps <list>', 'L-inf budgets, comma-separated (fractions like 8/255 allowed)', numberList('--eps', { min: 0, max: 1 }), [0.1])
-    .option('--curve <list|auto|none>', "extra budgets for eps-curve.png: 'auto' adds eps/4, eps/2, 3eps/4 of the largest --eps", 'auto')
+    .option('--curve <list|auto|none>', "extra budgets for eps-curve.png (fgsm, pgd and mt only; apgd-* and auto run at --eps): 'auto' adds eps/4, eps/2, 3eps/4 of the largest --eps", 'auto')
     .option('--method <list>', 'attacks: fgsm, pgd, apgd-ce, apgd-dlr, apgd-t (targeted DLR), mt (multi-targeted margin), auto (worst case over --ensemble)',
       choiceList('--method', ATTACK_METHODS), ['fgsm', 'pgd', 'mt', 'auto'] as AttackMethod[])
     .option('--loss <list>', `objectives (multiclass): ${ATTACK_LOSSES.join(', ')}; max-of-k and sum-of-k are the spec's inferred forms of App. B.2 (binary tasks always use the logistic loss)`, choiceList('--loss', ATTACK_LOSSES), ['ce'] as AttackLoss[])
@@ -98,7 +98,7 @@ export async function runAttack(opts: AttackOptions): Promise<void> {
   const res = runAttackExperiment(kernel, task.train, task.test, task.outputs, {
     eps, methods: opts.method, losses: opts.loss, pgdSteps: opts.pgdSteps, pgdStepSize: opts.pgdStep,
     randomStart: opts.randomStart, iters: opts.iters, restarts: opts.restarts, targets: opts.targets, mtSteps: opts.mtSteps,
-    ensemble: opts.ensemble, labelMode: opts.labels, fit: { t: opts.t, eta: opts.eta, ridge: opts.ridge },
+    ensemble: opts.ensemble, strongEps: opts.eps, labelMode: opts.labels, fit: { t: opts.t, eta: opts.eta, ridge: opts.ridge },
     batch: opts.batch, seed: opts.seed,
   }, progress.update);
   progress.done();

@@ -11,6 +11,7 @@ import type { AttackOptions } from './attack.js';
 import type { Task } from './data_options.js';
 
 const fmtEps = (e: number) => String(Number(e.toPrecision(4)));
+const METHOD_NAMES: Record<string, string> = { fgsm: 'FGSM', pgd: 'PGD', 'apgd-ce': 'APGD-CE', 'apgd-dlr': 'APGD-DLR', 'apgd-t': 'APGD-T', mt: 'multi-targeted', auto: 'worst case' };
 
 function labelName(task: Task, y: number): string {
   if (task.outputs === 1) return task.classNames?.[y === -1 ? 0 : 1] ?? (y > 0 ? '+1' : '-1');
@@ -58,15 +59,14 @@ export function writeAttackOutputs(
     }
     put('examples.png', (p) => writeFileAtomic(p, imageGrid({
       images, captions, shape: [H, W, C], cols: 3,
-      headers: ['clean', 'perturbation (rescaled)', `adversarial (${h.method.toUpperCase()})`],
-      title: `${opts.arch} NTK, ${opts.dataset}: ${h.method.toUpperCase()} eps=${fmtEps(h.eps)}`,
+      headers: ['clean', 'perturbation (rescaled)', `adversarial (${METHOD_NAMES[h.method]})`],
+      title: `${opts.arch} NTK, ${opts.dataset}: ${METHOD_NAMES[h.method]} eps=${fmtEps(h.eps)}`,
       scaling: ['clip', 'symmetric', 'clip'],
     })));
   }
 
   // eps-curve.png: robust accuracy vs eps, one series per attack, eps = 0 is clean accuracy
   const series: Series[] = [];
-  const seriesName: Record<string, string> = { fgsm: 'FGSM', pgd: 'PGD', 'apgd-ce': 'APGD-CE', 'apgd-dlr': 'APGD-DLR', 'apgd-t': 'APGD-T', mt: 'multi-targeted', auto: 'worst case (auto)' };
   const seen = new Set<string>();
   for (const r0 of res.results) {
     const key = `${r0.method}/${r0.loss}`;
@@ -75,7 +75,7 @@ export function writeAttackOutputs(
     const rs = res.results.filter((r) => r.method === r0.method && r.loss === r0.loss).sort((a, b) => a.eps - b.eps);
     const xs = [0, ...rs.map((r) => r.eps)], ys = [res.cleanAccuracy, ...rs.map((r) => r.robustAccuracy)];
     const extra = (r0.method === 'fgsm' || r0.method === 'pgd') && r0.loss !== 'ce' ? ` (${r0.loss})` : '';
-    series.push({ label: `${seriesName[r0.method] ?? r0.method}${extra}`, x: xs, y: ys });
+    series.push({ label: `${METHOD_NAMES[r0.method]}${extra}`, x: xs, y: ys });
   }
   put('eps-curve.png', (p) => writeFileAtomic(p, linePlot({
     series, title: `Robust accuracy of the ${opts.arch} NTK machine on ${opts.dataset}`, xLabel: 'eps (L-inf)', yLabel: 'accuracy',

@@ -30,6 +30,8 @@ export interface AttackExperimentOptions {
   mtSteps?: number;
   /** Members of 'auto', in the order they run (default ENSEMBLE_DEFAULT). */
   ensemble?: Exclude<AttackMethod, 'auto'>[];
+  /** Budgets at which apgd-* and auto run (default every eps; the CLI passes --eps, not the curve's extra budgets). */
+  strongEps?: number[];
   /** Attack the true test labels (authors' code) or the machine's own predictions. */
   labelMode: 'true' | 'predicted';
   fit: FitOptions;
@@ -126,7 +128,7 @@ function runOn(
   const settings: AttackSettings = {
     pgdSteps: opts.pgdSteps, pgdStepSize: opts.pgdStepSize, randomStart: opts.randomStart, iters: opts.iters ?? 100,
     restarts: opts.restarts ?? 1, targets: opts.targets ?? 9, mtSteps: opts.mtSteps ?? 1, seed: opts.seed,
-    ensemble: opts.ensemble,
+    ensemble: opts.ensemble, strongEps: opts.strongEps,
   };
   const tAttack = now();
   const results: AttackResult[] = runMethods(model, test.X, attackLabels, cleanF, k, opts.methods, opts.losses, opts.eps, settings, B, progress)

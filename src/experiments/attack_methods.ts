@@ -30,7 +30,12 @@ export interface AttackSettings {
   mtSteps: number;
   seed: number;
   ensemble?: Exclude<AttackMethod, 'auto'>[];
+  /** Budgets at which the iterative attacks of many steps (apgd-*, auto) run; default every budget. */
+  strongEps?: readonly number[];
 }
+
+/** Attacks of one or a few gradient steps per point, cheap enough for every budget of a curve. */
+export const CHEAP_METHODS: readonly AttackMethod[] = ['fgsm', 'pgd', 'mt'];
 
 /** Point-rows through the model: forward passes, VJP passes, and VJP rows times weight matrices. */
 export interface MethodCost { seconds: number; forwardRows: number; vjpRows: number; vjpWeightRows: number }
@@ -123,7 +128,8 @@ export function runMethods(
   const ordered = [...methods.filter((x) => x !== 'auto'), ...methods.filter((x) => x === 'auto')];
   for (const method of ordered) {
     const ls: AttackLoss[] = (method === 'fgsm' || method === 'pgd') && k > 1 ? [...losses] : ['ce'];
-    for (const loss of ls) for (const eps of epsList) combos.push({ method, loss, eps });
+    const budgets = CHEAP_METHODS.includes(method) || !s.strongEps ? epsList : epsList.filter((e) => s.strongEps!.includes(e));
+    for (const loss of ls) for (const eps of budgets) combos.push({ method, loss, eps });
   }
   const total = combos.reduce((a, c) => a + workOf(c.method, s, k) * m, 0);
   let work = 0;
