@@ -205,3 +205,30 @@ test('binary task: APGD, APGD-T and the multi-targeted attack use the logistic l
     assert.deepEqual(out.broken, fb, 'linear binary model: every attack finds the same optimum');
   }
 });
+
+test('APGD-CE matches an independent numpy APGD (fixture) step for step on a linear softmax model', async () => {
+  const { readFileSync } = await import('node:fs');
+  const fx = JSON.parse(readFileSync(new URL('../../test/fixtures/apgd_linear.json', import.meta.url), 'utf8'));
+  const { K: k, D: d, B: b } = fx, V = Float64Array.from(fx.V);
+  const model: DifferentiableModel = {
+    outputs: k,
+    forward: (X) => {
+      const F = new Float64Array(X.rows * k);
+      for (let i = 0; i < X.rows; i++) for (let j = 0; j < k; j++) for (let p = 0; p < d; p++) F[i * k + j] += X.data[i * d + p] * V[p * k + j];
+      return { data: F, rows: X.rows, cols: k };
+    },
+    vjp: (X, ws) => ws.map((w) => {
+      const G = new Float64Array(X.rows * d);
+      for (let i = 0; i < X.rows; i++) for (let p = 0; p < d; p++) for (let j = 0; j < k; j++) G[i * d + p] += w.data[i * k + j] * V[p * k + j];
+      return { data: G, rows: X.rows, cols: d };
+    }),
+  };
+  const X = { data: Float64Array.from(fx.X), rows: b, cols: d }, labels = Int32Array.from(fx.labels);
+  for (const c of fx.cases) {
+    const out = apgd(model, X, labels, { eps: c.eps, loss: 'ce', iters: c.iters });
+    assert.equal(count(out.broken), 0);
+    for (let q = 0; q < b * d; q++) assert.ok(Math.abs(out.adversarial.data[q] - c.adversarial[q]) < 1e-12, `eps ${c.eps} entry ${q}: ${out.adversarial.data[q]} vs ${c.adversarial[q]}`);
+    const loss = headValue('ce', model.forward(out.adversarial), labels).loss;
+    for (let i = 0; i < b; i++) assert.ok(Math.abs(loss[i] - c.loss[i]) < 1e-10);
+  }
+});
