@@ -131,7 +131,12 @@ export function runMethods(
     const budgets = CHEAP_METHODS.includes(method) || !s.strongEps ? epsList : epsList.filter((e) => s.strongEps!.includes(e));
     for (const loss of ls) for (const eps of budgets) combos.push({ method, loss, eps });
   }
-  const total = combos.reduce((a, c) => a + workOf(c.method, s, k) * m, 0);
+  // the ensemble's work: its members not run on their own at that budget (an overestimate:
+  // they attack only the points still standing)
+  const ran = (name: AttackMethod, eps: number) => combos.some((c) => c.method === name && c.eps === eps && c.loss === 'ce');
+  const unitOf = (c: { method: AttackMethod; eps: number }) => c.method !== 'auto' ? workOf(c.method, s, k)
+    : members.reduce((a, name) => a + (ran(name, c.eps) ? 0 : workOf(name, s, k)), 0);
+  const total = combos.reduce((a, c) => a + unitOf(c) * m, 0);
   let work = 0;
   // outcomes of the single attacks (CE objective for fgsm/pgd), for 'auto' to reuse
   const done = new Map<string, { adversarial: Float64Array; broken: Uint8Array; seconds: number }>();
@@ -140,7 +145,7 @@ export function runMethods(
     const cost: MethodCost = { seconds: 0, forwardRows: 0, vjpRows: 0, vjpWeightRows: 0 };
     const counted = counting(model, cost);
     const label = `${c.method}${c.loss === 'ce' ? '' : `/${c.loss}`} eps=${Number(c.eps.toPrecision(4))}`;
-    const unit = workOf(c.method, s, k);
+    const unit = unitOf(c);
     const t0 = performance.now();
     const adversarial = new Float64Array(m * d), broken = new Uint8Array(m);
     let brokenBy: Int16Array | undefined, reports: MemberReport[] | undefined;
@@ -157,7 +162,7 @@ export function runMethods(
       }
       return res;
     };
-    const report = (f: number) => progress(Math.min(total, work + f * unit * m), total, `attacks (${label})`);
+    const report = (f: number) => progress(Math.round(Math.min(total, work + f * unit * m)), total, `attacks (${label})`);
     const all = Int32Array.from({ length: m }, (_, i) => i);
     let res: AttackOutcome;
     if (c.method !== 'auto') res = attackRows(c.method, all, report);
