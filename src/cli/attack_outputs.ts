@@ -73,7 +73,9 @@ export function writeAttackOutputs(
     if (seen.has(key)) continue;
     seen.add(key);
     const rs = res.results.filter((r) => r.method === r0.method && r.loss === r0.loss).sort((a, b) => a.eps - b.eps);
-    const xs = [0, ...rs.map((r) => r.eps)], ys = [res.cleanAccuracy, ...rs.map((r) => r.robustAccuracy)];
+    // attacks run only at --eps (apgd-*, auto) are marks there, not a line from the clean point
+    const full = rs.length > 1 || ctx.eps.length === 1;
+    const xs = [...(full ? [0] : []), ...rs.map((r) => r.eps)], ys = [...(full ? [res.cleanAccuracy] : []), ...rs.map((r) => r.robustAccuracy)];
     const extra = (r0.method === 'fgsm' || r0.method === 'pgd') && r0.loss !== 'ce' ? ` (${r0.loss})` : '';
     series.push({ label: `${METHOD_NAMES[r0.method]}${extra}`, x: xs, y: ys });
   }
