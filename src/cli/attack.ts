@@ -40,7 +40,7 @@ export interface AttackOptions extends DataOptions {
 
 export function attackCommand(): Command {
   const cmd = new Command('attack')
-    .description('training-free FGSM/PGD attacks on the NTK machine of a wide network (no network is trained)')
+    .description('training-free attacks (FGSM, PGD, APGD, APGD-T, multi-targeted, their worst case) on the NTK machine of a wide network (no network is trained)')
     .option('--arch <name>', `architecture whose NTK is used: ${ARCH_HELP}`, 'fc1')
     .option('--eps <list>', 'L-inf budgets, comma-separated (fractions like 8/255 allowed)', numberList('--eps', { min: 0, max: 1 }), [0.1])
     .option('--curve <list|auto|none>', "extra budgets for eps-curve.png (fgsm, pgd and mt only; apgd-* and auto run at --eps): 'auto' adds eps/4, eps/2, 3eps/4 of the largest --eps", 'auto')
