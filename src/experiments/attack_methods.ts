@@ -14,6 +14,7 @@ import { multiTargeted } from '../attacks/multi_targeted.js';
 import { worstCase, type EnsembleMember, type MemberReport as EnsembleMemberReport } from '../attacks/ensemble.js';
 import { gatherInt, gatherRows, type AttackOutcome } from '../attacks/budget.js';
 import { mulberry32 } from '../data/rng.js';
+import { effectiveHead } from '../attacks/heads.js';
 
 export const ATTACK_METHODS = ['fgsm', 'pgd', 'apgd-ce', 'apgd-dlr', 'apgd-t', 'mt', 'auto'] as const;
 export type AttackMethod = (typeof ATTACK_METHODS)[number];
@@ -75,8 +76,13 @@ function counting(model: DifferentiableModel, c: MethodCost): DifferentiableMode
   return out;
 }
 
-const lossOf = (method: AttackMethod, loss: AttackLoss): MethodRun['loss'] =>
-  method === 'fgsm' || method === 'pgd' ? loss : method === 'apgd-ce' ? 'ce' : method === 'apgd-dlr' ? 'dlr' : method === 'apgd-t' ? 'dlr-targeted' : method === 'mt' ? 'margin' : 'worst-case';
+/** The loss an attack used (DLR becomes the margin below 3 classes, targeted DLR below 4). */
+const lossOf = (method: AttackMethod, loss: AttackLoss, k: number): MethodRun['loss'] => {
+  if (method === 'fgsm' || method === 'pgd') return loss;
+  if (method === 'apgd-dlr') return effectiveHead('dlr', k) === 'dlr' ? 'dlr' : 'margin';
+  if (method === 'apgd-t') return effectiveHead('dlr-targeted', k) === 'dlr-targeted' ? 'dlr-targeted' : 'margin';
+  return method === 'apgd-ce' ? 'ce' : method === 'mt' ? 'margin' : 'worst-case';
+};
 
 /** Gradient evaluations per point, for progress: an estimate (the ensemble attacks fewer points). */
 function workOf(method: AttackMethod, s: AttackSettings, k: number): number {
@@ -189,7 +195,7 @@ export function runMethods(
     progress(Math.min(total, work), total, `attacks (${label})`);
     cost.seconds = (performance.now() - t0) / 1000;
     if (c.method !== 'auto' && c.loss === 'ce') done.set(`${c.method}/${c.eps}`, { adversarial, broken, seconds: cost.seconds });
-    out.push({ method: c.method, loss: lossOf(c.method, c.loss), eps: c.eps, seconds: cost.seconds, adversarial, cost, members: reports, brokenBy });
+    out.push({ method: c.method, loss: lossOf(c.method, c.loss, k), eps: c.eps, seconds: cost.seconds, adversarial, cost, members: reports, brokenBy });
   }
   return out;
 }
