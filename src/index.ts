@@ -13,6 +13,12 @@ export { solveAlpha, fitKernelMachine, predict, outputVjp, type KernelMachine, t
 export { kernelMachineModel, type DifferentiableModel } from './attacks/model.js';
 export { objectiveGradient, lossValues, softmax, sigmoid, ATTACK_LOSSES, type AttackLoss } from './attacks/losses.js';
 export { fgsm, pgd, decisions, accuracy, signedStep, type FgsmOptions, type PgdOptions } from './attacks/fgsm_pgd.js';
+export { apgd, type ApgdOptions } from './attacks/apgd.js';
+export { apgdTargeted, type ApgdTargetedOptions } from './attacks/apgd_targeted.js';
+export { multiTargeted, type MultiTargetedOptions } from './attacks/multi_targeted.js';
+export { worstCase, type EnsembleMember, type EnsembleOutcome } from './attacks/ensemble.js';
+export type { AttackOutcome } from './attacks/budget.js';
+export type { HeadLoss } from './attacks/heads.js';
 // Data (browser-safe parsers and transforms)
 export { parseIdx, encodeIdx, type IdxArray, type IdxDtype, type IdxData } from './data/idx.js';
 export { parseCifar, cifarLabels, cifarDataset, CIFAR10_CLASSES, CIFAR_RECORD_BYTES, type CifarPart } from './data/cifar.js';

@@ -45,6 +45,36 @@ test('ntk attack on MNIST writes the report, pictures and arrays; PGD >= FGSM', 
   assert.ok(!readdirSync(dir).some((f) => f.includes('.tmp')), 'no temp files left');
 });
 
+test('ntk attack: APGD-CE, APGD-T, multi-targeted and the worst-case ensemble, with costs and attribution', () => {
+  const dir = tmp();
+  const r = ntk(['attack', '--train', '300', '--test', '60', '--eps', '0.1', '--curve', 'none', '--method', 'fgsm,pgd,apgd-ce,apgd-t,mt,auto', '--iters', '10', '--targets', '3', '--out', dir, '-q']);
+  assert.equal(r.code, 0, r.err);
+  const rep = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+  assert.equal(rep.settings.iters, 10);
+  const by = (m: string) => rep.results.find((x: any) => x.method === m);
+  const auto = by('auto');
+  for (const m of ['fgsm', 'pgd', 'apgd-ce', 'apgd-t', 'mt']) {
+    assert.ok(auto.robustAccuracy <= by(m).robustAccuracy, `ensemble never weaker than ${m}`);
+    assert.ok(by(m).cost.vjpRows > 0 && by(m).seconds > 0, `${m} reports its cost`);
+  }
+  assert.ok(by('apgd-ce').robustAccuracy <= by('fgsm').robustAccuracy, 'APGD-CE starts with the FGSM point');
+  assert.ok(by('pgd').robustAccuracy <= by('fgsm').robustAccuracy, 'PGD keeps the FGSM point as a candidate');
+  assert.deepEqual(auto.members.map((x: any) => x.name), ['fgsm', 'mt', 'pgd', 'apgd-ce', 'apgd-t']);
+  assert.ok(auto.members.every((x: any) => x.reused), 'members run on their own are not run again');
+  assert.equal(auto.brokenBy.length, 60);
+  const survivors = auto.brokenBy.filter((b: any) => b === null).length;
+  assert.equal(survivors / 60, auto.robustAccuracy, 'points no member broke are the robust ones');
+  assert.equal(auto.members.reduce((a: number, x: any) => a + x.broke, 0), auto.brokenBy.filter((b: any) => b !== null && b !== 'clean').length);
+  const x = readNpy(join(dir, 'x_test.npy')), adv = readNpy(join(dir, 'adv_auto_eps0.1.npy'));
+  for (let i = 0; i < adv.data.length; i++) {
+    const a = adv.data[i] as number, c = x.data[i] as number;
+    assert.ok(a >= 0 && a <= 1 && Math.abs(a - c) <= 0.1 + 1e-6, `pixel ${i}`);
+  }
+  const bad = ntk(['attack', '--iters', '0', '--out', join(dir, 'bad')]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--iters: expected a positive integer/);
+});
+
 /** Two-class records in the official CIFAR-10 binary format (label byte + R, G, B planes). */
 function writeCifarFormat(dir: string, records: number, seed: number): void {
   let s = seed;

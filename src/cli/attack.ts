@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ATTACK_LOSSES, type AttackLoss } from '../attacks/losses.js';
-import { runAttackExperiment, type AttackMethod } from '../experiments/attack_experiment.js';
+import { runAttackExperiment, ATTACK_METHODS, ENSEMBLE_DEFAULT, type AttackMethod } from '../experiments/attack_experiment.js';
 import { engine } from '../engine.js';
 import { choice, choiceList, number, numberList, positiveInt } from './parse.js';
 import { addDataOptions, loadTask, type DataOptions } from './data_options.js';
@@ -24,6 +24,11 @@ export interface AttackOptions extends DataOptions {
   pgdSteps: number;
   pgdStep: number;
   randomStart: boolean;
+  iters: number;
+  restarts: number;
+  targets: number;
+  mtSteps: number;
+  ensemble: Exclude<AttackMethod, 'auto'>[];
   labels: 'true' | 'predicted';
   t: number;
   eta: number;
@@ -35,15 +40,22 @@ export interface AttackOptions extends DataOptions {
 
 export function attackCommand(): Command {
   const cmd = new Command('attack')
-    .description('training-free FGSM/PGD attacks on the NTK machine of a wide network (no network is trained)')
+    .description('training-free attacks (FGSM, PGD, APGD, APGD-T, multi-targeted, their worst case) on the NTK machine of a wide network (no network is trained)')
     .option('--arch <name>', `architecture whose NTK is used: ${ARCH_HELP}`, 'fc1')
     .option('--eps <list>', 'L-inf budgets, comma-separated (fractions like 8/255 allowed)', numberList('--eps', { min: 0, max: 1 }), [0.1])
-    .option('--curve <list|auto|none>', "extra budgets for eps-curve.png: 'auto' adds eps/4, eps/2, 3eps/4 of the largest --eps", 'auto')
-    .option('--method <list>', 'attacks: fgsm, pgd', choiceList('--method', ['fgsm', 'pgd'] as const), ['fgsm', 'pgd'] as AttackMethod[])
+    .option('--curve <list|auto|none>', "extra budgets for eps-curve.png (fgsm, pgd and mt only; apgd-* and auto run at --eps): 'auto' adds eps/4, eps/2, 3eps/4 of the largest --eps", 'auto')
+    .option('--method <list>', 'attacks: fgsm, pgd, apgd-ce, apgd-dlr, apgd-t (targeted DLR), mt (multi-targeted margin), auto (worst case over --ensemble)',
+      choiceList('--method', ATTACK_METHODS), ['fgsm', 'pgd', 'mt', 'auto'] as AttackMethod[])
     .option('--loss <list>', `objectives (multiclass): ${ATTACK_LOSSES.join(', ')}; max-of-k and sum-of-k are the spec's inferred forms of App. B.2 (binary tasks always use the logistic loss)`, choiceList('--loss', ATTACK_LOSSES), ['ce'] as AttackLoss[])
     .option('--pgd-steps <n>', 'PGD iterations', positiveInt('--pgd-steps'), 10)
     .option('--pgd-step <size>', 'PGD step size (authors: 0.01 for kernels)', number('--pgd-step', { min: 0 }), 0.01)
     .option('--random-start', 'PGD starts from a uniform point in the eps-ball', false)
+    .option('--iters <n>', 'APGD iterations per restart (and per target for apgd-t)', positiveInt('--iters'), 100)
+    .option('--restarts <n>', 'APGD restarts (restart 0 starts at the clean point, later ones at random points of the ball)', positiveInt('--restarts'), 1)
+    .option('--targets <n>', 'apgd-t and mt: wrong classes attacked per point, ranked by the clean outputs', positiveInt('--targets'), 9)
+    .option('--mt-steps <n>', 'mt: signed steps per target (1 = one step of eps; more refine by PGD)', positiveInt('--mt-steps'), 1)
+    .option('--ensemble <list>', "members of 'auto', run in this order (each attacks only the points still standing)",
+      choiceList('--ensemble', ATTACK_METHODS.filter((x) => x !== 'auto')), [...ENSEMBLE_DEFAULT])
     .addOption(new Option('--labels <mode>', "attack the true labels (authors' code) or the machine's predictions (no test labels needed)").choices(['true', 'predicted']).default('true'))
     .addOption(new Option('--t <time>', "training time of the kernel machine; 'inf' = converged (Cholesky), finite uses the eigendecomposition").argParser(number('--t', { min: 0, allowInf: true })).default(Infinity, 'inf'))
     .option('--eta <lr>', 'learning rate of the gradient flow (finite --t only)', number('--eta', { min: 0 }), 1)
@@ -85,15 +97,18 @@ export async function runAttack(opts: AttackOptions): Promise<void> {
   const t0 = performance.now();
   const res = runAttackExperiment(kernel, task.train, task.test, task.outputs, {
     eps, methods: opts.method, losses: opts.loss, pgdSteps: opts.pgdSteps, pgdStepSize: opts.pgdStep,
-    randomStart: opts.randomStart, labelMode: opts.labels, fit: { t: opts.t, eta: opts.eta, ridge: opts.ridge },
+    randomStart: opts.randomStart, iters: opts.iters, restarts: opts.restarts, targets: opts.targets, mtSteps: opts.mtSteps,
+    ensemble: opts.ensemble, strongEps: opts.eps, labelMode: opts.labels, fit: { t: opts.t, eta: opts.eta, ridge: opts.ridge },
     batch: opts.batch, seed: opts.seed,
   }, progress.update);
   progress.done();
   const seconds = (performance.now() - t0) / 1000;
   const files = await writeAttackOutputs(opts.out, { opts, task, res, eps, seconds, command: ['ntk', ...process.argv.slice(2)].join(' ') });
   say(`clean accuracy ${(100 * res.cleanAccuracy).toFixed(1)}% (train ${(100 * res.trainAccuracy).toFixed(1)}%)`);
-  for (const r of res.results)
-    say(`  ${r.method.padEnd(4)} ${r.loss.padEnd(8)} eps=${String(Number(r.eps.toPrecision(4))).padEnd(7)} robust accuracy ${(100 * r.robustAccuracy).toFixed(1)}%`);
+  for (const r of res.results) {
+    say(`  ${r.method.padEnd(8)} ${r.loss.padEnd(12)} eps=${String(Number(r.eps.toPrecision(4))).padEnd(7)} robust accuracy ${(100 * r.robustAccuracy).toFixed(1)}%  (${r.seconds.toFixed(1)} s)`);
+    if (r.members) say(`           ${r.members.map((x) => `${x.name} broke ${x.broke}/${x.attacked}${x.reused ? ' (reused)' : ''}`).join(', ')}`);
+  }
   say(`done in ${seconds.toFixed(1)} s; wrote ${files.map((f) => join(opts.out, f)).join(', ')}`);
   // the report path last, on stdout even with --quiet: it is what a user opens next
   process.stdout.write(`report: ${join(opts.out, 'report.html')}\n`);

@@ -15,17 +15,21 @@ import type { AttackOptions } from './attack.js';
 import type { Task } from './data_options.js';
 
 const fmtEps = (e: number) => String(Number(e.toPrecision(4)));
+const METHOD_NAMES: Record<string, string> = { fgsm: 'FGSM', pgd: 'PGD', 'apgd-ce': 'APGD-CE', 'apgd-dlr': 'APGD-DLR', 'apgd-t': 'APGD-T', mt: 'multi-targeted', auto: 'worst case' };
 
 function labelName(task: Task, y: number): string {
   if (task.outputs === 1) return task.classNames?.[y === -1 ? 0 : 1] ?? (y > 0 ? '+1' : '-1');
   return String(y);
 }
 
-/** The headline attack: strongest method (PGD over FGSM), first loss, largest requested eps. */
+/**
+ * The headline attack at the largest requested eps: the worst-case ensemble when run, else the
+ * attack with the lowest robust accuracy (the strongest found, not the weakest tried).
+ */
 export function headline(res: AttackExperimentResult, opts: AttackOptions): AttackResult | undefined {
   const eps = Math.max(...opts.eps);
-  const method = opts.method.includes('pgd') ? 'pgd' : 'fgsm';
-  return res.results.find((r) => r.method === method && r.eps === eps && (r.loss === opts.loss[0] || res.results.every((q) => q.loss === 'ce')));
+  const at = res.results.filter((r) => r.eps === eps);
+  return at.find((r) => r.method === 'auto') ?? at.reduce<AttackResult | undefined>((a, r) => (!a || r.robustAccuracy < a.robustAccuracy ? r : a), undefined);
 }
 
 export async function writeAttackOutputs(
@@ -43,7 +47,7 @@ export async function writeAttackOutputs(
   const arrays: Record<string, string> = {};
   for (const r of res.results) {
     if (!opts.eps.includes(r.eps)) continue;
-    const name = `adv_${r.method}${r.loss === 'ce' ? '' : '_' + r.loss}_eps${fmtEps(r.eps)}.npy`;
+    const name = `adv_${r.method}${r.loss === 'ce' || r.method !== 'fgsm' && r.method !== 'pgd' ? '' : '_' + r.loss}_eps${fmtEps(r.eps)}.npy`;
     put(name, (p) => writeNpy(p, Float32Array.from(r.adversarial), [m, H, W, C]));
     arrays[`${r.method}/${r.loss}/${fmtEps(r.eps)}`] = name;
   }
@@ -58,11 +62,11 @@ export async function writeAttackOutputs(
       images.push(x, a.map((v, j) => v - x[j]), a);
       captions.push(`y=${labelName(task, task.test.labels[i])} p=${labelName(task, res.cleanPredictions[i])}`, `ε=${fmtEps(h.eps)}`, `p=${labelName(task, h.predictions[i])}`);
     }
-    const title = `${opts.arch} NTK, ${opts.dataset}: ${h.method.toUpperCase()} ε=${fmtEps(h.eps)}`;
     const png = await imageGrid({
       images, captions, shape: [H, W, C], cols: 3,
-      headers: ['clean', 'perturbation (rescaled)', `adversarial (${h.method.toUpperCase()})`],
-      title, scaling: ['clip', 'symmetric', 'clip'],
+      headers: ['clean', 'perturbation (rescaled)', `adversarial (${METHOD_NAMES[h.method]})`],
+      title: `${opts.arch} NTK, ${opts.dataset}: ${METHOD_NAMES[h.method]} ε=${fmtEps(h.eps)}`,
+      scaling: ['clip', 'symmetric', 'clip'],
     });
     put('examples.png', (p) => writeFileAtomic(p, png));
     figures.push({ title: 'Examples', png, file: 'examples.png',
@@ -71,11 +75,17 @@ export async function writeAttackOutputs(
 
   // eps-curve: robust accuracy vs eps, one series per attack, eps = 0 is clean accuracy
   const series: LineSeries[] = [];
-  for (const method of opts.method) for (const loss of task.outputs === 1 ? ['ce'] : opts.loss) {
-    const rs = res.results.filter((r) => r.method === method && r.loss === loss).sort((a, b) => a.eps - b.eps);
-    if (!rs.length) continue;
-    const xs = [0, ...rs.map((r) => r.eps)], ys = [res.cleanAccuracy, ...rs.map((r) => r.robustAccuracy)];
-    series.push({ label: `${method.toUpperCase()}${loss === 'ce' ? '' : ` (${loss})`}`, x: xs, y: ys });
+  const seen = new Set<string>();
+  for (const r0 of res.results) {
+    const key = `${r0.method}/${r0.loss}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const rs = res.results.filter((r) => r.method === r0.method && r.loss === r0.loss).sort((a, b) => a.eps - b.eps);
+    // attacks run only at --eps (apgd-*, auto) are marks there, not a line from the clean point
+    const full = rs.length > 1 || ctx.eps.length === 1;
+    const xs = [...(full ? [0] : []), ...rs.map((r) => r.eps)], ys = [...(full ? [res.cleanAccuracy] : []), ...rs.map((r) => r.robustAccuracy)];
+    const extra = (r0.method === 'fgsm' || r0.method === 'pgd') && r0.loss !== 'ce' ? ` (${r0.loss})` : '';
+    series.push({ label: `${METHOD_NAMES[r0.method]}${extra}`, x: xs, y: ys });
   }
   const curve = await writeChart(dir, 'eps-curve', lineChart(series, {
     title: `Robust accuracy of the ${opts.arch} NTK machine on ${opts.dataset}`, xLabel: 'ε (L∞ budget)', yLabel: 'accuracy',
@@ -89,13 +99,24 @@ export async function writeAttackOutputs(
     tool: 'ntk-robustness', command: 'attack', date: new Date().toISOString(),
     settings: {
       arch: opts.arch, eps: opts.eps, curveEps: ctx.eps, methods: opts.method, losses: opts.loss, pgdSteps: opts.pgdSteps,
-      pgdStepSize: opts.pgdStep, randomStart: opts.randomStart, labels: opts.labels,
+      pgdStepSize: opts.pgdStep, randomStart: opts.randomStart, iters: opts.iters, restarts: opts.restarts, targets: opts.targets,
+      mtSteps: opts.mtSteps, ensemble: opts.ensemble, labels: opts.labels,
       t: Number.isFinite(opts.t) ? opts.t : 'inf', eta: opts.eta, ridge: opts.ridge, batch: opts.batch,
     },
     data: task.info,
     cleanAccuracy: res.cleanAccuracy,
     trainAccuracy: res.trainAccuracy,
-    results: res.results.map((r) => ({ method: r.method, loss: r.loss, eps: r.eps, robustAccuracy: r.robustAccuracy, successRate: r.successRate, seconds: r.seconds, array: arrays[`${r.method}/${r.loss}/${fmtEps(r.eps)}`] ?? null })),
+    // cost: rows through the model (forward, VJP passes, VJP rows x weight matrices) over all test points
+    results: res.results.map((r) => ({
+      method: r.method, loss: r.loss, eps: r.eps, robustAccuracy: r.robustAccuracy, successRate: r.successRate, seconds: r.seconds,
+      cost: { forwardRows: r.cost.forwardRows, vjpRows: r.cost.vjpRows, vjpWeightRows: r.cost.vjpWeightRows, msPerPoint: (1000 * r.seconds) / m },
+      ...(r.members ? {
+        // the ensemble: per member in run order, points attacked / broken first / still standing
+        members: r.members,
+        brokenBy: Array.from(r.brokenBy!, (v) => (v >= 0 ? r.members![v].name : v === -2 ? 'clean' : null)),
+      } : {}),
+      array: arrays[`${r.method}/${r.loss}/${fmtEps(r.eps)}`] ?? null,
+    })),
     timings: { ...res.timings, totalSeconds: ctx.seconds },
     engine: { threads: engine().threads, wasmPeakBytes: engine().heap.peak },
     node: process.version,

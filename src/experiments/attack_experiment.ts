@@ -1,16 +1,17 @@
 // The main job: fit the infinitely wide net (kernel regression, no training of any net) and
-// attack it with FGSM/PGD through the closed-form input gradient of its kernel.
+// attack it through the closed-form input gradient of its kernel: FGSM, PGD, APGD-CE/DLR,
+// APGD-T, the multi-targeted attack and their worst-case ensemble ('auto').
 // Browser-safe: data in, report and adversarial sets out; the CLI adds files and progress.
 import type { Matrix } from '../linalg/matrix.js';
 import { engine } from '../engine.js';
-import { mulberry32 } from '../data/rng.js';
 import type { KernelOps } from '../machines/kernel_ops.js';
 import { fitKernelMachine, predict, type FitOptions } from '../machines/kernel_regression.js';
 import { kernelMachineModel } from '../attacks/model.js';
-import { fgsm, pgd, decisions, accuracy } from '../attacks/fgsm_pgd.js';
+import { decisions, accuracy } from '../attacks/fgsm_pgd.js';
 import type { AttackLoss } from '../attacks/losses.js';
+import { runMethods, type AttackMethod, type AttackSettings, type MethodCost, type MemberReport } from './attack_methods.js';
 
-export type AttackMethod = 'fgsm' | 'pgd';
+export { ATTACK_METHODS, ENSEMBLE_DEFAULT, type AttackMethod } from './attack_methods.js';
 
 export interface AttackExperimentOptions {
   eps: number[];
@@ -19,6 +20,18 @@ export interface AttackExperimentOptions {
   pgdSteps: number;
   pgdStepSize: number;
   randomStart: boolean;
+  /** APGD iterations per restart and target (default 100). */
+  iters?: number;
+  /** APGD restarts (default 1). */
+  restarts?: number;
+  /** APGD-T and multi-targeted: wrong classes tried per point (default 9). */
+  targets?: number;
+  /** Multi-targeted: signed steps per target (default 1). */
+  mtSteps?: number;
+  /** Members of 'auto', in the order they run (default ENSEMBLE_DEFAULT). */
+  ensemble?: Exclude<AttackMethod, 'auto'>[];
+  /** Budgets at which apgd-* and auto run (default every eps; the CLI passes --eps, not the curve's extra budgets). */
+  strongEps?: number[];
   /** Attack the true test labels (authors' code) or the machine's own predictions. */
   labelMode: 'true' | 'predicted';
   fit: FitOptions;
@@ -29,7 +42,8 @@ export interface AttackExperimentOptions {
 
 export interface AttackResult {
   method: AttackMethod;
-  loss: AttackLoss;
+  /** fgsm/pgd: the --loss objective; others their own ('ce', 'dlr', 'dlr-targeted', 'margin', 'worst-case'). */
+  loss: AttackLoss | 'dlr' | 'dlr-targeted' | 'margin' | 'worst-case';
   eps: number;
   robustAccuracy: number;
   /** Fraction of points the attack flipped among those classified correctly when clean. */
@@ -37,6 +51,12 @@ export interface AttackResult {
   seconds: number;
   adversarial: Float64Array;
   predictions: Int32Array;
+  /** Model evaluations the attack spent (point-rows through forward and VJP passes). */
+  cost: MethodCost;
+  /** 'auto' only: per member, the points it attacked and broke, in order. */
+  members?: MemberReport[];
+  /** 'auto' only: per test point, the member that broke it (index into members), -1 none, -2 misclassified when clean. */
+  brokenBy?: Int16Array;
 }
 
 export interface AttackExperimentResult {
@@ -105,36 +125,20 @@ function runOn(
   const predictSeconds = now() - t0;
   const attackLabels = opts.labelMode === 'predicted' ? cleanPredictions : test.labels;
 
-  const combos: { method: AttackMethod; loss: AttackLoss; eps: number }[] = [];
-  for (const method of opts.methods) for (const loss of k === 1 ? (['ce'] as AttackLoss[]) : opts.losses) for (const eps of opts.eps) combos.push({ method, loss, eps });
-  const costOf = (c: { method: AttackMethod }) => (c.method === 'pgd' ? opts.pgdSteps : 1);
-  const totalWork = combos.reduce((s, c) => s + costOf(c) * m, 0);
-  let work = 0;
-  const results: AttackResult[] = [];
+  const settings: AttackSettings = {
+    pgdSteps: opts.pgdSteps, pgdStepSize: opts.pgdStepSize, randomStart: opts.randomStart, iters: opts.iters ?? 100,
+    restarts: opts.restarts ?? 1, targets: opts.targets ?? 9, mtSteps: opts.mtSteps ?? 1, seed: opts.seed,
+    ensemble: opts.ensemble, strongEps: opts.strongEps,
+  };
   const tAttack = now();
-  for (const c of combos) {
-    const ts = now();
-    const adversarial = new Float64Array(m * d);
-    const predictions = new Int32Array(m);
-    const random = mulberry32(opts.seed ^ 0x9e3779b9);
-    const label = `attacks (${c.method}${c.loss === "ce" ? "" : `/${c.loss}`} eps=${Number(c.eps.toPrecision(4))})`;
-    for (let lo = 0; lo < m; lo += B) {
-      const hi = Math.min(m, lo + B);
-      const Xb = rows(test.X, lo, hi), yb = attackLabels.subarray(lo, hi), cleanOutputs = rows(cleanF, lo, hi);
-      const adv = c.eps === 0
-        ? Xb
-        : c.method === 'fgsm'
-          ? fgsm(model, Xb, yb, { eps: c.eps, loss: c.loss, cleanOutputs })
-          : pgd(model, Xb, yb, { eps: c.eps, loss: c.loss, cleanOutputs, steps: opts.pgdSteps, stepSize: opts.pgdStepSize, randomStart: opts.randomStart, random },
-              () => progress(work += hi - lo, totalWork, label));
-      if (c.method === 'fgsm') progress(work += hi - lo, totalWork, label);
-      adversarial.set(adv.data, lo * d);
-      predictions.set(decisions(predict(machine, adv)), lo);
-    }
-    let flipped = 0, correct = 0;
-    for (let i = 0; i < m; i++) if (cleanPredictions[i] === test.labels[i]) { correct++; if (predictions[i] !== test.labels[i]) flipped++; }
-    results.push({ ...c, robustAccuracy: accuracy(predictions, test.labels), successRate: correct ? flipped / correct : 0, seconds: now() - ts, adversarial, predictions });
-  }
+  const results: AttackResult[] = runMethods(model, test.X, attackLabels, cleanF, k, opts.methods, opts.losses, opts.eps, settings, B, progress)
+    .map((r) => {
+      const predictions = new Int32Array(m);
+      for (let lo = 0; lo < m; lo += B) predictions.set(decisions(model.forward(rows({ data: r.adversarial, rows: m, cols: d }, lo, Math.min(m, lo + B)))), lo);
+      let flipped = 0, correct = 0;
+      for (let i = 0; i < m; i++) if (cleanPredictions[i] === test.labels[i]) { correct++; if (predictions[i] !== test.labels[i]) flipped++; }
+      return { ...r, robustAccuracy: accuracy(predictions, test.labels), successRate: correct ? flipped / correct : 0, predictions };
+    });
   return {
     cleanAccuracy: accuracy(cleanPredictions, test.labels),
     trainAccuracy: accuracy(trainPred, train.labels),
