@@ -4,3 +4,8 @@ export { ConvNet } from './conv.js';
 export { empiricalNtk, mlpEmpiricalNtk } from './empirical_ntk.js';
 export { Net, buildNet, type NetOptions as FiniteNetOptions, type TensorLayout, type Trace } from './net.js';
 export { type Parameterization } from './init.js';
+export { Trainer, DivergedError, streamSeed, type TrainOptions, type AdvTrainOptions } from './train.js';
+export { lossAndGrad, checkTrainLabels, TRAIN_LOSSES, type TrainLoss } from './losses.js';
+export { netModel, type NetModelOptions } from './model.js';
+export { toTorchLayout, fromTorchLayout, type TorchTensor } from '../io/torch_layout.js';
+export { netArch, NET_ARCHS, type NetArch } from './presets.js';
