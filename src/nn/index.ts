@@ -9,3 +9,4 @@ export { lossAndGrad, checkTrainLabels, TRAIN_LOSSES, type TrainLoss } from './l
 export { netModel, type NetModelOptions } from './model.js';
 export { toTorchLayout, fromTorchLayout, type TorchTensor } from '../io/torch_layout.js';
 export { netArch, NET_ARCHS, type NetArch } from './presets.js';
+export { evaluateNet, type RobustEval } from './evaluate.js';
