@@ -3,7 +3,6 @@
 // per epoch (checkpoint/, also the model directory `ntk attack --model` reads). `--resume`
 // continues from the checkpoint and gives the same numbers as an uninterrupted run.
 import { Command, Option } from 'commander';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { engine } from '../engine.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -165,6 +164,6 @@ function writeOutputs(opts: TrainCliOptions, history: EpochRow[], ev: RobustEval
   }
   writeFileAtomic(join(opts.out, 'curves.png'), linePlot({
     series, title: `${opts.arch} on ${opts.dataset}: accuracy per epoch${ev ? ` (robust: eps ${Number(ev.eps.toPrecision(3))})` : ''}`, xLabel: 'epoch', yLabel: 'accuracy',
-    xRange: [Math.min(0, ...xs), Math.max(1, ...xs)],
+    xRange: [1, Math.max(2, ...xs)],
   }));
 }
