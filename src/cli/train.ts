@@ -60,7 +60,8 @@ export function trainCommand(): Command {
     .option('--out <dir>', 'output directory', 'runs/train')
     .option('--resume', 'continue from <out>/checkpoint (same settings required)', false)
     .option('-q, --quiet', 'no progress on stderr', false);
-  addDataOptions(cmd, { train: 60000, test: 10000 });
+  addDataOptions(cmd, { train: -1, test: -1 });
+  // the whole train and test splits unless --train / --test ask for seeded subsets
   cmd.action(async (opts: TrainCliOptions) => runTrain(opts));
   return cmd;
 }
