@@ -168,6 +168,15 @@ export class Net {
     };
   }
 
+  /** Layer i's op (forward, VJP, JVP) or null for flatten (pointers pass through). */
+  layerOp(i: number): Op | null { return this.ops[i]; }
+
+  /** Layer i's trainable tensors in the layout (W, b; either may be absent) and whether W is frozen. */
+  layerTensors(i: number): { W?: TensorLayout; b?: TensorLayout; frozen: boolean } { return this.tensors[i]; }
+
+  /** The op context of layer i for B rows, with weights read from `params` (a pointer to a buffer in layout order). */
+  layerCtx(i: number, B: number, params = this.params.ptr): OpCtx { return this.ctx(i, B, params); }
+
   private ctx(i: number, B: number, params = this.params.ptr): OpCtx {
     const t = this.tensors[i], sz = BYTES[this.dtype];
     const base = (tl: TensorLayout | undefined) => !tl ? 0 : (t.frozen && tl.name === 'W' ? this.consts!.ptr : params) + tl.offset * sz;
@@ -185,9 +194,9 @@ export class Net {
   /**
    * Backward from output cotangents dOut (B x outputs, pointer) after run(tr): parameter
    * gradients into grad (nParams, layout order; 0 = skip) and input gradients into dX
-   * (B x inputDim; 0 = skip). Frozen tensors get no gradient.
+   * (B x inputDim; 0 = skip). Frozen tensors get no gradient. `params`: the weights run() used.
    */
-  backward(tr: Trace, dOut: number, grad: number, dX: number): void {
+  backward(tr: Trace, dOut: number, grad: number, dX: number, params = this.params.ptr): void {
     const sz = BYTES[this.dtype];
     let firstNeeded = 0;
     if (!dX) { firstNeeded = this.plan.findIndex((_, i) => this.tensors[i].W && !this.tensors[i].frozen || this.tensors[i].b); if (firstNeeded < 0) return; }
@@ -200,7 +209,7 @@ export class Net {
       const dx = !wantDx ? 0 : i === 0 ? dX : (g === tr.scratch[0] ? tr.scratch[1] : tr.scratch[0]);
       const gW = grad && t.W && !t.frozen ? grad + t.W.offset * sz : 0;
       const gb = grad && t.b ? grad + t.b.offset * sz : 0;
-      op.vjp(this.ctx(i, tr.B), tr.acts[i], tr.acts[i + 1], g, dx, gW, gb);
+      op.vjp(this.ctx(i, tr.B, params), tr.acts[i], tr.acts[i + 1], g, dx, gW, gb);
       g = dx;
     }
     if (dX && g !== dX) {
@@ -213,9 +222,9 @@ export class Net {
   /**
    * Forward-mode derivative after run(tr): out (B x outputs) = J(x) tangent, for a parameter
    * tangent (nParams, layout order, pointer) and zero input tangent. With an input tangent
-   * tX (B x inputDim) as well when given.
+   * tX (B x inputDim) as well when given. `params`: the weights run() used.
    */
-  jvp(tr: Trace, tangent: number, out: number, tX = 0): void {
+  jvp(tr: Trace, tangent: number, out: number, tX = 0, params = this.params.ptr): void {
     const sz = BYTES[this.dtype];
     let t = tX;
     const last = this.plan.length - 1;
@@ -227,7 +236,7 @@ export class Net {
       const tb = tangent && tl.b ? tangent + tl.b.offset * sz : 0;
       if (!t && !tW && !tb) continue; // the tangent is still zero
       const ty = i === last ? out : (t === tr.scratch[0] ? tr.scratch[1] : tr.scratch[0]);
-      op.jvp(this.ctx(i, tr.B), tr.acts[i], t, tW, tb, ty);
+      op.jvp(this.ctx(i, tr.B, params), tr.acts[i], t, tW, tb, ty);
       t = ty;
     }
     if (t !== out) new Uint8Array(this.e.memory.buffer, out, tr.B * this.outputs * sz).fill(0);
