@@ -10,9 +10,9 @@
 import { gemm_f32 } from '../linalg/gemm_f32';
 import { gemm_f64 } from '../linalg/gemm_f64';
 
-@inline function gemmT<T>(transA: i32, m: i32, n: i32, k: i32, alpha: f64, A: usize, lda: i32, B: usize, ldb: i32, beta: f64, C: usize, ldc: i32, work: usize): void {
-  if (sizeof<T>() == 4) gemm_f32(transA, 0, m, n, k, <f32>alpha, A, lda, B, ldb, <f32>beta, C, ldc, work);
-  else gemm_f64(transA, 0, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, work);
+@inline function gemmT<T>(transA: i32, m: i32, n: i32, k: i32, alpha: f64, A: usize, lda: i32, B: usize, ldb: i32, beta: f64, C: usize, ldc: i32, work: usize, transB: i32 = 0): void {
+  if (sizeof<T>() == 4) gemm_f32(transA, transB, m, n, k, <f32>alpha, A, lda, B, ldb, <f32>beta, C, ldc, work);
+  else gemm_f64(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, work);
 }
 
 /** Patches of rows r0..r0+rows of the B*H*W pixel rows -> dst (rows x 9C, order (dy, dx, c)). */
@@ -121,6 +121,48 @@ function sumSlots<T>(slots: usize, nslots: i32, len: i32, nW: i32, sW: f64, sB: 
     const v = <T>((i < nW ? sW : sB) * <f64>acc);
     store<T>(q, accumulate ? load<T>(q) + v : v);
   }
+}
+
+/**
+ * dX of image `task` in scatter form, for few input channels (the gather form's GEMM would
+ * be Cin columns wide): dPatches = s dY W^T (HW x 9 Cin, a GEMM with transB), then each
+ * patch entry is added to the pixel it came from. One task per image, so no write races.
+ */
+function convDxScatter<T>(dY: usize, H: i32, W: i32, Cout: i32, Wt: usize, Cin: i32, s: f64, dX: usize,
+  scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
+  const HW = H * W, K = 9 * Cin, sz = sizeof<T>();
+  const img = dX + <usize>task * <usize>(HW * Cin) * sz;
+  memory.fill(img, 0, <usize>(HW * Cin) * sz);
+  const dp = scratch + <usize>tid * scratchBytes, gw = gwork + <usize>tid * gworkBytes;
+  const sub = rowsFor<T>(Cin, scratchBytes);
+  for (let a = 0; a < HW; a += sub) {
+    const m = min(sub, HW - a);
+    gemmT<T>(0, m, K, Cout, s, dY + (<usize>task * <usize>HW + <usize>a) * <usize>Cout * sz, Cout, Wt, Cout, 0.0, dp, K, gw, 1);
+    for (let r = 0; r < m; r++) {
+      const q = a + r, y = q / W, x = q - y * W;
+      let src = dp + <usize>r * <usize>K * sz;
+      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
+        const yy = y + dy, xx = x + dx;
+        if (yy >= 0 && yy < H && xx >= 0 && xx < W) {
+          const dst = img + <usize>((yy * W + xx) * Cin) * sz;
+          for (let c = 0; c < Cin; c++) {
+            const o = <usize>c * sz;
+            store<T>(dst + o, load<T>(dst + o) + load<T>(src + o));
+          }
+        }
+        src += <usize>Cin * sz;
+      }
+    }
+  }
+}
+
+export function nn_conv_dx_scatter_f32(dY: usize, H: i32, W: i32, Cout: i32, Wt: usize, Cin: i32, s: f64, dX: usize,
+  scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
+  convDxScatter<f32>(dY, H, W, Cout, Wt, Cin, s, dX, scratch, scratchBytes, gwork, gworkBytes, task, tid);
+}
+export function nn_conv_dx_scatter_f64(dY: usize, H: i32, W: i32, Cout: i32, Wt: usize, Cin: i32, s: f64, dX: usize,
+  scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
+  convDxScatter<f64>(dY, H, W, Cout, Wt, Cin, s, dX, scratch, scratchBytes, gwork, gworkBytes, task, tid);
 }
 
 /** Wf[k, o, c] = W[8 - k, c, o]: the weights of the gather form of dX. */

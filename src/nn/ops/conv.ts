@@ -5,6 +5,12 @@
 import { gemmScratch } from '../../linalg/gemm.js';
 import { BYTES, type Op, type OpCtx } from './types.js';
 
+/**
+ * dX in scatter form (dY W^T, then patch entries added to their pixels) below this many
+ * input channels, else in gather form (conv of dY with flipped weights, a GEMM Cin wide).
+ */
+export const convTuning = { scatterBelowCin: 8 };
+
 /** Per-thread patch scratch: 256 KiB, or 4 patch rows when those are larger. */
 function scratchFor(c: OpCtx, cin: number): { scratch: number; scratchBytes: number } {
   const rowBytes = 9 * cin * BYTES[c.dt];
@@ -45,7 +51,12 @@ export const convOp: Op = {
         c.e.parallelFor(`nn_sum_slots_${c.dt}`, [slots, nSlots, len, nW, c.wScale, c.bScale, gW, 0, chunk], Math.ceil(len / chunk));
       } finally { c.e.heap.release(slots); }
     }
-    if (dx) {
+    if (dx && cin < convTuning.scatterBelowCin) {
+      // few input channels: dPatches = dY W^T (9 Cin wide) scattered back per image
+      const { scratch, scratchBytes } = scratchFor(c, cin);
+      const { work, workBytes } = gemmScratch(c.dt);
+      c.e.parallelFor(`nn_conv_dx_scatter_${c.dt}`, [dy, H, W, cout, c.W, cin, c.wScale, dx, scratch, scratchBytes, work, workBytes], c.B);
+    } else if (dx) {
       const Wf = c.e.heap.alloc(nW * sz);
       try {
         c.e.call(`nn_conv_flip_${c.dt}`, c.W, cin, cout, Wf);
