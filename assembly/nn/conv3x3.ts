@@ -43,7 +43,7 @@ function rowsFor<T>(C: i32, scratchBytes: usize): i32 {
 
 function convFwd<T>(
   X: usize, N: i32, H: i32, W: i32, Cin: i32, Wt: usize, Cout: i32, s: f64, bias: usize, bs: f64, beta: f64,
-  Y: usize, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, rowsPerTask: i32, task: i32, tid: i32,
+  Y: usize, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, rowsPerTask: i32, R: usize, task: i32, tid: i32,
 ): void {
   const P = N * H * W, r0 = task * rowsPerTask;
   if (r0 >= P) return;
@@ -71,6 +71,14 @@ function convFwd<T>(
           }
         }
       }
+    }
+    if (R != 0) {
+      // a following ReLU, fused while the rows are in cache: R = max(Y, 0)
+      const n = m * Cout, L = <i32>(16 / sizeof<T>()), z = v128.splat<T>(0);
+      const Rr = R + <usize>(r0 + a) * <usize>Cout * sizeof<T>();
+      let i = 0;
+      for (; i + L <= n; i += L) { const o = <usize>i * sizeof<T>(); v128.store(Rr + o, v128.max<T>(v128.load(Yr + o), z)); }
+      for (; i < n; i++) { const o = <usize>i * sizeof<T>(); const v = load<T>(Yr + o); store<T>(Rr + o, v > 0 ? v : 0); }
     }
   }
 }
@@ -174,12 +182,12 @@ function flip<T>(Wt: usize, Cin: i32, Cout: i32, Wf: usize): void {
 }
 
 export function nn_conv_fwd_f32(X: usize, N: i32, H: i32, W: i32, Cin: i32, Wt: usize, Cout: i32, s: f64, bias: usize, bs: f64, beta: f64,
-  Y: usize, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, rowsPerTask: i32, task: i32, tid: i32): void {
-  convFwd<f32>(X, N, H, W, Cin, Wt, Cout, s, bias, bs, beta, Y, scratch, scratchBytes, gwork, gworkBytes, rowsPerTask, task, tid);
+  Y: usize, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, rowsPerTask: i32, R: usize, task: i32, tid: i32): void {
+  convFwd<f32>(X, N, H, W, Cin, Wt, Cout, s, bias, bs, beta, Y, scratch, scratchBytes, gwork, gworkBytes, rowsPerTask, R, task, tid);
 }
 export function nn_conv_fwd_f64(X: usize, N: i32, H: i32, W: i32, Cin: i32, Wt: usize, Cout: i32, s: f64, bias: usize, bs: f64, beta: f64,
-  Y: usize, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, rowsPerTask: i32, task: i32, tid: i32): void {
-  convFwd<f64>(X, N, H, W, Cin, Wt, Cout, s, bias, bs, beta, Y, scratch, scratchBytes, gwork, gworkBytes, rowsPerTask, task, tid);
+  Y: usize, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, rowsPerTask: i32, R: usize, task: i32, tid: i32): void {
+  convFwd<f64>(X, N, H, W, Cin, Wt, Cout, s, bias, bs, beta, Y, scratch, scratchBytes, gwork, gworkBytes, rowsPerTask, R, task, tid);
 }
 export function nn_conv_grad_slot_f32(X: usize, N: i32, H: i32, W: i32, Cin: i32, dY: usize, Cout: i32, withBias: i32,
   slots: usize, rowsPerSlot: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
