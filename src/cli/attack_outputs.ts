@@ -65,7 +65,7 @@ export async function writeAttackOutputs(
     const png = await imageGrid({
       images, captions, shape: [H, W, C], cols: 3,
       headers: ['clean', 'perturbation (rescaled)', `adversarial (${METHOD_NAMES[h.method]})`],
-      title: `${opts.arch} NTK, ${opts.dataset}: ${METHOD_NAMES[h.method]} ε=${fmtEps(h.eps)}`,
+      title: `${opts.model ? `trained ${opts.arch} net` : `${opts.arch} NTK`}, ${opts.dataset}: ${METHOD_NAMES[h.method]} ε=${fmtEps(h.eps)}`,
       scaling: ['clip', 'symmetric', 'clip'],
     });
     put('examples.png', (p) => writeFileAtomic(p, png));
@@ -88,17 +88,17 @@ export async function writeAttackOutputs(
     series.push({ label: `${METHOD_NAMES[r0.method]}${extra}`, x: xs, y: ys });
   }
   const curve = await writeChart(dir, 'eps-curve', lineChart(series, {
-    title: `Robust accuracy of the ${opts.arch} NTK machine on ${opts.dataset}`, xLabel: 'ε (L∞ budget)', yLabel: 'accuracy',
+    title: `Robust accuracy of the ${opts.model ? `trained ${opts.arch} net` : `${opts.arch} NTK machine`} on ${opts.dataset}`, xLabel: 'ε (L∞ budget)', yLabel: 'accuracy',
     yDomain: [0, 1], yFormat: '.0%', width: 520, height: 320,
   }));
   files.push(...curve.files);
   figures.unshift({ title: 'Robust accuracy vs ε', svg: curve.svg, file: 'eps-curve.png',
-    caption: 'Accuracy of the kernel machine on the attacked test points; ε = 0 is the clean accuracy.' });
+    caption: `Accuracy of the ${opts.model ? 'trained net' : 'kernel machine'} on the attacked test points; ε = 0 is the clean accuracy.` });
 
   const report = {
     tool: 'ntk-robustness', command: 'attack', date: new Date().toISOString(),
     settings: {
-      arch: opts.arch, eps: opts.eps, curveEps: ctx.eps, methods: opts.method, losses: opts.loss, pgdSteps: opts.pgdSteps,
+      arch: opts.arch, model: opts.model ?? null, eps: opts.eps, curveEps: ctx.eps, methods: opts.method, losses: opts.loss, pgdSteps: opts.pgdSteps,
       pgdStepSize: opts.pgdStep, randomStart: opts.randomStart, iters: opts.iters, restarts: opts.restarts, targets: opts.targets,
       mtSteps: opts.mtSteps, ensemble: opts.ensemble, labels: opts.labels,
       t: Number.isFinite(opts.t) ? opts.t : 'inf', eta: opts.eta, ridge: opts.ridge, batch: opts.batch,
