@@ -40,7 +40,7 @@ test('ntk attack on MNIST writes the report, pictures and arrays; PGD >= FGSM', 
   assert.ok(r.out.includes(`report: ${join(dir, 'report.html')}`), r.out);
   const html = readFileSync(join(dir, 'report.html'), 'utf8');
   assert.ok((html.match(/<svg/g) ?? []).length >= 1 && html.includes('data:image/png;base64,'), 'eps-curve inline, examples embedded');
-  assert.equal((html.match(/<tr><td>(fgsm|pgd)<\/td>/g) ?? []).length, rep.results.length);
+  assert.equal((html.match(/<tr><td>(fgsm|pgd|mt|auto|apgd-ce|apgd-dlr|apgd-t)<\/td>/g) ?? []).length, rep.results.length);
   assert.match(readFileSync(join(dir, 'eps-curve.svg'), 'utf8'), /^<svg/);
   assert.ok(!readdirSync(dir).some((f) => f.includes('.tmp')), 'no temp files left');
 });
