@@ -1,6 +1,7 @@
 // The engine: one wasm instance on the calling thread, one Heap owning its memory, and a
 // pool that runs "task kernels" (wasm exports ending in (task, tid)) on every thread.
 import { Heap, fmtBytes } from './heap.js';
+import type { WasmBuild } from './select.js';
 
 export type Dtype = 'f64' | 'f32';
 export type FloatArray = Float64Array | Float32Array;
@@ -72,6 +73,8 @@ export class Engine {
     readonly memory: WebAssembly.Memory,
     readonly shared: boolean,
     heap?: Heap,
+    /** Which wasm build runs: 'relaxed' (FMA), 'simd' or 'single' (see bindings/select.ts). */
+    readonly build: WasmBuild = shared ? 'simd' : 'single',
   ) {
     this.heap = heap ?? new Heap(memory, exports.heap_base());
     this.pool = new SerialPool(exports);
@@ -170,9 +173,9 @@ export function newMemory(shared: boolean, initialPages = 256): WebAssembly.Memo
   return new WebAssembly.Memory({ initial: initialPages, maximum: 65536, shared } as WebAssembly.MemoryDescriptor);
 }
 
-/** Instantiates a compiled module (the shared build when `shared`) on a fresh memory. */
-export function createEngine(module: WebAssembly.Module, shared: boolean): Engine {
+/** Instantiates a compiled module (a shared-memory build when `shared`) on a fresh memory. */
+export function createEngine(module: WebAssembly.Module, shared: boolean, build?: WasmBuild): Engine {
   const memory = newMemory(shared);
   const instance = new WebAssembly.Instance(module, wasmImports(memory));
-  return new Engine(instance.exports as unknown as WasmExports, memory, shared);
+  return new Engine(instance.exports as unknown as WasmExports, memory, shared, undefined, build);
 }
