@@ -53,14 +53,25 @@ export async function createBrowserEngine(opts: BrowserEngineOptions = {}): Prom
   if (shared && threads > 1 && canBlock() && typeof Worker === 'function') {
     const workerUrl = opts.workerUrl ?? new URL('./worker-browser.js', import.meta.url);
     const started: Promise<void>[] = [];
-    eng.pool = new AtomicsPool(eng.exports, eng.memory, eng.heap, threads, (tid, ctrl) => {
+    const workers = new Map<number, Worker>();
+    const spawn = (tid: number, ctrl: number) => {
       const w = new Worker(workerUrl, { type: 'module' });
       started.push(new Promise<void>((resolve, reject) => {
         w.onmessage = () => resolve();
         w.onerror = (ev) => reject(new Error(`pool worker ${tid} failed to start from ${workerUrl}: ${ev.message}`));
       }));
       w.postMessage({ module, memory: eng.memory, ctrl, tid });
-      return w;
+      workers.set(tid, w);
+    };
+    // Not watched: a browser worker's error/exit events reach only its creator, which is the
+    // blocked caller (Node runs a supervisor thread for this; see node.ts).
+    eng.pool = new AtomicsPool(eng.exports, eng.memory, eng.heap, threads, (ctrl) => {
+      for (let tid = 1; tid < threads; tid++) spawn(tid, ctrl);
+      return {
+        watched: false,
+        respawn: (tid: number) => { workers.get(tid)?.terminate(); spawn(tid, ctrl); },
+        terminate: () => { for (const w of workers.values()) w.terminate(); workers.clear(); },
+      };
     });
     try {
       await Promise.all(started); // browsers may not start a worker while its creator blocks

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { createEngine, Engine } from './engine.js';
-import { AtomicsPool } from './pool.js';
+import { AtomicsPool, type WorkerGroup } from './pool.js';
 import { BUILD_FILES, chooseBuild, type WasmBuild } from './select.js';
 
 export interface NodeEngineOptions {
@@ -54,12 +54,25 @@ export function createNodeEngine(opts: NodeEngineOptions = {}): Engine {
   const module = new WebAssembly.Module(bytes as unknown as BufferSource);
   const eng = createEngine(module, shared, build);
   if (shared && threads > 1) {
-    const workerUrl = new URL('./worker-node.js', import.meta.url);
-    eng.pool = new AtomicsPool(eng.exports, eng.memory, eng.heap, threads, (tid, ctrl) => {
-      const w = new Worker(workerUrl, { workerData: { module, memory: eng.memory, ctrl, tid } });
-      w.unref(); // idle workers must not keep the process alive
-      return w;
-    });
+    eng.pool = new AtomicsPool(eng.exports, eng.memory, eng.heap, threads,
+      (ctrl) => new SupervisedWorkers(module, eng.memory, ctrl, threads));
   }
   return eng;
+}
+
+/**
+ * The pool's workers, owned by a supervisor thread (supervisor-node.ts) that reports a
+ * worker's exit while the caller is blocked, and replaces a dead worker on request.
+ */
+export class SupervisedWorkers implements WorkerGroup {
+  readonly watched = true;
+  private readonly supervisor: Worker;
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, ctrl: number, threads: number) {
+    this.supervisor = new Worker(new URL('./supervisor-node.js', import.meta.url), { workerData: { module, memory, ctrl, threads } });
+    this.supervisor.unref(); // idle workers must not keep the process alive
+  }
+  respawn(tid: number): void { this.supervisor.postMessage({ respawn: tid }); }
+  /** Test hook: terminates worker `tid` after `afterMs` ms, as if it had crashed. */
+  killAfter(tid: number, afterMs: number): void { this.supervisor.postMessage({ kill: { tid, afterMs } }); }
+  terminate(): void { void this.supervisor.terminate(); } // its workers end with it
 }

@@ -14,14 +14,12 @@ export function mk_f32(kc: i32, a: usize, b: usize, c: usize, ldc: usize, alpha:
   else mk_f32_4x8(kc, a, b, c, ldc, alpha);
 }
 
+// C += alpha * acc, rounded twice (no FMA here even in the relaxed build): edge tiles go
+// through a scratch tile and add alpha * acc to C afterwards, so full and edge tiles must
+// round alike for results to be independent of the tiling (and so of the thread count).
 @inline function update_row(c: usize, alpha: v128, x0: v128, x1: v128): void {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    v128.store(c, f32x4.relaxed_madd(alpha, x0, v128.load(c)));
-    v128.store(c, f32x4.relaxed_madd(alpha, x1, v128.load(c, 16)), 16);
-  } else {
-    v128.store(c, f32x4.add(v128.load(c), f32x4.mul(alpha, x0)));
-    v128.store(c, f32x4.add(v128.load(c, 16), f32x4.mul(alpha, x1)), 16);
-  }
+  v128.store(c, f32x4.add(v128.load(c), f32x4.mul(alpha, x0)));
+  v128.store(c, f32x4.add(v128.load(c, 16), f32x4.mul(alpha, x1)), 16);
 }
 
 @inline function mk_f32_4x8(kc: i32, a: usize, b: usize, c: usize, ldc: usize, alpha: f32): void {

@@ -20,15 +20,12 @@ export function mk_f64(kc: i32, a: usize, b: usize, c: usize, ldc: usize, alpha:
   else mk_f64_4x4(kc, a, b, c, ldc, alpha);
 }
 
-// c += alpha * acc for the two f64x2 halves of one C row
+// C += alpha * acc, rounded twice (no FMA here even in the relaxed build): edge tiles go
+// through a scratch tile and add alpha * acc to C afterwards, so full and edge tiles must
+// round alike for results to be independent of the tiling (and so of the thread count).
 @inline function update_row(c: usize, alpha: v128, x0: v128, x1: v128): void {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    v128.store(c, f64x2.relaxed_madd(alpha, x0, v128.load(c)));
-    v128.store(c, f64x2.relaxed_madd(alpha, x1, v128.load(c, 16)), 16);
-  } else {
-    v128.store(c, f64x2.add(v128.load(c), f64x2.mul(alpha, x0)));
-    v128.store(c, f64x2.add(v128.load(c, 16), f64x2.mul(alpha, x1)), 16);
-  }
+  v128.store(c, f64x2.add(v128.load(c), f64x2.mul(alpha, x0)));
+  v128.store(c, f64x2.add(v128.load(c, 16), f64x2.mul(alpha, x1)), 16);
 }
 
 @inline function mk_f64_4x4(kc: i32, a: usize, b: usize, c: usize, ldc: usize, alpha: f64): void {
