@@ -4,7 +4,7 @@
 // Tasks are grabbed dynamically (Atomics.add on a counter) by the workers AND the calling
 // thread (tid 0), so threads = 2 means the caller + 1 worker. Browser-safe: the Node and
 // browser specifics (how a worker is spawned) live in node.ts / browser.ts.
-import { wasmImports, type Pool, type WasmExports } from './engine.js';
+import { instantiate, type Pool, type WasmExports } from './engine.js';
 import type { Heap } from './heap.js';
 
 // Int32 slots of the control block
@@ -79,7 +79,7 @@ export function workerLoop(module: WebAssembly.Module, memory: WebAssembly.Memor
   let names: string[] = [];
   let startError: unknown = null;
   try {
-    exports = new WebAssembly.Instance(module, wasmImports(memory)).exports as unknown as WasmExports;
+    exports = instantiate(module, memory);
     names = sortedKernelNames(exports);
   } catch (e) {
     startError = e;
