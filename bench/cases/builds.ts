@@ -3,6 +3,9 @@
 // The builds alternate (simd, relaxed, simd, relaxed) and each keeps its better median, so a
 // burst of load from other processes hits both alike. Needs a runtime with relaxed SIMD
 // (Node 22+, or Node 20 with --experimental-wasm-relaxed-simd); elsewhere only the SIMD rows.
+// On one thread, GEMM and Gram are also timed in CPU seconds (process CPU time, ours and
+// numpy's): on a machine shared with other jobs that is what the op costs on a core it has to
+// itself, so those ratios hold up under load where wall-clock ratios do not.
 import { initNode, engine, gemmRaw, gramRaw, choleskyInPlace, choSolveInPlace, eigh, type Dtype } from '../../src/node.js';
 import { hasRelaxedSimd } from '../../bindings/select.js';
 import { timeit, numpyTimes, runPythonFile, PY_PRELUDE, type Ctx, type Row } from '../harness.js';
@@ -13,7 +16,12 @@ rng = np.random.default_rng(0)
 for key, op, n, d, dt, reps in args['cases']:
     A = rng.random((n, d)).astype(dt)
     B = rng.random((d, n)).astype(dt)
-    res[key] = tm((lambda: A @ B) if op == 'gemm' else (lambda: A @ A.T), reps)
+    f = (lambda: A @ B) if op == 'gemm' else (lambda: A @ A.T)
+    res[key] = tm(f, reps)
+    cpu = []
+    for _ in range(reps):
+        c0 = time.process_time(); f(); cpu.append(time.process_time() - c0)
+    res[key + ' cpu'] = sorted(cpu)[len(cpu) // 2]
 print(json.dumps(res))
 `;
 
@@ -77,6 +85,19 @@ function eighOp(n: number): Op {
   return { key: `eigh ${n}`, op: 'eigh (values + vectors)', size: `${n}`, flops: 0, reps: 2, setup: () => ({ call: () => { eigh(A); }, free: () => {} }) };
 }
 
+/** Median process CPU seconds of `reps` calls (one thread: the time on a core of its own). */
+function cpuMedian(call: () => void, reps: number): number {
+  const t: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const c0 = process.cpuUsage();
+    call();
+    const c = process.cpuUsage(c0);
+    t.push((c.user + c.system) / 1e6);
+  }
+  t.sort((a, b) => a - b);
+  return t[t.length >> 1];
+}
+
 export async function run(ctx: Ctx): Promise<Row[]> {
   const builds = hasRelaxedSimd() ? (['simd', 'relaxed'] as const) : (['simd'] as const);
   if (builds.length === 1) console.error('builds: no relaxed SIMD in this runtime (Node 22+, or Node 20 with --experimental-wasm-relaxed-simd): SIMD rows only');
@@ -98,7 +119,8 @@ export async function run(ctx: Ctx): Promise<Row[]> {
       const peer = kind === 'chol' ? runPythonFile('factor-peers.py', ['chol', String(n), '3'], threads)?.median ?? null
         : kind === 'eigh' ? runPythonFile('factor-peers.py', ['eigh', String(n), '2'], threads)?.median ?? null
         : numpy[o.key] ?? null;
-      const best: Record<string, number> = {};
+      const best: Record<string, number> = {}, bestCpu: Record<string, number> = {};
+      const cpuToo = threads === 1 && (kind === 'gemm' || kind === 'gram');
       for (let round = 0; round < 2; round++) {
         for (const build of builds) {
           initNode({ threads, wasm: build });
@@ -106,6 +128,7 @@ export async function run(ctx: Ctx): Promise<Row[]> {
           try {
             const t = timeit(call, { reps: o.reps, warmup: 1 });
             best[build] = Math.min(best[build] ?? Infinity, t);
+            if (cpuToo) bestCpu[build] = Math.min(bestCpu[build] ?? Infinity, cpuMedian(call, o.reps));
           } finally { free(); }
         }
       }
@@ -113,6 +136,13 @@ export async function run(ctx: Ctx): Promise<Row[]> {
         const peers: Record<string, number | null> = { [kind === 'chol' ? 'scipy' : 'numpy']: peer };
         if (build === 'relaxed') peers['simd build'] = best.simd;
         const row: Row = { op: `${o.op}, ${build}`, size: o.size, threads, ours_s: best[build], gflops: o.flops ? o.flops / best[build] / 1e9 : undefined, peers };
+        console.log(JSON.stringify(row));
+        rows.push(row);
+      }
+      if (cpuToo) for (const build of builds) {
+        const peers: Record<string, number | null> = { numpy: numpy[o.key + ' cpu'] ?? null };
+        if (build === 'relaxed') peers['simd build'] = bestCpu.simd;
+        const row: Row = { op: `${o.op}, ${build}, CPU seconds`, size: o.size, threads, ours_s: bestCpu[build], gflops: o.flops / bestCpu[build] / 1e9, peers };
         console.log(JSON.stringify(row));
         rows.push(row);
       }
