@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createNodeEngine } from '../src/node.js';
-import { AtomicsPool, MAX_RESPAWNS, WorkerExitError } from '../bindings/pool.js';
+import { AtomicsPool, MAX_RESPAWNS } from '../bindings/pool.js';
+import { WorkerExitError } from '../src/node.js';
 import type { SupervisedWorkers } from '../bindings/node.js';
 import type { Engine } from '../bindings/engine.js';
 import { randomArray, gemmErrRatio, U64 } from './helpers.js';
