@@ -180,7 +180,7 @@ export function writeResults(path: string, byCase: Record<string, Row[]>, machin
   for (const [name, rows] of Object.entries(byCase)) {
     sections.set(name, [
       `## ${name}`, '',
-      `Measured ${machine.date ?? new Date().toISOString()}; load average at start ${machine['load average at start (1/5/15 min)'] ?? '?'}, at end ${machine['load average at end (1/5/15 min)'] ?? '?'}.`, '',
+      `Measured ${machine.date ?? new Date().toISOString()} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}, numpy ${machine.numpy} with ${machine.blas}; load average at start ${machine['load average at start (1/5/15 min)'] ?? '?'}, at end ${machine['load average at end (1/5/15 min)'] ?? '?'}.`, '',
       table(rows), '',
     ].join('\n'));
   }
@@ -192,6 +192,9 @@ export function writeResults(path: string, byCase: Record<string, Row[]>, machin
     '`peer/ours` > 1 means ours is faster. Peers run in the same process run, threads matched.',
     '',
     '## Machine',
+    '',
+    'Each section names the machine, Node and BLAS of the run that measured it (the project has',
+    'run on more than one VM type); the latest run:',
     '',
     ...Object.entries(stable).filter(([k]) => !k.startsWith('load average')).map(([k, v]) => `- ${k}: ${v}`),
     '',

@@ -2,13 +2,19 @@
 // application/wasm) and, where blocking waits are allowed, attaches a Web Worker pool.
 // Threads need SharedArrayBuffer (a cross-origin isolated page: COOP + COEP headers) and a
 // caller that may Atomics.wait: inside a Worker yes, on a page's main thread no (there the
-// engine runs single-threaded). Without SharedArrayBuffer the non-shared build is used.
+// engine runs single-threaded). Without SharedArrayBuffer the non-shared build is used; with
+// it, the relaxed-SIMD (FMA) build where the browser has relaxed SIMD, else the SIMD build.
 import { createEngine, type Engine } from './engine.js';
 import { AtomicsPool } from './pool.js';
+import { chooseBuild } from './select.js';
 
 export interface BrowserEngineOptions {
-  /** URL of build/ntk.wasm (shared memory build); default: next to this package's build/. */
+  /** URL of build/ntk.wasm (shared memory SIMD build); default: this package's build/. */
   wasmUrl?: string | URL;
+  /** URL of build/ntk-relaxed.wasm (shared memory, relaxed SIMD: fused multiply-add). */
+  relaxedWasmUrl?: string | URL;
+  /** 'simd' or 'relaxed' forces a build (the NTK_WASM of Node); default: relaxed where supported. */
+  wasm?: 'simd' | 'relaxed';
   /** URL of build/ntk-single.wasm (used without SharedArrayBuffer). */
   singleWasmUrl?: string | URL;
   /** URL of dist/bindings/worker-browser.js (a module worker). */
@@ -35,24 +41,37 @@ export function canBlock(): boolean {
 export async function createBrowserEngine(opts: BrowserEngineOptions = {}): Promise<Engine> {
   const g = globalThis as unknown as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
   const shared = typeof SharedArrayBuffer === 'function' && g.crossOriginIsolated !== false;
-  const url = shared
-    ? opts.wasmUrl ?? new URL('../../build/ntk.wasm', import.meta.url)
+  const build = chooseBuild(shared, opts.wasm);
+  // literal new URL(...) calls: bundlers (Vite, esbuild plugins) only see static asset paths
+  const url = build === 'relaxed' ? opts.relaxedWasmUrl ?? new URL('../../build/ntk-relaxed.wasm', import.meta.url)
+    : build === 'simd' ? opts.wasmUrl ?? new URL('../../build/ntk.wasm', import.meta.url)
     : opts.singleWasmUrl ?? new URL('../../build/ntk-single.wasm', import.meta.url);
   const module = await compile(url);
-  const eng = createEngine(module, shared);
+  const eng = createEngine(module, shared, build);
   const threads = opts.threads ?? g.navigator?.hardwareConcurrency ?? 1;
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a positive integer, got ${threads}`);
   if (shared && threads > 1 && canBlock() && typeof Worker === 'function') {
     const workerUrl = opts.workerUrl ?? new URL('./worker-browser.js', import.meta.url);
     const started: Promise<void>[] = [];
-    eng.pool = new AtomicsPool(eng.exports, eng.memory, eng.heap, threads, (tid, ctrl) => {
+    const workers = new Map<number, Worker>();
+    const spawn = (tid: number, ctrl: number) => {
       const w = new Worker(workerUrl, { type: 'module' });
       started.push(new Promise<void>((resolve, reject) => {
         w.onmessage = () => resolve();
         w.onerror = (ev) => reject(new Error(`pool worker ${tid} failed to start from ${workerUrl}: ${ev.message}`));
       }));
       w.postMessage({ module, memory: eng.memory, ctrl, tid });
-      return w;
+      workers.set(tid, w);
+    };
+    // Not watched: a browser worker's error/exit events reach only its creator, which is the
+    // blocked caller (Node runs a supervisor thread for this; see node.ts).
+    eng.pool = new AtomicsPool(eng.exports, eng.memory, eng.heap, threads, (ctrl) => {
+      for (let tid = 1; tid < threads; tid++) spawn(tid, ctrl);
+      return {
+        watched: false,
+        respawn: (tid: number) => { workers.get(tid)?.terminate(); spawn(tid, ctrl); },
+        terminate: () => { for (const w of workers.values()) w.terminate(); workers.clear(); },
+      };
     });
     try {
       await Promise.all(started); // browsers may not start a worker while its creator blocks

@@ -1,22 +1,26 @@
-// Node loader: reads the compiled module from build/, picks the shared build (threads) when
-// SharedArrayBuffer exists, and attaches a worker_threads pool.
+// Node loader: reads the compiled module from build/, picks the relaxed-SIMD (FMA) build where
+// the runtime has it, else the SIMD build (NTK_WASM=simd|relaxed forces one; see select.ts),
+// and attaches a worker_threads pool.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { createEngine, Engine } from './engine.js';
-import { AtomicsPool } from './pool.js';
+import { AtomicsPool, type WorkerGroup } from './pool.js';
+import { BUILD_FILES, chooseBuild, type WasmBuild } from './select.js';
 
 export interface NodeEngineOptions {
   /** Threads including the calling one; default: NTK_THREADS or all cores. */
   threads?: number;
-  /** Path to a compiled ntk.wasm; default: the package's build/. */
+  /** Path to a compiled module; default: the chosen build in the package's build/. */
   wasmPath?: string;
+  /** 'simd' or 'relaxed' forces a build; default NTK_WASM, else relaxed where supported. */
+  wasm?: 'simd' | 'relaxed';
 }
 
-export function wasmPath(shared: boolean): string {
+export function wasmPath(build: WasmBuild): string {
   // dist/bindings/node.js -> ../../build/
-  return fileURLToPath(new URL(`../../build/${shared ? 'ntk.wasm' : 'ntk-single.wasm'}`, import.meta.url));
+  return fileURLToPath(new URL(`../../build/${BUILD_FILES[build]}`, import.meta.url));
 }
 
 export function defaultThreads(): number {
@@ -33,7 +37,8 @@ export function createNodeEngine(opts: NodeEngineOptions = {}): Engine {
   const threads = opts.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a positive integer, got ${threads}`);
   const shared = typeof SharedArrayBuffer === 'function';
-  const path = opts.wasmPath ?? wasmPath(shared);
+  const build = chooseBuild(shared, opts.wasm ?? process.env.NTK_WASM);
+  const path = opts.wasmPath ?? wasmPath(build);
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -47,14 +52,27 @@ export function createNodeEngine(opts: NodeEngineOptions = {}): Engine {
   // left of the cold cost is first touch of freshly grown memory pages (touching C and the
   // scratch first: cold 17.6), which no flag removes.
   const module = new WebAssembly.Module(bytes as unknown as BufferSource);
-  const eng = createEngine(module, shared);
+  const eng = createEngine(module, shared, build);
   if (shared && threads > 1) {
-    const workerUrl = new URL('./worker-node.js', import.meta.url);
-    eng.pool = new AtomicsPool(eng.exports, eng.memory, eng.heap, threads, (tid, ctrl) => {
-      const w = new Worker(workerUrl, { workerData: { module, memory: eng.memory, ctrl, tid } });
-      w.unref(); // idle workers must not keep the process alive
-      return w;
-    });
+    eng.pool = new AtomicsPool(eng.exports, eng.memory, eng.heap, threads,
+      (ctrl) => new SupervisedWorkers(module, eng.memory, ctrl, threads));
   }
   return eng;
+}
+
+/**
+ * The pool's workers, owned by a supervisor thread (supervisor-node.ts) that reports a
+ * worker's exit while the caller is blocked, and replaces a dead worker on request.
+ */
+export class SupervisedWorkers implements WorkerGroup {
+  readonly watched = true;
+  private readonly supervisor: Worker;
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, ctrl: number, threads: number) {
+    this.supervisor = new Worker(new URL('./supervisor-node.js', import.meta.url), { workerData: { module, memory, ctrl, threads } });
+    this.supervisor.unref(); // idle workers must not keep the process alive
+  }
+  respawn(tid: number): void { this.supervisor.postMessage({ respawn: tid }); }
+  /** Test hook: terminates worker `tid` after `afterMs` ms, as if it had crashed. */
+  killAfter(tid: number, afterMs: number): void { this.supervisor.postMessage({ kill: { tid, afterMs } }); }
+  terminate(): void { void this.supervisor.terminate(); } // its workers end with it
 }

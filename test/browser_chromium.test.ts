@@ -80,6 +80,9 @@ test('browser: Web Worker pool and main-thread engine in headless Chromium', asy
     assert.equal(worker.crossOriginIsolated, true);
     assert.equal(worker.threads, 2, 'the worker runs the 2-thread pool');
     assert.equal(main.threads, 1, 'a page main thread may not block, so it runs single-threaded');
+    // Chromium 114+ has relaxed SIMD: both pick the FMA build there, by the probe
+    console.log(`# Chromium: relaxed SIMD ${worker.relaxedProbe}, builds main ${main.build}, worker ${worker.build}`);
+    for (const o of [main, worker]) assert.equal(o.build, o.relaxedProbe ? 'relaxed' : 'simd');
     for (const [who, o] of [['main', main], ['worker', worker]] as const) {
       assert.ok(o.gemmRelErr < 1e-14, `${who} gemm f64 error ${o.gemmRelErr}`);
       assert.ok(o.gemmF32RelErr < 1e-5, `${who} gemm f32 error ${o.gemmF32RelErr}`);

@@ -94,14 +94,14 @@ test('Heap: OutOfMemoryError names the request and the 4 GiB wasm32 limit', () =
 
 test('browser loader: compiles from a URL (fetch) and runs single-threaded off a Worker', async () => {
   const server = createServer((req, res) => {
-    const file = req.url === '/ntk.wasm' ? 'build/ntk.wasm' : 'build/ntk-single.wasm';
+    const file = req.url === '/ntk.wasm' ? 'build/ntk.wasm' : req.url === '/ntk-relaxed.wasm' ? 'build/ntk-relaxed.wasm' : 'build/ntk-single.wasm';
     res.writeHead(200, { 'content-type': 'application/wasm' });
     res.end(readFileSync(new URL(`../../${file}`, import.meta.url)));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     const port = (server.address() as { port: number }).port;
-    const e = await createBrowserEngine({ wasmUrl: `http://127.0.0.1:${port}/ntk.wasm`, singleWasmUrl: `http://127.0.0.1:${port}/ntk-single.wasm`, threads: 4 });
+    const e = await createBrowserEngine({ wasmUrl: `http://127.0.0.1:${port}/ntk.wasm`, relaxedWasmUrl: `http://127.0.0.1:${port}/ntk-relaxed.wasm`, singleWasmUrl: `http://127.0.0.1:${port}/ntk-single.wasm`, threads: 4 });
     assert.equal(e.threads, 1); // not inside a Worker: no blocking waits, so no pool
     const A = e.from(new Float64Array([1, 2, 3, 4])), C = e.buffer('f64', 4);
     const work = e.threadScratch(e.call('gemm_f64_work_bytes'));
@@ -114,12 +114,18 @@ test('browser loader: compiles from a URL (fetch) and runs single-threaded off a
 
 test('without SharedArrayBuffer the single-memory build runs on one thread', () => {
   const entry = new URL('../src/node.js', import.meta.url).href;
-  const script = `import(${JSON.stringify(entry)}).then((m) => {
+  // Node 26 dropped --no-harmony-sharedarraybuffer: remove the global instead (what the loaders test)
+  const script = `delete globalThis.SharedArrayBuffer; import(${JSON.stringify(entry)}).then((m) => {
     const e = m.initNode({ threads: 2 });
     const G = m.gram({ data: new Float64Array([1, 2, 3, 4]), rows: 2, cols: 2 });
     console.log(JSON.stringify([typeof SharedArrayBuffer, e.shared, e.threads, Array.from(G.data)]));
   })`;
-  const r = spawnSync(process.execPath, ['--no-harmony-sharedarraybuffer', '-e', script], { encoding: 'utf8' });
+  const env = { ...process.env, NTK_WASM: '' }; // a forced shared build cannot load here
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env });
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), ['undefined', false, 1, [5, 11, 11, 25]]);
+  // forcing a shared-memory build there fails with the reason, not a crash in instantiation
+  const forced = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...env, NTK_WASM: 'simd' } });
+  assert.notEqual(forced.status, 0);
+  assert.match(forced.stderr, /NTK_WASM=simd needs SharedArrayBuffer/);
 });

@@ -8,7 +8,7 @@ import { mk_f32, MR_F32, NR_F32 } from './microkernel_f32';
 
 // Cache blocks: A block 128 KiB (L2), B block 2 MiB (see gemm_f64.ts).
 const KC: i32 = 256;
-const MC: i32 = 128;
+const MC: i32 = MR_F32 * 32; // 128 rows (SIMD) or 192 (relaxed): whole micro-panels, no edge tile
 const NC: i32 = 2048;
 const A_BYTES: usize = <usize>(MC * KC) << 2;
 const B_BYTES: usize = <usize>(KC * NC) << 2;

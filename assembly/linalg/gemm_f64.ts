@@ -9,7 +9,7 @@ import { mk_f64, MR_F64, NR_F64 } from './microkernel_f64';
 // Cache blocks: A block 256 KiB (L2), B block 2 MiB. KC/MC/NC in 192..512/64..128/1024..2048
 // measured within noise of each other on Zen 4 (~20 GF/s): the micro-kernel is the limit.
 const KC: i32 = 256;
-const MC: i32 = 128;
+const MC: i32 = MR_F64 * 32; // 128 rows (SIMD) or 192 (relaxed): whole micro-panels, no edge tile
 const NC: i32 = 1024;
 const A_BYTES: usize = <usize>(MC * KC) << 3;
 const B_BYTES: usize = <usize>(KC * NC) << 3;

@@ -29,6 +29,27 @@ function interleave4_f64(src: usize, ldBytes: usize, kc: i32, dst: usize): void 
 }
 
 /**
+ * Two strided f64 rows of kc values -> dst + p*dstStride (2 consecutive values per p): a
+ * 2 x 2 transpose per pair of p. The relaxed build's 6-row panels use three of them.
+ */
+function interleave2_f64(src: usize, ldBytes: usize, kc: i32, dst: usize, dstStride: usize): void {
+  const s1 = src + ldBytes;
+  let p = 0;
+  for (; p + 2 <= kc; p += 2) {
+    const o = <usize>p << 3;
+    const r0 = v128.load(src + o), r1 = v128.load(s1 + o);
+    const d = dst + <usize>p * dstStride;
+    v128.store(d, v128.shuffle<i64>(r0, r1, 0, 2));
+    v128.store(d + dstStride, v128.shuffle<i64>(r0, r1, 1, 3));
+  }
+  if (p < kc) {
+    const o = <usize>p << 3, d = dst + <usize>p * dstStride;
+    store<f64>(d, load<f64>(src + o));
+    store<f64>(d, load<f64>(s1 + o), 8);
+  }
+}
+
+/**
  * op(A)[i0:i0+mc, p0:p0+kc] -> dst as ceil(mc/mr) panels of kc x mr (row index fastest).
  * op(A)[i][p] = A[i*lda + p] (transA = 0) or A[p*lda + i] (transA = 1). f64 elements.
  */
@@ -41,9 +62,8 @@ export function pack_a_f64(transA: i32, A: usize, lda: i32, i0: i32, p0: i32, mc
       for (let p = 0; p < kc; p++) {
         const src = A + ((<usize>(p0 + p) * ld + <usize>(i0 + ir)) << 3);
         const d = dst + (<usize>(p * mr) << 3);
-        if (rows == mr && mr == 4) {
-          v128.store(d, v128.load(src));
-          v128.store(d, v128.load(src, 16), 16);
+        if (rows == mr && (mr & 1) == 0) {
+          for (let r = 0; r < mr; r += 2) v128.store(d + (<usize>r << 3), v128.load(src + (<usize>r << 3)));
         } else {
           let r = 0;
           for (; r < rows; r++) store<f64>(d + (<usize>r << 3), load<f64>(src + (<usize>r << 3)));
@@ -52,6 +72,9 @@ export function pack_a_f64(transA: i32, A: usize, lda: i32, i0: i32, p0: i32, mc
       }
     } else if (rows == 4 && mr == 4) {
       interleave4_f64(A + ((<usize>(i0 + ir) * ld + <usize>p0) << 3), ld << 3, kc, dst);
+    } else if (rows == mr && mr == 6) {
+      const src = A + ((<usize>(i0 + ir) * ld + <usize>p0) << 3);
+      for (let r = 0; r < 6; r += 2) interleave2_f64(src + ((<usize>r * ld) << 3), ld << 3, kc, dst + (<usize>r << 3), 48);
     } else {
       for (let r = 0; r < mr; r++) {
         const d = dst + (<usize>r << 3);
@@ -132,6 +155,27 @@ function interleave4_f32(src: usize, ldBytes: usize, kc: i32, dst: usize, dstStr
   }
 }
 
+/** Two strided f32 rows -> dst + p*dstStride (2 consecutive f32 per p); see interleave2_f64. */
+function interleave2_f32(src: usize, ldBytes: usize, kc: i32, dst: usize, dstStride: usize): void {
+  const s1 = src + ldBytes;
+  let p = 0;
+  for (; p + 4 <= kc; p += 4) {
+    const o = <usize>p << 2;
+    const r0 = v128.load(src + o), r1 = v128.load(s1 + o);
+    const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
+    const d = dst + <usize>p * dstStride;
+    v128.store64_lane(d, t0, 0);
+    v128.store64_lane(d + dstStride, t0, 1);
+    v128.store64_lane(d + 2 * dstStride, t1, 0);
+    v128.store64_lane(d + 3 * dstStride, t1, 1);
+  }
+  for (; p < kc; p++) {
+    const o = <usize>p << 2, d = dst + <usize>p * dstStride;
+    store<f32>(d, load<f32>(src + o));
+    store<f32>(d, load<f32>(s1 + o), 4);
+  }
+}
+
 /** f32 version of pack_a_f64. */
 export function pack_a_f32(transA: i32, A: usize, lda: i32, i0: i32, p0: i32, mc: i32, kc: i32, mr: i32, dst: usize): void {
   const ld = <usize>lda;
@@ -143,6 +187,9 @@ export function pack_a_f32(transA: i32, A: usize, lda: i32, i0: i32, p0: i32, mc
         const d = dst + (<usize>(p * mr) << 2);
         if (rows == mr && mr == 4) {
           v128.store(d, v128.load(src));
+        } else if (rows == mr && mr == 6) {
+          v128.store(d, v128.load(src));
+          store<u64>(d, load<u64>(src, 16), 16);
         } else {
           let r = 0;
           for (; r < rows; r++) store<f32>(d + (<usize>r << 2), load<f32>(src + (<usize>r << 2)));
@@ -151,6 +198,10 @@ export function pack_a_f32(transA: i32, A: usize, lda: i32, i0: i32, p0: i32, mc
       }
     } else if (rows == 4 && mr == 4) {
       interleave4_f32(A + ((<usize>(i0 + ir) * ld + <usize>p0) << 2), ld << 2, kc, dst, 16);
+    } else if (rows == mr && mr == 6) {
+      const src = A + ((<usize>(i0 + ir) * ld + <usize>p0) << 2);
+      interleave4_f32(src, ld << 2, kc, dst, 24);
+      interleave2_f32(src + ((<usize>4 * ld) << 2), ld << 2, kc, dst + 16, 24);
     } else {
       for (let r = 0; r < mr; r++) {
         const d = dst + (<usize>r << 2);

@@ -70,8 +70,9 @@ export function gemmTiles(m: number, n: number, k: number, threads: number): { t
     if (tm >= tn && tm > 64) tm = Math.ceil(tm / 2);
     else tn = Math.ceil(tn / 2);
   }
-  // multiples of the micro-tile (4 rows, 8 columns covers f64 4 and f32 8) avoid edge tiles
-  tm = Math.ceil(tm / 4) * 4; tn = Math.ceil(tn / 8) * 8;
+  // multiples of the micro-tile avoid edge tiles: 12 rows covers MR = 4 (SIMD build) and 6
+  // (relaxed build), 8 columns covers NR = 4 (f64) and 8 (f32)
+  tm = Math.min(Math.ceil(tm / 12) * 12, Math.ceil(m / 4) * 4); tn = Math.ceil(tn / 8) * 8;
   return { tm, tn, tasks: count() };
 }
 

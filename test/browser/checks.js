@@ -9,8 +9,9 @@ function lcg(seed) {
 const randn = (len, seed, T = Float64Array) => { const r = lcg(seed); return T.from({ length: len }, r); };
 
 export async function run({ threads }) {
-  await init({ threads, wasmUrl: '/build/ntk.wasm', singleWasmUrl: '/build/ntk-single.wasm', workerUrl: '/dist/bindings/worker-browser.js' });
-  const out = { crossOriginIsolated: globalThis.crossOriginIsolated === true, threads: engine().threads };
+  await init({ threads, wasmUrl: '/build/ntk.wasm', relaxedWasmUrl: '/build/ntk-relaxed.wasm', singleWasmUrl: '/build/ntk-single.wasm', workerUrl: '/dist/bindings/worker-browser.js' });
+  const { hasRelaxedSimd } = await import('/dist/bindings/select.js');
+  const out = { crossOriginIsolated: globalThis.crossOriginIsolated === true, threads: engine().threads, build: engine().build, relaxedProbe: hasRelaxedSimd() };
   // GEMM big enough to be split over the pool (> 4e6 flops), odd shapes for edge tiles
   const m = 301, k = 203, n = 257;
   const A = { data: randn(m * k, 1), rows: m, cols: k }, B = { data: randn(k * n, 2), rows: k, cols: n };

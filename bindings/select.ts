@@ -1,0 +1,60 @@
+// Which wasm build to load. Three builds come from one AssemblyScript source (asconfig.json):
+// 'relaxed' (shared memory + relaxed SIMD: fused multiply-add micro-kernels with a larger
+// register tile), 'simd' (shared memory, plain SIMD: the fallback) and 'single' (non-shared
+// memory, for pages without SharedArrayBuffer; one thread). Browser-safe.
+
+export type WasmBuild = 'relaxed' | 'simd' | 'single';
+
+export const BUILD_FILES: Record<WasmBuild, string> = {
+  relaxed: 'ntk-relaxed.wasm',
+  simd: 'ntk.wasm',
+  single: 'ntk-single.wasm',
+};
+
+// The smallest module using a relaxed-SIMD instruction: one function () -> v128 returning
+// f64x2.relaxed_madd(0, 0, 0). WebAssembly.validate accepts it exactly where the runtime
+// compiles relaxed SIMD (Chrome/Edge 114+, Firefox, Node 22+, Node 20 with
+// --experimental-wasm-relaxed-simd).
+const ZERO = Array.from({ length: 16 }, () => 0);
+const CONST = [0xfd, 0x0c, ...ZERO]; // v128.const 0
+const BODY = [0x00, ...CONST, ...CONST, ...CONST, 0xfd, 0x87, 0x02, 0x0b]; // f64x2.relaxed_madd, end
+const PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,       // type section: () -> v128
+  0x03, 0x02, 0x01, 0x00,                         // function section: func 0 has type 0
+  0x0a, BODY.length + 2, 0x01, BODY.length, ...BODY, // code section
+]);
+// the same module with plain SIMD (f64x2.add, 0xfd 0xf0 0x01): proves the probe's framing is
+// right, so a runtime that rejects PROBE rejects relaxed SIMD, not a malformed module
+const BODY_SIMD = [0x00, ...CONST, ...CONST, 0xfd, 0xf0, 0x01, 0x0b];
+const PROBE_SIMD = new Uint8Array([...PROBE.subarray(0, 19), 0x0a, BODY_SIMD.length + 2, 0x01, BODY_SIMD.length, ...BODY_SIMD]);
+
+/** True when this runtime compiles relaxed SIMD (f64x2.relaxed_madd). */
+export function hasRelaxedSimd(): boolean {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(PROBE);
+}
+
+/** True when this runtime compiles plain wasm SIMD (self-check of the probe's framing). */
+export function hasSimd(): boolean {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(PROBE_SIMD);
+}
+
+/**
+ * The build to load: `forced` ('simd' | 'relaxed', from NTK_WASM or an option) wins and
+ * fails clearly where it cannot run; otherwise relaxed where the runtime has it, simd
+ * where only shared memory exists, single without SharedArrayBuffer.
+ */
+export function chooseBuild(shared: boolean, forced?: string): WasmBuild {
+  if (forced !== undefined && forced !== '') {
+    if (forced !== 'simd' && forced !== 'relaxed') {
+      throw new Error(`NTK_WASM must be 'simd' or 'relaxed', got '${forced}'`);
+    }
+    if (!shared) throw new Error(`NTK_WASM=${forced} needs SharedArrayBuffer (a cross-origin isolated page); without it only the single-thread build runs`);
+    if (forced === 'relaxed' && !hasRelaxedSimd()) {
+      throw new Error("NTK_WASM=relaxed: this runtime has no relaxed SIMD (Node 22+, Chrome 114+, Firefox; on Node 20 run with --experimental-wasm-relaxed-simd)");
+    }
+    return forced;
+  }
+  if (!shared) return 'single';
+  return hasRelaxedSimd() ? 'relaxed' : 'simd';
+}
