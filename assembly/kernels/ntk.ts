@@ -317,6 +317,45 @@ function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usiz
   st(gN, i, ld(o, 0)); st(gK, i, ld(o, 2)); st(gq, i, ld(q, 0));
 }
 
+/**
+ * Reverse of a taped pixel-mode ReLU (one pair, len pixels): N, K, TH hold its forward inputs
+ * and angles; gN, gK the output adjoints, replaced by the input adjoints; the adjoint of
+ * the row input's q is added to gq. reluBwd's maps without its per-lane tail selects.
+ */
+// @ts-ignore: decorator
+@inline function reluPixBwdLoop(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, sa: usize, sb: usize, gq: usize, len: i32): void {
+  const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), mone = sp(-1.0), zero = sp(0.0), floor = sp(SIN_FLOOR), h = sp(0.5 * INV2PI);
+  for (let i = 0; i + 2 <= len; i += 2) {
+    const rva = v128.load(at(ra, i));
+    const invs = f64x2.mul(rva, v128.load(at(rb, i)));
+    const cc = f64x2.pmin(f64x2.pmax(f64x2.mul(v128.load(at(N, i)), invs), mone), one);
+    const sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
+    const r = f64x2.div(one, f64x2.pmax(sn, floor));
+    const A = f64x2.mul(f64x2.sub(pi, v128.load(at(TH, i))), i2p);
+    const kr = f64x2.mul(v128.load(at(K, i)), r);
+    const gn = v128.load(at(gN, i)), gk = v128.load(at(gK, i));
+    const s = f64x2.mul(v128.load(at(sa, i)), v128.load(at(sb, i)));
+    v128.store(at(gN, i), f64x2.add(f64x2.mul(gn, A), f64x2.mul(f64x2.mul(gk, kr), f64x2.mul(invs, i2p))));
+    v128.store(at(gK, i), f64x2.mul(gk, A));
+    const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn, f64x2.mul(sn, s)), f64x2.mul(gk, f64x2.mul(kr, cc))), f64x2.mul(f64x2.mul(rva, rva), h));
+    v128.store(at(gq, i), f64x2.add(v128.load(at(gq, i)), dq));
+  }
+}
+
+function reluPixBwdVec(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, sa: usize, sb: usize, gq: usize, len: i32): void {
+  reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, sa, sb, gq, len);
+}
+
+function reluPixBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, sa: usize, sb: usize, gq: usize, len: i32, stg: usize): void {
+  const even = len & ~1;
+  reluPixBwdVec(N, K, TH, gN, gK, ra, rb, sa, sb, gq, even);
+  if (even == len) return;
+  const i = even;
+  const n = stage(stg, 3, gN, i), k = stage(stg, 4, gK, i), q = stage(stg, 9, gq, i);
+  reluPixBwdVec(stage(stg, 0, N, i), stage(stg, 1, K, i), stage(stg, 2, TH, i), n, k, stage(stg, 5, ra, i), stage(stg, 6, rb, i), stage(stg, 7, sa, i), stage(stg, 8, sb, i), q, 2);
+  st(gN, i, ld(n, 0)); st(gK, i, ld(k, 0)); st(gq, i, ld(q, 0));
+}
+
 @inline function slotBytes(ctx: usize): usize { return <usize>(ci(ctx, C_T) * ci(ctx, C_PMAX)) << 3; }
 
 /** Bytes of per-thread scratch the pair kernels need for this context. */
@@ -351,7 +390,19 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oE
         for (; p + 2 <= P; p += 2) v128.store(at(nt, p), f64x2.mul(v128.load(at(x1, p)), v128.load(at(x2, p))));
         for (; p < P; p++) st(nt, p, ld(x1, p) * ld(x2, p));
       } else {
-        for (let p = 0; p < P; p++) {
+        let p = 0;
+        if (Cc == 3) { // RGB: two pixels (six values) per step, the same sums in the same order
+          const ic = sp(invC);
+          for (; p + 2 <= P; p += 2) {
+            const o = 3 * p;
+            const m0 = f64x2.mul(v128.load(at(x1, o)), v128.load(at(x2, o)));
+            const m1 = f64x2.mul(v128.load(at(x1, o + 2)), v128.load(at(x2, o + 2)));
+            const m2 = f64x2.mul(v128.load(at(x1, o + 4)), v128.load(at(x2, o + 4)));
+            const sum = f64x2.add(f64x2.add(f64x2.shuffle(m0, m1, 0, 3), f64x2.shuffle(m0, m2, 1, 2)), f64x2.shuffle(m1, m2, 0, 3));
+            v128.store(at(nt, p), f64x2.mul(sum, ic));
+          }
+        }
+        for (; p < P; p++) {
           let s: f64 = 0;
           for (let c = 0; c < Cc; c++) s += ld(x1, p * Cc + c) * ld(x2, p * Cc + c);
           st(nt, p, s * invC);
@@ -359,7 +410,8 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oE
       }
     }
   }
-  memory.fill(K, 0, <usize>(T * (mode == 0 ? 1 : H * W)) << 3);
+  // K starts at 0; a first conv never reads it (its ntk is its nngp)
+  if (mode == 0 || <i32>opc(ops, 0, 0) != OP_CONV) memory.fill(K, 0, <usize>(T * (mode == 0 ? 1 : H * W)) << 3);
   let relu = 0;
   let kZero = true; // ntk0 = 0 until the first dense/conv: skip its box filter
   let kIsN = false; // K is N (not materialised) after a first conv
@@ -513,8 +565,11 @@ function bwdTile(ctx: usize, b: i32, i: i32, T_: i32, scr: usize, sq: usize, oSt
       const ra = at(qa, ci(ctx, C_QSTR) * n1), rb = at(qb, ci(ctx, C_QSTR) * n2);
       const pair = sq ? at(sq, (relu * n1 + b) * n2 + i) : 0;
       if (Pin == 1) reluBwd(tp, tp + slot, tp + 2 * slot, gN, gK, qa, ra, 0, qb, rb, gqa, T_, pair);
-      else for (let t = 0; t < T_; t++)
-        reluBwd(at(tp, t * Pin), at(tp + slot, t * Pin), at(tp + 2 * slot, t * Pin), at(gN, t * Pin), at(gK, t * Pin), qa, ra, 1, at(qb, t * Pin), at(rb, t * Pin), gqa, Pin);
+      else {
+        const sa = at(qa, 2 * ci(ctx, C_QSTR) * n1), sb = at(qb, 2 * ci(ctx, C_QSTR) * n2), stg = stagingOf(ctx, scr);
+        for (let t = 0; t < T_; t++)
+          reluPixBwd(at(tp, t * Pin), at(tp + slot, t * Pin), at(tp + 2 * slot, t * Pin), at(gN, t * Pin), at(gK, t * Pin), ra, at(rb, t * Pin), sa, at(sb, t * Pin), gqa, Pin, stg);
+      }
     } else if (code == OP_CONV) {
       for (let t = 0; t < T_; t++) {
         const nt = at(gN, t * Pin), kt = at(gK, t * Pin);
@@ -609,7 +664,17 @@ export function ntk_vjp_task(ctx: usize, task: i32, tid: i32): void {
           for (; p + 2 <= P; p += 2) v128.store(at(GX, p), f64x2.add(v128.load(at(GX, p)), f64x2.mul(v128.load(at(gt, p)), v128.load(at(x2, p)))));
           for (; p < P; p++) st(GX, p, ld(GX, p) + ld(gt, p) * ld(x2, p));
         } else {
-          for (let p = 0; p < P; p++) {
+          let p = 0;
+          if (Cc == 3) { // RGB: two pixels per step, as the scalar loop computes them
+            const ic = sp(invC);
+            for (; p + 2 <= P; p += 2) {
+              const o = 3 * p, gv = f64x2.mul(v128.load(at(gt, p)), ic);
+              v128.store(at(GX, o), f64x2.add(v128.load(at(GX, o)), f64x2.mul(f64x2.shuffle(gv, gv, 0, 0), v128.load(at(x2, o)))));
+              v128.store(at(GX, o + 2), f64x2.add(v128.load(at(GX, o + 2)), f64x2.mul(gv, v128.load(at(x2, o + 2)))));
+              v128.store(at(GX, o + 4), f64x2.add(v128.load(at(GX, o + 4)), f64x2.mul(f64x2.shuffle(gv, gv, 1, 1), v128.load(at(x2, o + 4)))));
+            }
+          }
+          for (; p < P; p++) {
             const gv = ld(gt, p) * invC;
             for (let c = 0; c < Cc; c++) st(GX, p * Cc + c, ld(GX, p * Cc + c) + gv * ld(x2, p * Cc + c));
           }
