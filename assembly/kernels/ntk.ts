@@ -186,6 +186,17 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
 }
 
 /**
+ * Both arccos branches per lane (some c <= 1/2): pi - theta, sin theta and 1/max(sin theta,
+ * floor) to out[0..6). Out of line, so the hot loops keep their registers for the common case.
+ */
+function pmtSinSlow(cc: v128, out: usize): void {
+  const sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(sp(1.0), f64x2.mul(cc, cc)), sp(0.0)));
+  v128.store(out, f64x2.sub(sp(Math.PI), acos_v(cc)));
+  v128.store(out + 16, sn);
+  v128.store(out + 32, f64x2.div(sp(1.0), f64x2.pmax(sn, sp(SIN_FLOOR))));
+}
+
+/**
  * Forward ReLU maps of one pair on len pixels: N, K in place (K = N when kIsN: the ntk is
  * still the nngp after the first conv), angles to TH unless 0; or, when sums != 0, only
  * the sums of the new nngp and ntk over the pixels into sums[0], sums[1] (a flatten next).
@@ -195,23 +206,24 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
  * numbers, half the instructions.
  */
 // @ts-ignore: decorator
-@inline function reluPixLoop(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, TH: usize, len: i32, sums: usize, kIsN: bool, acc: bool, tape: bool): void {
+@inline function reluPixLoop(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, TH: usize, len: i32, sums: usize, kIsN: bool, acc: bool, tape: bool, slow: usize): void {
   const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), mone = sp(-1.0), zero = sp(0.0), half = sp(0.5), two = sp(2.0);
   let accN = zero, accK = zero;
   for (let i = 0; i + 2 <= len; i += 2) {
     const n = v128.load(at(N, i));
     const k = kIsN ? n : v128.load(at(K, i));
     const c = f64x2.mul(n, f64x2.mul(v128.load(at(ra, i)), v128.load(at(rb, i))));
-    const cc = f64x2.pmin(f64x2.pmax(c, mone), one);
-    let pmt = zero, sn = zero;
-    if (i64x2.all_true(f64x2.gt(cc, half))) {
+    let cc = c, pmt = zero, sn = zero;
+    if (i64x2.bitmask(f64x2.gt(c, half)) == 3) {
+      cc = f64x2.pmin(c, one);
       const w = f64x2.sub(one, cc), z = f64x2.mul(w, half), u = f64x2.sqrt(z);
       const r = f64x2.div(acos_p(z), acos_q(z));
       pmt = f64x2.sub(pi, f64x2.mul(two, f64x2.add(u, f64x2.mul(u, r))));
       sn = f64x2.sqrt(f64x2.mul(w, f64x2.add(one, cc)));
     } else {
-      pmt = f64x2.sub(pi, acos_v(cc));
-      sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
+      cc = f64x2.pmin(f64x2.pmax(c, mone), one);
+      pmtSinSlow(cc, slow);
+      pmt = v128.load(slow); sn = v128.load(slow + 16);
     }
     const s = f64x2.mul(v128.load(at(sa, i)), v128.load(at(sb, i)));
     // 2 pi nngp and 2 pi ntk; the sums take the 1/(2 pi) once
@@ -227,16 +239,17 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
   }
 }
 
-function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, TH: usize, len: i32, sums: usize, kIsN: bool): void {
+function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, TH: usize, len: i32, sums: usize, kIsN: bool, stg: usize): void {
+  const slow = at(stg, 24);
   if (sums) {
-    if (kIsN) reluPixLoop(N, K, ra, rb, sa, sb, 0, len, sums, true, true, false);
-    else reluPixLoop(N, K, ra, rb, sa, sb, 0, len, sums, false, true, false);
+    if (kIsN) reluPixLoop(N, K, ra, rb, sa, sb, 0, len, sums, true, true, false, slow);
+    else reluPixLoop(N, K, ra, rb, sa, sb, 0, len, sums, false, true, false, slow);
   } else if (TH) {
-    if (kIsN) reluPixLoop(N, K, ra, rb, sa, sb, TH, len, 0, true, false, true);
-    else reluPixLoop(N, K, ra, rb, sa, sb, TH, len, 0, false, false, true);
+    if (kIsN) reluPixLoop(N, K, ra, rb, sa, sb, TH, len, 0, true, false, true, slow);
+    else reluPixLoop(N, K, ra, rb, sa, sb, TH, len, 0, false, false, true, slow);
   } else {
-    if (kIsN) reluPixLoop(N, K, ra, rb, sa, sb, 0, len, 0, true, false, false);
-    else reluPixLoop(N, K, ra, rb, sa, sb, 0, len, 0, false, false, false);
+    if (kIsN) reluPixLoop(N, K, ra, rb, sa, sb, 0, len, 0, true, false, false, slow);
+    else reluPixLoop(N, K, ra, rb, sa, sb, 0, len, 0, false, false, false, slow);
   }
 }
 
@@ -250,11 +263,11 @@ function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usi
 function reluPix(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, TH: usize, len: i32, sums: usize, kIsN: bool, stg: usize): void {
   if (sums) { st(sums, 0, 0.0); st(sums, 1, 0.0); }
   const even = len & ~1;
-  reluPixVec(N, K, ra, rb, sa, sb, TH, even, sums, kIsN);
+  reluPixVec(N, K, ra, rb, sa, sb, TH, even, sums, kIsN, stg);
   if (even == len) return;
   const i = even;
   const n = stage(stg, 0, N, i), k = stage(stg, 1, kIsN ? N : K, i), th = at(stg, 12);
-  reluPixVec(n, k, stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, sa, i), stage(stg, 5, sb, i), TH ? th : 0, 2, sums, false);
+  reluPixVec(n, k, stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, sa, i), stage(stg, 5, sb, i), TH ? th : 0, 2, sums, false, stg);
   if (!sums) { st(N, i, ld(n, 0)); st(K, i, ld(k, 0)); }
   if (TH) st(TH, i, ld(th, 0));
 }
@@ -265,7 +278,7 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize,
  * adjoints to gN, gK and adds the adjoint of the row input's q to gq; no tape needed.
  */
 // @ts-ignore: decorator
-@inline function reluPixFBLoop(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn_: f64, gk_: f64, kIsN: bool): void {
+@inline function reluPixFBLoop(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn_: f64, gk_: f64, kIsN: bool, slow: usize): void {
   const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), mone = sp(-1.0), zero = sp(0.0), half = sp(0.5), two = sp(2.0), floor = sp(SIN_FLOOR);
   const gn = sp(gn_), gk = sp(gk_), gki = sp(gk_ * INV2PI), h = sp(0.5 * INV2PI);
   for (let i = 0; i + 2 <= len; i += 2) {
@@ -274,9 +287,9 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize,
     const rva = v128.load(at(ra, i));
     const invs = f64x2.mul(rva, v128.load(at(rb, i)));
     const c = f64x2.mul(n, invs);
-    const cc = f64x2.pmin(f64x2.pmax(c, mone), one);
-    let pmt = zero, sn = zero, r = zero;
-    if (i64x2.all_true(f64x2.gt(cc, half))) {
+    let cc = c, pmt = zero, sn = zero, r = zero;
+    if (i64x2.bitmask(f64x2.gt(c, half)) == 3) {
+      cc = f64x2.pmin(c, one);
       // arccos's p/q and r = 1/max(sin, floor) from one division
       const w = f64x2.sub(one, cc), z = f64x2.mul(w, half), u = f64x2.sqrt(z);
       const q = acos_q(z);
@@ -287,9 +300,9 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize,
       r = f64x2.mul(q, inv);
       pmt = f64x2.sub(pi, f64x2.mul(two, f64x2.add(u, f64x2.mul(u, ra_))));
     } else {
-      pmt = f64x2.sub(pi, acos_v(cc));
-      sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
-      r = f64x2.div(one, f64x2.pmax(sn, floor));
+      cc = f64x2.pmin(f64x2.pmax(c, mone), one);
+      pmtSinSlow(cc, slow);
+      pmt = v128.load(slow); sn = v128.load(slow + 16); r = v128.load(slow + 32);
     }
     const A = f64x2.mul(pmt, i2p);
     const kr = f64x2.mul(k, r);
@@ -302,18 +315,19 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize,
   }
 }
 
-function reluPixFBVec(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn: f64, gk: f64, kIsN: bool): void {
-  if (kIsN) reluPixFBLoop(N, K, ra, rb, sa, sb, gN, gK, gq, len, gn, gk, true);
-  else reluPixFBLoop(N, K, ra, rb, sa, sb, gN, gK, gq, len, gn, gk, false);
+function reluPixFBVec(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn: f64, gk: f64, kIsN: bool, stg: usize): void {
+  const slow = at(stg, 24);
+  if (kIsN) reluPixFBLoop(N, K, ra, rb, sa, sb, gN, gK, gq, len, gn, gk, true, slow);
+  else reluPixFBLoop(N, K, ra, rb, sa, sb, gN, gK, gq, len, gn, gk, false, slow);
 }
 
 function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn: f64, gk: f64, kIsN: bool, stg: usize): void {
   const even = len & ~1;
-  reluPixFBVec(N, K, ra, rb, sa, sb, gN, gK, gq, even, gn, gk, kIsN);
+  reluPixFBVec(N, K, ra, rb, sa, sb, gN, gK, gq, even, gn, gk, kIsN, stg);
   if (even == len) return;
   const i = even;
   const o = at(stg, 16), q = stage(stg, 7, gq, i);
-  reluPixFBVec(stage(stg, 0, N, i), stage(stg, 1, kIsN ? N : K, i), stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, sa, i), stage(stg, 5, sb, i), o, at(o, 2), q, 2, gn, gk, false);
+  reluPixFBVec(stage(stg, 0, N, i), stage(stg, 1, kIsN ? N : K, i), stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, sa, i), stage(stg, 5, sb, i), o, at(o, 2), q, 2, gn, gk, false, stg);
   st(gN, i, ld(o, 0)); st(gK, i, ld(o, 2)); st(gq, i, ld(q, 0));
 }
 
@@ -523,7 +537,12 @@ export function ntk_self_task(ctx: usize, which: i32, task: i32, tid: i32): void
       // 1/sqrt(q) (0 where q = 0, which makes c = 0 and s = 0 there)
       // and sqrt(q) one plane further (pixel-mode ReLUs read s = sqrt(q q') from it)
       const sdst = at(rdst, ci(ctx, C_QSTR) * npts);
-      for (let p = 0; p < Pin; p++) {
+      let p = 0;
+      for (; p + 2 <= Pin; p += 2) {
+        const v = v128.load(at(q, p)), r = f64x2.sqrt(v), pos = f64x2.gt(v, sp(0.0));
+        v128.store(at(rdst, p), v128.and(f64x2.div(sp(1.0), r), pos)); v128.store(at(sdst, p), v128.and(r, pos));
+      }
+      for (; p < Pin; p++) {
         const v = ld(q, p), r = Math.sqrt(v);
         st(rdst, p, v > 0 ? 1.0 / r : 0.0); st(sdst, p, v > 0 ? r : 0.0);
       }
