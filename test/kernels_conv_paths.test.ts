@@ -1,5 +1,5 @@
 // The conv kernels' pixel loops have a fast branch (both pixels of a SIMD pair with c > 1/2),
-// an out-of-line branch for the rest, and a staged path for an odd last pixel. Signed
+// a both-arccos-branches path for the rest, and a staged path for an odd last pixel. Signed
 // (Gaussian) inputs on odd shapes send pixels down all three: the Gram is checked against a
 // plain per-pixel JS transcription of spec §1 (Math.acos), the VJPs against central finite
 // differences.
@@ -69,7 +69,7 @@ for (const name of ['conv1', 'conv2']) {
           worst = Math.max(worst, Math.abs(r.ntk!.data[i * n + j] - ref.ntk) / Math.abs(ref.ntk), Math.abs(r.nngp!.data[i * n + j] - ref.nngp) / Math.abs(ref.nngp));
         }
       assert.ok(worst < 1e-12, `worst relative error ${worst}`);
-      // the inputs do reach the out-of-line branch: some first-layer c <= 1/2
+      // the inputs do reach the both-branches path: some first-layer c <= 1/2
       for (let p = 0; p < shape[0] * shape[1]; p++) {
         const x = Y.data.subarray(0, d), y = X.data.subarray(0, d);
         let s = 0, a = 0, b = 0;

@@ -186,17 +186,6 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
 }
 
 /**
- * Both arccos branches per lane (some c <= 1/2): pi - theta, sin theta and 1/max(sin theta,
- * floor) to out[0..6). Out of line, so the hot loops keep their registers for the common case.
- */
-function pmtSinSlow(cc: v128, out: usize): void {
-  const sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(sp(1.0), f64x2.mul(cc, cc)), sp(0.0)));
-  v128.store(out, f64x2.sub(sp(Math.PI), acos_v(cc)));
-  v128.store(out + 16, sn);
-  v128.store(out + 32, f64x2.div(sp(1.0), f64x2.pmax(sn, sp(SIN_FLOOR))));
-}
-
-/**
  * Forward ReLU maps of one pair on len pixels: N, K in place (K = N when kIsN: the ntk is
  * still the nngp after the first conv), angles to TH unless 0; or, when sums != 0, only
  * the sums of the new nngp and ntk over the pixels into sums[0], sums[1] (a flatten next).
@@ -206,15 +195,15 @@ function pmtSinSlow(cc: v128, out: usize): void {
  * numbers, half the instructions.
  */
 // @ts-ignore: decorator
-@inline function reluPixLoop(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, TH: usize, len: i32, sums: usize, kIsN: bool, acc: bool, tape: bool, slow: usize, C: usize, fromC: bool): void {
+@inline function reluPixLoop(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, TH: usize, len: i32, sums: usize, kIsN: bool, acc: bool, tape: bool): void {
   const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), mone = sp(-1.0), zero = sp(0.0), half = sp(0.5), two = sp(2.0);
   let accN = zero, accK = zero;
   for (let i = 0; i + 2 <= len; i += 2) {
-    const n = kIsN || !fromC ? v128.load(at(N, i)) : zero;
+    const n = v128.load(at(N, i));
     const k = kIsN ? n : v128.load(at(K, i));
-    const c = fromC ? v128.load(at(C, i)) : f64x2.mul(n, f64x2.mul(v128.load(at(ra, i)), v128.load(at(rb, i))));
+    const c = f64x2.mul(n, f64x2.mul(v128.load(at(ra, i)), v128.load(at(rb, i))));
     let cc = c, pmt = zero, sn = zero;
-    if (fromC || i64x2.bitmask(f64x2.gt(c, half)) == 3) {
+    if (i64x2.bitmask(f64x2.gt(c, half)) == 3) {
       cc = f64x2.pmin(c, one);
       const w = f64x2.sub(one, cc), z = f64x2.mul(w, half), u = f64x2.sqrt(z);
       const r = f64x2.div(acos_p(z), acos_q(z));
@@ -222,8 +211,8 @@ function pmtSinSlow(cc: v128, out: usize): void {
       sn = f64x2.sqrt(f64x2.mul(w, f64x2.add(one, cc)));
     } else {
       cc = f64x2.pmin(f64x2.pmax(c, mone), one);
-      pmtSinSlow(cc, slow);
-      pmt = v128.load(slow); sn = v128.load(slow + 16);
+      pmt = f64x2.sub(pi, acos_v(cc));
+      sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
     }
     const s = f64x2.mul(v128.load(at(sa, i)), v128.load(at(sb, i)));
     // 2 pi nngp and 2 pi ntk; the sums take the 1/(2 pi) once
@@ -239,43 +228,16 @@ function pmtSinSlow(cc: v128, out: usize): void {
   }
 }
 
-/**
- * c = n ra rb for len (even) pixels into C; true when every c exceeds 1/2, so the caller can
- * run a loop with only the fast arccos branch: no out-of-line call whose clobbered
- * registers would make the register allocator spill the hot loop's values.
- */
-function cPass(N: usize, ra: usize, rb: usize, C: usize, len: i32): bool {
-  let mn = sp(1.0);
-  for (let i = 0; i + 2 <= len; i += 2) {
-    const c = f64x2.mul(v128.load(at(N, i)), f64x2.mul(v128.load(at(ra, i)), v128.load(at(rb, i))));
-    v128.store(at(C, i), c);
-    mn = f64x2.pmin(mn, c);
-  }
-  return f64x2.extract_lane(mn, 0) > 0.5 && f64x2.extract_lane(mn, 1) > 0.5;
-}
-
-function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, TH: usize, len: i32, sums: usize, kIsN: bool, stg: usize, C: usize): void {
-  const slow = at(stg, 24);
-  if (cPass(N, ra, rb, C, len)) {
-    if (sums) {
-      if (kIsN) reluPixLoop(N, K, ra, rb, sa, sb, 0, len, sums, true, true, false, slow, C, true);
-      else reluPixLoop(N, K, ra, rb, sa, sb, 0, len, sums, false, true, false, slow, C, true);
-    } else if (TH) {
-      if (kIsN) reluPixLoop(N, K, ra, rb, sa, sb, TH, len, 0, true, false, true, slow, C, true);
-      else reluPixLoop(N, K, ra, rb, sa, sb, TH, len, 0, false, false, true, slow, C, true);
-    } else {
-      if (kIsN) reluPixLoop(N, K, ra, rb, sa, sb, 0, len, 0, true, false, false, slow, C, true);
-      else reluPixLoop(N, K, ra, rb, sa, sb, 0, len, 0, false, false, false, slow, C, true);
-    }
-  } else if (sums) {
-    if (kIsN) reluPixLoop(N, K, ra, rb, sa, sb, 0, len, sums, true, true, false, slow, 0, false);
-    else reluPixLoop(N, K, ra, rb, sa, sb, 0, len, sums, false, true, false, slow, 0, false);
+function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, TH: usize, len: i32, sums: usize, kIsN: bool): void {
+  if (sums) {
+    if (kIsN) reluPixLoop(N, K, ra, rb, sa, sb, 0, len, sums, true, true, false);
+    else reluPixLoop(N, K, ra, rb, sa, sb, 0, len, sums, false, true, false);
   } else if (TH) {
-    if (kIsN) reluPixLoop(N, K, ra, rb, sa, sb, TH, len, 0, true, false, true, slow, 0, false);
-    else reluPixLoop(N, K, ra, rb, sa, sb, TH, len, 0, false, false, true, slow, 0, false);
+    if (kIsN) reluPixLoop(N, K, ra, rb, sa, sb, TH, len, 0, true, false, true);
+    else reluPixLoop(N, K, ra, rb, sa, sb, TH, len, 0, false, false, true);
   } else {
-    if (kIsN) reluPixLoop(N, K, ra, rb, sa, sb, 0, len, 0, true, false, false, slow, 0, false);
-    else reluPixLoop(N, K, ra, rb, sa, sb, 0, len, 0, false, false, false, slow, 0, false);
+    if (kIsN) reluPixLoop(N, K, ra, rb, sa, sb, 0, len, 0, true, false, false);
+    else reluPixLoop(N, K, ra, rb, sa, sb, 0, len, 0, false, false, false);
   }
 }
 
@@ -286,14 +248,14 @@ function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usi
   return p;
 }
 
-function reluPix(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, TH: usize, len: i32, sums: usize, kIsN: bool, stg: usize, C: usize): void {
+function reluPix(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, TH: usize, len: i32, sums: usize, kIsN: bool, stg: usize): void {
   if (sums) { st(sums, 0, 0.0); st(sums, 1, 0.0); }
   const even = len & ~1;
-  reluPixVec(N, K, ra, rb, sa, sb, TH, even, sums, kIsN, stg, C);
+  reluPixVec(N, K, ra, rb, sa, sb, TH, even, sums, kIsN);
   if (even == len) return;
   const i = even;
   const n = stage(stg, 0, N, i), k = stage(stg, 1, kIsN ? N : K, i), th = at(stg, 12);
-  reluPixVec(n, k, stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, sa, i), stage(stg, 5, sb, i), TH ? th : 0, 2, sums, false, stg, at(stg, 20));
+  reluPixVec(n, k, stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, sa, i), stage(stg, 5, sb, i), TH ? th : 0, 2, sums, false);
   if (!sums) { st(N, i, ld(n, 0)); st(K, i, ld(k, 0)); }
   if (TH) st(TH, i, ld(th, 0));
 }
@@ -304,17 +266,17 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize,
  * adjoints to gN, gK and adds the adjoint of the row input's q to gq; no tape needed.
  */
 // @ts-ignore: decorator
-@inline function reluPixFBLoop(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn_: f64, gk_: f64, kIsN: bool, slow: usize, C: usize, fromC: bool): void {
+@inline function reluPixFBLoop(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn_: f64, gk_: f64, kIsN: bool): void {
   const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), mone = sp(-1.0), zero = sp(0.0), half = sp(0.5), two = sp(2.0), floor = sp(SIN_FLOOR);
   const gn = sp(gn_), gk = sp(gk_), gki = sp(gk_ * INV2PI), h = sp(0.5 * INV2PI);
   for (let i = 0; i + 2 <= len; i += 2) {
-    const n = kIsN || !fromC ? v128.load(at(N, i)) : zero;
+    const n = v128.load(at(N, i));
     const k = kIsN ? n : v128.load(at(K, i));
     const rva = v128.load(at(ra, i));
     const invs = f64x2.mul(rva, v128.load(at(rb, i)));
-    const c = fromC ? v128.load(at(C, i)) : f64x2.mul(n, invs);
+    const c = f64x2.mul(n, invs);
     let cc = c, pmt = zero, sn = zero, r = zero;
-    if (fromC || i64x2.bitmask(f64x2.gt(c, half)) == 3) {
+    if (i64x2.bitmask(f64x2.gt(c, half)) == 3) {
       cc = f64x2.pmin(c, one);
       // arccos's p/q and r = 1/max(sin, floor) from one division
       const w = f64x2.sub(one, cc), z = f64x2.mul(w, half), u = f64x2.sqrt(z);
@@ -327,8 +289,9 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize,
       pmt = f64x2.sub(pi, f64x2.mul(two, f64x2.add(u, f64x2.mul(u, ra_))));
     } else {
       cc = f64x2.pmin(f64x2.pmax(c, mone), one);
-      pmtSinSlow(cc, slow);
-      pmt = v128.load(slow); sn = v128.load(slow + 16); r = v128.load(slow + 32);
+      pmt = f64x2.sub(pi, acos_v(cc));
+      sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
+      r = f64x2.div(one, f64x2.pmax(sn, floor));
     }
     const A = f64x2.mul(pmt, i2p);
     const kr = f64x2.mul(k, r);
@@ -341,22 +304,18 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize,
   }
 }
 
-function reluPixFBVec(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn: f64, gk: f64, kIsN: bool, stg: usize, C: usize): void {
-  const slow = at(stg, 24);
-  if (cPass(N, ra, rb, C, len)) {
-    if (kIsN) reluPixFBLoop(N, K, ra, rb, sa, sb, gN, gK, gq, len, gn, gk, true, slow, C, true);
-    else reluPixFBLoop(N, K, ra, rb, sa, sb, gN, gK, gq, len, gn, gk, false, slow, C, true);
-  } else if (kIsN) reluPixFBLoop(N, K, ra, rb, sa, sb, gN, gK, gq, len, gn, gk, true, slow, 0, false);
-  else reluPixFBLoop(N, K, ra, rb, sa, sb, gN, gK, gq, len, gn, gk, false, slow, 0, false);
+function reluPixFBVec(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn: f64, gk: f64, kIsN: bool): void {
+  if (kIsN) reluPixFBLoop(N, K, ra, rb, sa, sb, gN, gK, gq, len, gn, gk, true);
+  else reluPixFBLoop(N, K, ra, rb, sa, sb, gN, gK, gq, len, gn, gk, false);
 }
 
-function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn: f64, gk: f64, kIsN: bool, stg: usize, C: usize): void {
+function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn: f64, gk: f64, kIsN: bool, stg: usize): void {
   const even = len & ~1;
-  reluPixFBVec(N, K, ra, rb, sa, sb, gN, gK, gq, even, gn, gk, kIsN, stg, C);
+  reluPixFBVec(N, K, ra, rb, sa, sb, gN, gK, gq, even, gn, gk, kIsN);
   if (even == len) return;
   const i = even;
   const o = at(stg, 16), q = stage(stg, 7, gq, i);
-  reluPixFBVec(stage(stg, 0, N, i), stage(stg, 1, kIsN ? N : K, i), stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, sa, i), stage(stg, 5, sb, i), o, at(o, 2), q, 2, gn, gk, false, stg, at(stg, 20));
+  reluPixFBVec(stage(stg, 0, N, i), stage(stg, 1, kIsN ? N : K, i), stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, sa, i), stage(stg, 5, sb, i), o, at(o, 2), q, 2, gn, gk, false);
   st(gN, i, ld(o, 0)); st(gK, i, ld(o, 2)); st(gq, i, ld(q, 0));
 }
 
@@ -482,7 +441,7 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oE
         const fuse = !tape && o + 1 < oEnd && <i32>opc(ops, o + 1, 0) == OP_FLATTEN;
         const sa = at(qa, 2 * qs * n1), sb = at(qb, 2 * qs * n2), stg = stagingOf(ctx, scr), sums = tmp;
         for (let t = 0; t < T; t++)
-          reluPix(at(N, t * Pin), at(K, t * Pin), ra, at(rb, t * Pin), sa, at(sb, t * Pin), TH ? at(TH, t * Pin) : 0, Pin, fuse ? at(sums, 2 * t) : 0, kIsN, stg, scr + 5 * slot);
+          reluPix(at(N, t * Pin), at(K, t * Pin), ra, at(rb, t * Pin), sa, at(sb, t * Pin), TH ? at(TH, t * Pin) : 0, Pin, fuse ? at(sums, 2 * t) : 0, kIsN, stg);
         if (fuse) {
           const inv = 1.0 / <f64>Pin;
           for (let t = 0; t < T; t++) { st(N, t, ld(sums, 2 * t) * inv); st(K, t, ld(sums, 2 * t + 1) * inv); }
@@ -692,7 +651,7 @@ export function ntk_vjp_task(ctx: usize, task: i32, tid: i32): void {
       const gqa = at(GQ, pre * n1 + b * P);
       for (let t = 0; t < T_; t++) {
         const w = ld(Wv, i + t);
-        reluPixFB(at(scr, t * P), at(scr + slot, t * P), ra, at(rb, t * P), sa, at(sb, t * P), at(gN, t * P), at(gK, t * P), gqa, P, w * fn, w * fk, kIsN, stg, g);
+        reluPixFB(at(scr, t * P), at(scr + slot, t * P), ra, at(rb, t * P), sa, at(sb, t * P), at(gN, t * P), at(gK, t * P), gqa, P, w * fn, w * fk, kIsN, stg);
       }
       bwdTile(ctx, b, i, T_, scr, 0, oR - 1, nrelu - 1);
     } else {
