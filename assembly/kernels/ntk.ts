@@ -191,8 +191,8 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
  * the sums of the new nngp and ntk over the pixels into sums[0], sums[1] (a flatten next).
  * Two pixels whose c both exceed 1/2 (nearly all of them on images: neighbouring pixels are
  * strongly correlated) take fdlibm's arccos branch for that range alone, theta =
- * 2 asin(sqrt((1 - c)/2)), instead of both branches and a select per lane; the same
- * numbers, half the instructions.
+ * 2 asin(sqrt((1 - c)/2)), instead of both branches and a select per lane (the same
+ * arccos values, about half the instructions), and sin theta = sqrt((1 - c)(1 + c)).
  */
 // @ts-ignore: decorator
 @inline function reluPixLoop(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, TH: usize, len: i32, sums: usize, kIsN: bool, acc: bool, tape: bool): void {
