@@ -175,8 +175,9 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
 }
 
 // ---- pixel-mode ReLU (one pair's H x W maps) --------------------------------------------
-// The q store holds three planes per input: q, 1/sqrt(q) and sqrt(q) (0 where q = 0), so a
-// pixel needs c = n ra rb and s = sa sb: no per-pair sqrt or division besides arccos's.
+// The q store holds q and 1/sqrt(q) (0 where q = 0) per input, so a pixel needs
+// c = n ra rb and s = sqrt(qa qb) = (qa ra)(qb rb): no per-pair sqrt or division besides
+// arccos's.
 // The loops run two pixels per v128; an odd last pixel goes through the same code on a
 // two-lane staging copy whose second lane is all zeros (which maps to exact zeros).
 
@@ -195,13 +196,14 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
  * arccos values, about half the instructions), and sin theta = sqrt((1 - c)(1 + c)).
  */
 // @ts-ignore: decorator
-@inline function reluPixLoop(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, TH: usize, len: i32, sums: usize, kIsN: bool, acc: bool, tape: bool): void {
+@inline function reluPixLoop(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TH: usize, len: i32, sums: usize, kIsN: bool, acc: bool, tape: bool): void {
   const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), mone = sp(-1.0), zero = sp(0.0), half = sp(0.5), two = sp(2.0);
   let accN = zero, accK = zero;
   for (let i = 0; i + 2 <= len; i += 2) {
     const n = v128.load(at(N, i));
     const k = kIsN ? n : v128.load(at(K, i));
-    const c = f64x2.mul(n, f64x2.mul(v128.load(at(ra, i)), v128.load(at(rb, i))));
+    const rav = v128.load(at(ra, i)), rbv = v128.load(at(rb, i));
+    const c = f64x2.mul(n, f64x2.mul(rav, rbv));
     let cc = c, pmt = zero, sn = zero;
     if (i64x2.bitmask(f64x2.gt(c, half)) == 3) {
       cc = f64x2.pmin(c, one);
@@ -214,7 +216,7 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
       pmt = f64x2.sub(pi, acos_v(cc));
       sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
     }
-    const s = f64x2.mul(v128.load(at(sa, i)), v128.load(at(sb, i)));
+    const s = f64x2.mul(f64x2.mul(v128.load(at(qa, i)), rav), f64x2.mul(v128.load(at(qb, i)), rbv));
     // 2 pi nngp and 2 pi ntk; the sums take the 1/(2 pi) once
     const nOut = f64x2.mul(s, f64x2.add(sn, f64x2.mul(pmt, cc)));
     const kOut = f64x2.mul(k, pmt);
@@ -228,16 +230,16 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
   }
 }
 
-function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, TH: usize, len: i32, sums: usize, kIsN: bool): void {
+function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TH: usize, len: i32, sums: usize, kIsN: bool): void {
   if (sums) {
-    if (kIsN) reluPixLoop(N, K, ra, rb, sa, sb, 0, len, sums, true, true, false);
-    else reluPixLoop(N, K, ra, rb, sa, sb, 0, len, sums, false, true, false);
+    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, 0, len, sums, true, true, false);
+    else reluPixLoop(N, K, ra, rb, qa, qb, 0, len, sums, false, true, false);
   } else if (TH) {
-    if (kIsN) reluPixLoop(N, K, ra, rb, sa, sb, TH, len, 0, true, false, true);
-    else reluPixLoop(N, K, ra, rb, sa, sb, TH, len, 0, false, false, true);
+    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, TH, len, 0, true, false, true);
+    else reluPixLoop(N, K, ra, rb, qa, qb, TH, len, 0, false, false, true);
   } else {
-    if (kIsN) reluPixLoop(N, K, ra, rb, sa, sb, 0, len, 0, true, false, false);
-    else reluPixLoop(N, K, ra, rb, sa, sb, 0, len, 0, false, false, false);
+    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, 0, len, 0, true, false, false);
+    else reluPixLoop(N, K, ra, rb, qa, qb, 0, len, 0, false, false, false);
   }
 }
 
@@ -248,14 +250,14 @@ function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usi
   return p;
 }
 
-function reluPix(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, TH: usize, len: i32, sums: usize, kIsN: bool, stg: usize): void {
+function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TH: usize, len: i32, sums: usize, kIsN: bool, stg: usize): void {
   if (sums) { st(sums, 0, 0.0); st(sums, 1, 0.0); }
   const even = len & ~1;
-  reluPixVec(N, K, ra, rb, sa, sb, TH, even, sums, kIsN);
+  reluPixVec(N, K, ra, rb, qa, qb, TH, even, sums, kIsN);
   if (even == len) return;
   const i = even;
   const n = stage(stg, 0, N, i), k = stage(stg, 1, kIsN ? N : K, i), th = at(stg, 12);
-  reluPixVec(n, k, stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, sa, i), stage(stg, 5, sb, i), TH ? th : 0, 2, sums, false);
+  reluPixVec(n, k, stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, qa, i), stage(stg, 5, qb, i), TH ? th : 0, 2, sums, false);
   if (!sums) { st(N, i, ld(n, 0)); st(K, i, ld(k, 0)); }
   if (TH) st(TH, i, ld(th, 0));
 }
@@ -266,14 +268,14 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize,
  * adjoints to gN, gK and adds the adjoint of the row input's q to gq; no tape needed.
  */
 // @ts-ignore: decorator
-@inline function reluPixFBLoop(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn_: f64, gk_: f64, kIsN: bool): void {
+@inline function reluPixFBLoop(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn_: f64, gk_: f64, kIsN: bool): void {
   const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), mone = sp(-1.0), zero = sp(0.0), half = sp(0.5), two = sp(2.0), floor = sp(SIN_FLOOR);
   const gn = sp(gn_), gk = sp(gk_), gki = sp(gk_ * INV2PI), h = sp(0.5 * INV2PI);
   for (let i = 0; i + 2 <= len; i += 2) {
     const n = v128.load(at(N, i));
     const k = kIsN ? n : v128.load(at(K, i));
-    const rva = v128.load(at(ra, i));
-    const invs = f64x2.mul(rva, v128.load(at(rb, i)));
+    const rva = v128.load(at(ra, i)), rbv = v128.load(at(rb, i));
+    const invs = f64x2.mul(rva, rbv);
     const c = f64x2.mul(n, invs);
     let cc = c, pmt = zero, sn = zero, r = zero;
     if (i64x2.bitmask(f64x2.gt(c, half)) == 3) {
@@ -295,7 +297,7 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize,
     }
     const A = f64x2.mul(pmt, i2p);
     const kr = f64x2.mul(k, r);
-    const s = f64x2.mul(v128.load(at(sa, i)), v128.load(at(sb, i)));
+    const s = f64x2.mul(f64x2.mul(v128.load(at(qa, i)), rva), f64x2.mul(v128.load(at(qb, i)), rbv));
     v128.store(at(gN, i), f64x2.add(f64x2.mul(gn, A), f64x2.mul(gki, f64x2.mul(kr, invs))));
     v128.store(at(gK, i), f64x2.mul(gk, A));
     // d nngp/dqa = sin(th) s / (4 pi qa); d ntk/dqa = -k c r / (4 pi qa)
@@ -304,18 +306,18 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize,
   }
 }
 
-function reluPixFBVec(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn: f64, gk: f64, kIsN: bool): void {
-  if (kIsN) reluPixFBLoop(N, K, ra, rb, sa, sb, gN, gK, gq, len, gn, gk, true);
-  else reluPixFBLoop(N, K, ra, rb, sa, sb, gN, gK, gq, len, gn, gk, false);
+function reluPixFBVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn: f64, gk: f64, kIsN: bool): void {
+  if (kIsN) reluPixFBLoop(N, K, ra, rb, qa, qb, gN, gK, gq, len, gn, gk, true);
+  else reluPixFBLoop(N, K, ra, rb, qa, qb, gN, gK, gq, len, gn, gk, false);
 }
 
-function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn: f64, gk: f64, kIsN: bool, stg: usize): void {
+function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn: f64, gk: f64, kIsN: bool, stg: usize): void {
   const even = len & ~1;
-  reluPixFBVec(N, K, ra, rb, sa, sb, gN, gK, gq, even, gn, gk, kIsN);
+  reluPixFBVec(N, K, ra, rb, qa, qb, gN, gK, gq, even, gn, gk, kIsN);
   if (even == len) return;
   const i = even;
   const o = at(stg, 16), q = stage(stg, 7, gq, i);
-  reluPixFBVec(stage(stg, 0, N, i), stage(stg, 1, kIsN ? N : K, i), stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, sa, i), stage(stg, 5, sb, i), o, at(o, 2), q, 2, gn, gk, false);
+  reluPixFBVec(stage(stg, 0, N, i), stage(stg, 1, kIsN ? N : K, i), stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, qa, i), stage(stg, 5, qb, i), o, at(o, 2), q, 2, gn, gk, false);
   st(gN, i, ld(o, 0)); st(gK, i, ld(o, 2)); st(gq, i, ld(q, 0));
 }
 
@@ -325,18 +327,18 @@ function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usiz
  * the row input's q is added to gq. reluBwd's maps without its per-lane tail selects.
  */
 // @ts-ignore: decorator
-@inline function reluPixBwdLoop(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, sa: usize, sb: usize, gq: usize, len: i32): void {
+@inline function reluPixBwdLoop(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32): void {
   const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), mone = sp(-1.0), zero = sp(0.0), floor = sp(SIN_FLOOR), h = sp(0.5 * INV2PI);
   for (let i = 0; i + 2 <= len; i += 2) {
-    const rva = v128.load(at(ra, i));
-    const invs = f64x2.mul(rva, v128.load(at(rb, i)));
+    const rva = v128.load(at(ra, i)), rbv = v128.load(at(rb, i));
+    const invs = f64x2.mul(rva, rbv);
     const cc = f64x2.pmin(f64x2.pmax(f64x2.mul(v128.load(at(N, i)), invs), mone), one);
     const sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
     const r = f64x2.div(one, f64x2.pmax(sn, floor));
     const A = f64x2.mul(f64x2.sub(pi, v128.load(at(TH, i))), i2p);
     const kr = f64x2.mul(v128.load(at(K, i)), r);
     const gn = v128.load(at(gN, i)), gk = v128.load(at(gK, i));
-    const s = f64x2.mul(v128.load(at(sa, i)), v128.load(at(sb, i)));
+    const s = f64x2.mul(f64x2.mul(v128.load(at(qa, i)), rva), f64x2.mul(v128.load(at(qb, i)), rbv));
     v128.store(at(gN, i), f64x2.add(f64x2.mul(gn, A), f64x2.mul(f64x2.mul(gk, kr), f64x2.mul(invs, i2p))));
     v128.store(at(gK, i), f64x2.mul(gk, A));
     const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn, f64x2.mul(sn, s)), f64x2.mul(gk, f64x2.mul(kr, cc))), f64x2.mul(f64x2.mul(rva, rva), h));
@@ -344,17 +346,17 @@ function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, sa: usize, sb: usiz
   }
 }
 
-function reluPixBwdVec(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, sa: usize, sb: usize, gq: usize, len: i32): void {
-  reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, sa, sb, gq, len);
+function reluPixBwdVec(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32): void {
+  reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len);
 }
 
-function reluPixBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, sa: usize, sb: usize, gq: usize, len: i32, stg: usize): void {
+function reluPixBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32, stg: usize): void {
   const even = len & ~1;
-  reluPixBwdVec(N, K, TH, gN, gK, ra, rb, sa, sb, gq, even);
+  reluPixBwdVec(N, K, TH, gN, gK, ra, rb, qa, qb, gq, even);
   if (even == len) return;
   const i = even;
   const n = stage(stg, 3, gN, i), k = stage(stg, 4, gK, i), q = stage(stg, 9, gq, i);
-  reluPixBwdVec(stage(stg, 0, N, i), stage(stg, 1, K, i), stage(stg, 2, TH, i), n, k, stage(stg, 5, ra, i), stage(stg, 6, rb, i), stage(stg, 7, sa, i), stage(stg, 8, sb, i), q, 2);
+  reluPixBwdVec(stage(stg, 0, N, i), stage(stg, 1, K, i), stage(stg, 2, TH, i), n, k, stage(stg, 5, ra, i), stage(stg, 6, rb, i), stage(stg, 7, qa, i), stage(stg, 8, qb, i), q, 2);
   st(gN, i, ld(n, 0)); st(gK, i, ld(k, 0)); st(gq, i, ld(q, 0));
 }
 
@@ -439,9 +441,9 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oE
       else {
         // a flatten right after (and no tape): keep only the pixel sums
         const fuse = !tape && o + 1 < oEnd && <i32>opc(ops, o + 1, 0) == OP_FLATTEN;
-        const sa = at(qa, 2 * qs * n1), sb = at(qb, 2 * qs * n2), stg = stagingOf(ctx, scr), sums = tmp;
+        const stg = stagingOf(ctx, scr), sums = tmp;
         for (let t = 0; t < T; t++)
-          reluPix(at(N, t * Pin), at(K, t * Pin), ra, at(rb, t * Pin), sa, at(sb, t * Pin), TH ? at(TH, t * Pin) : 0, Pin, fuse ? at(sums, 2 * t) : 0, kIsN, stg);
+          reluPix(at(N, t * Pin), at(K, t * Pin), ra, at(rb, t * Pin), qa, at(qb, t * Pin), TH ? at(TH, t * Pin) : 0, Pin, fuse ? at(sums, 2 * t) : 0, kIsN, stg);
         if (fuse) {
           const inv = 1.0 / <f64>Pin;
           for (let t = 0; t < T; t++) { st(N, t, ld(sums, 2 * t) * inv); st(K, t, ld(sums, 2 * t + 1) * inv); }
@@ -523,17 +525,12 @@ export function ntk_self_task(ctx: usize, which: i32, task: i32, tid: i32): void
       const dst = at(Q, <i32>a * npts + pt * Pin), rdst = at(dst, ci(ctx, C_QSTR) * npts);
       memory.copy(dst, q, <usize>Pin << 3);
       // 1/sqrt(q) (0 where q = 0, which makes c = 0 and s = 0 there)
-      // and sqrt(q) one plane further (pixel-mode ReLUs read s = sqrt(q q') from it)
-      const sdst = at(rdst, ci(ctx, C_QSTR) * npts);
       let p = 0;
       for (; p + 2 <= Pin; p += 2) {
-        const v = v128.load(at(q, p)), r = f64x2.sqrt(v), pos = f64x2.gt(v, sp(0.0));
-        v128.store(at(rdst, p), v128.and(f64x2.div(sp(1.0), r), pos)); v128.store(at(sdst, p), v128.and(r, pos));
+        const v = v128.load(at(q, p));
+        v128.store(at(rdst, p), v128.and(f64x2.div(sp(1.0), f64x2.sqrt(v)), f64x2.gt(v, sp(0.0))));
       }
-      for (; p < Pin; p++) {
-        const v = ld(q, p), r = Math.sqrt(v);
-        st(rdst, p, v > 0 ? 1.0 / r : 0.0); st(sdst, p, v > 0 ? r : 0.0);
-      }
+      for (; p < Pin; p++) { const v = ld(q, p); st(rdst, p, v > 0 ? 1.0 / Math.sqrt(v) : 0.0); }
       if (code == OP_RELU) affine(q, Pin, 0.5, 0.0);
     } else if (code == OP_CONV) box(q, q, tmp, H, W, a, bb);
     else if (code == OP_FLATTEN) {
@@ -573,9 +570,9 @@ function bwdTile(ctx: usize, b: i32, i: i32, T_: i32, scr: usize, sq: usize, oSt
       const pair = sq ? at(sq, (relu * n1 + b) * n2 + i) : 0;
       if (Pin == 1) reluBwd(tp, tp + slot, tp + 2 * slot, gN, gK, qa, ra, 0, qb, rb, gqa, T_, pair);
       else {
-        const sa = at(qa, 2 * ci(ctx, C_QSTR) * n1), sb = at(qb, 2 * ci(ctx, C_QSTR) * n2), stg = stagingOf(ctx, scr);
+        const stg = stagingOf(ctx, scr);
         for (let t = 0; t < T_; t++)
-          reluPixBwd(at(tp, t * Pin), at(tp + slot, t * Pin), at(tp + 2 * slot, t * Pin), at(gN, t * Pin), at(gK, t * Pin), ra, at(rb, t * Pin), sa, at(sb, t * Pin), gqa, Pin, stg);
+          reluPixBwd(at(tp, t * Pin), at(tp + slot, t * Pin), at(tp + 2 * slot, t * Pin), at(gN, t * Pin), at(gK, t * Pin), ra, at(rb, t * Pin), qa, at(qb, t * Pin), gqa, Pin, stg);
       }
     } else if (code == OP_CONV) {
       for (let t = 0; t < T_; t++) {
@@ -647,11 +644,11 @@ export function ntk_vjp_task(ctx: usize, task: i32, tid: i32): void {
       const kIsN = fwdTile(ctx, b, i, T_, scr, true, oR);
       const pre = <i32>opc(ops, oR, 1), P = <i32>opc(ops, oR, 3);
       const qa = at(cp(ctx, C_Q1), pre * n1 + b * P), qb = at(cp(ctx, C_Q2), pre * n2 + i * P);
-      const ra = at(qa, qs * n1), rb = at(qb, qs * n2), sa = at(qa, 2 * qs * n1), sb = at(qb, 2 * qs * n2);
+      const ra = at(qa, qs * n1), rb = at(qb, qs * n2);
       const gqa = at(GQ, pre * n1 + b * P);
       for (let t = 0; t < T_; t++) {
         const w = ld(Wv, i + t);
-        reluPixFB(at(scr, t * P), at(scr + slot, t * P), ra, at(rb, t * P), sa, at(sb, t * P), at(gN, t * P), at(gK, t * P), gqa, P, w * fn, w * fk, kIsN, stg);
+        reluPixFB(at(scr, t * P), at(scr + slot, t * P), ra, at(rb, t * P), qa, at(qb, t * P), at(gN, t * P), at(gK, t * P), gqa, P, w * fn, w * fk, kIsN, stg);
       }
       bwdTile(ctx, b, i, T_, scr, 0, oR - 1, nrelu - 1);
     } else {

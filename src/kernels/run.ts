@@ -38,10 +38,10 @@ export class Run {
     c[C.H] = prog.H; c[C.W] = prog.W; c[C.C] = prog.C; c[C.D] = prog.d;
     c[C.X1] = X1; c[C.N1] = n1; c[C.X2] = X2; c[C.N2] = n2;
     c[C.N0S] = 1; c[C.T] = this.T; c[C.PMAX] = prog.Pmax; c[C.NRELU] = prog.nrelu; c[C.SCRB] = this.scrBytes;
-    // q stores: q, 1/sqrt(q) and sqrt(q), each qstride values per input
+    // q stores: q then 1/sqrt(q), each qstride values per input
     c[C.QSTR] = prog.qstride;
-    c[C.Q1] = this.alloc(3 * prog.qstride * n1);
-    c[C.Q2] = sym ? c[C.Q1] : this.alloc(3 * prog.qstride * n2);
+    c[C.Q1] = this.alloc(2 * prog.qstride * n1);
+    c[C.Q2] = sym ? c[C.Q1] : this.alloc(2 * prog.qstride * n2);
   }
 
   alloc(n: number): number {
