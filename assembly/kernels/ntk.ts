@@ -437,8 +437,10 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oE
       const TH = tape ? tp + 2 * slot : 0;
       const qa = at(cp(ctx, C_Q1), pre * n1 + b * Pin), qb = at(cp(ctx, C_Q2), pre * n2 + i0 * Pin);
       const ra = at(qa, qs * n1), rb = at(qb, qs * n2);
-      if (Pin == 1) reluFwd(N, K, qa, ra, 0, qb, rb, TH, T);
-      else {
+      if (Pin == 1) { // a 1 x 1 image: the flat maps, which read K
+        if (kIsN) { memory.copy(K, N, <usize>len << 3); kIsN = false; }
+        reluFwd(N, K, qa, ra, 0, qb, rb, TH, T);
+      } else {
         // a flatten right after (and no tape): keep only the pixel sums
         const fuse = !tape && o + 1 < oEnd && <i32>opc(ops, o + 1, 0) == OP_FLATTEN;
         const stg = stagingOf(ctx, scr), sums = tmp;
