@@ -20,14 +20,24 @@ const QS4: f64 = 7.70381505559019352791e-02;
 @inline function sp(x: f64): v128 { return f64x2.splat(x); }
 @inline function madd(a: v128, b: v128, c: v128): v128 { return f64x2.add(f64x2.mul(a, b), c); }
 
+/** fdlibm's R(z) = p(z) / q(z): the numerator p (with its factor z) ... */
+// @ts-ignore: decorator
+@inline export function acos_p(z: v128): v128 {
+  return f64x2.mul(z, madd(z, madd(z, madd(z, madd(z, madd(z, sp(PS5), sp(PS4)), sp(PS3)), sp(PS2)), sp(PS1)), sp(PS0)));
+}
+
+/** ... and the denominator q. */
+// @ts-ignore: decorator
+@inline export function acos_q(z: v128): v128 {
+  return madd(z, madd(z, madd(z, madd(z, sp(QS4), sp(QS3)), sp(QS2)), sp(QS1)), sp(1.0));
+}
+
 // @ts-ignore: decorator
 @inline export function acos_v(x: v128): v128 {
   const ax = f64x2.abs(x);
   const big = f64x2.gt(ax, sp(0.5));
   const z = v128.bitselect(f64x2.mul(f64x2.sub(sp(1.0), ax), sp(0.5)), f64x2.mul(x, x), big);
-  const p = f64x2.mul(z, madd(z, madd(z, madd(z, madd(z, madd(z, sp(PS5), sp(PS4)), sp(PS3)), sp(PS2)), sp(PS1)), sp(PS0)));
-  const q = madd(z, madd(z, madd(z, madd(z, sp(QS4), sp(QS3)), sp(QS2)), sp(QS1)), sp(1.0));
-  const r = f64x2.div(p, q);
+  const r = f64x2.div(acos_p(z), acos_q(z));
   // small range: pi/2 - (x - (pio2_lo - x r))
   const small = f64x2.sub(sp(PIO2_HI), f64x2.sub(x, f64x2.sub(sp(PIO2_LO), f64x2.mul(x, r))));
   const s = f64x2.sqrt(z);

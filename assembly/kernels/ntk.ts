@@ -4,7 +4,7 @@
 // flattened): FC tiles vectorise across pairs, conv tiles (T = 1) across pixels.
 // Forward maps per spec §1; reverse mode gives the adjoint of nngp0 (per pair/pixel) and of
 // the row input's self-covariances q at every ReLU, which are then pulled back once per row.
-import { acos_v } from './acos';
+import { acos_p, acos_q, acos_v } from './acos';
 
 // context fields
 const C_NOPS = 0, C_OPS = 1, C_MODE = 2, C_H = 3, C_W = 4, C_C = 5, C_D = 6,
@@ -67,19 +67,34 @@ function box(src: usize, dst: usize, tmp: usize, H: i32, W: i32, a: f64, b: f64)
     for (; x < W - 1; x++) st(t, x, ld(s, x - 1) + ld(s, x) + ld(s, x + 1));
     st(t, W - 1, ld(s, W - 2) + ld(s, W - 1));
   }
-  const a9 = a / 9.0, av = sp(a9), bv = sp(b);
-  for (let y = 0; y < H; y++) {
-    const t0 = at(tmp, y * W), d = at(dst, y * W);
-    const hasUp = y > 0, hasDn = y + 1 < H;
-    const tu = hasUp ? t0 - (<usize>W << 3) : t0, td = hasDn ? t0 + (<usize>W << 3) : t0;
-    const mu = hasUp ? sp(1.0) : sp(0.0), md = hasDn ? sp(1.0) : sp(0.0);
-    const su: f64 = hasUp ? 1.0 : 0.0, sd: f64 = hasDn ? 1.0 : 0.0;
-    let x = 0;
-    for (; x + 2 <= W; x += 2) {
-      const v = f64x2.add(f64x2.add(v128.load(at(t0, x)), f64x2.mul(mu, v128.load(at(tu, x)))), f64x2.mul(md, v128.load(at(td, x))));
-      v128.store(at(d, x), f64x2.add(f64x2.mul(av, v), bv));
-    }
-    for (; x < W; x++) st(d, x, a9 * (ld(t0, x) + su * ld(tu, x) + sd * ld(td, x)) + b);
+  const a9 = a / 9.0;
+  const rowB = <usize>W << 3;
+  if (H == 1) { colRow(tmp, tmp, tmp, dst, W, a9, b, false, false); return; }
+  colRow(tmp, tmp, tmp + rowB, dst, W, a9, b, false, true);
+  for (let y = 1; y < H - 1; y++) {
+    const t0 = at(tmp, y * W);
+    colRow(t0 - rowB, t0, t0 + rowB, at(dst, y * W), W, a9, b, true, true);
+  }
+  const tl = at(tmp, (H - 1) * W);
+  colRow(tl - rowB, tl, tl, at(dst, (H - 1) * W), W, a9, b, true, false);
+}
+
+/** One output row of the box filter's column pass: d = a9 (tu + t0 + td) + b, absent rows left out. */
+// @ts-ignore: decorator
+@inline function colRow(tu: usize, t0: usize, td: usize, d: usize, W: i32, a9: f64, b: f64, up: bool, dn: bool): void {
+  const av = sp(a9), bv = sp(b);
+  let x = 0;
+  for (; x + 2 <= W; x += 2) {
+    let v = v128.load(at(t0, x));
+    if (up) v = f64x2.add(v128.load(at(tu, x)), v);
+    if (dn) v = f64x2.add(v, v128.load(at(td, x)));
+    v128.store(at(d, x), f64x2.add(f64x2.mul(av, v), bv));
+  }
+  for (; x < W; x++) {
+    let v = ld(t0, x);
+    if (up) v = ld(tu, x) + v;
+    if (dn) v = v + ld(td, x);
+    st(d, x, a9 * v + b);
   }
 }
 
@@ -98,10 +113,10 @@ function reluFwd(N: usize, K: usize, qa: usize, ra: usize, qaStride: i32, qb: us
     // s = sqrt(qa qb) = (qa / sqrt qa)(qb / sqrt qb), c = n / s: no sqrt or division per pair
     const s = f64x2.mul(f64x2.mul(a, rsa), f64x2.mul(bq, rsb));
     const c = f64x2.mul(n, f64x2.mul(rsa, rsb));
-    const cc = f64x2.min(f64x2.max(c, sp(-1.0)), one);
+    const cc = f64x2.pmin(f64x2.pmax(c, sp(-1.0)), one);
     const th = acos_v(cc);
     if (TH) { if (two) v128.store(at(TH, i), th); else st(TH, i, f64x2.extract_lane(th, 0)); }
-    const sn = f64x2.sqrt(f64x2.max(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
+    const sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
     const pmt = f64x2.sub(pi, th);
     const nOut = f64x2.mul(f64x2.add(f64x2.mul(s, sn), f64x2.mul(pmt, f64x2.mul(cc, s))), i2p);
     const kOut = f64x2.mul(f64x2.mul(k, pmt), i2p);
@@ -132,11 +147,11 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
     const s = f64x2.mul(f64x2.mul(a, rsa), f64x2.mul(bq, rsb));
     const invs = f64x2.mul(rsa, rsb);
     const c = f64x2.mul(n, invs);
-    const cc = f64x2.min(f64x2.max(c, sp(-1.0)), one);
+    const cc = f64x2.pmin(f64x2.pmax(c, sp(-1.0)), one);
     const th = two ? v128.load(at(TH, i)) : sp(ld(TH, i));
-    const sn = f64x2.sqrt(f64x2.max(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
+    const sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
     // r = 1/sqrt(max(1 - c^2, SIN2_FLOOR)) = 1/max(sin, sqrt(SIN2_FLOOR))
-    const r = f64x2.div(one, f64x2.max(sn, sp(SIN_FLOOR)));
+    const r = f64x2.div(one, f64x2.pmax(sn, sp(SIN_FLOOR)));
     const A = f64x2.mul(f64x2.sub(pi, th), i2p);
     const kr = f64x2.mul(k, r);
     const ngN = f64x2.add(f64x2.mul(gn, A), f64x2.mul(f64x2.mul(gk, kr), f64x2.mul(invs, i2p)));
@@ -159,15 +174,205 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
   if (qaStride == 0 && !gqPair) st(gqa, 0, ld(gqa, 0) + f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1));
 }
 
+// ---- pixel-mode ReLU (one pair's H x W maps) --------------------------------------------
+// The q store holds q and 1/sqrt(q) (0 where q = 0) per input, so a pixel needs
+// c = n ra rb and s = sqrt(qa qb) = (qa ra)(qb rb): no per-pair sqrt or division besides
+// arccos's.
+// The loops run two pixels per v128; an odd last pixel goes through the same code on a
+// two-lane staging copy whose second lane is all zeros (which maps to exact zeros).
+
+/** Staging area for odd tails: 16 x 2 f64 after the tapes and the Pmax spare. */
+@inline function stagingOf(ctx: usize, scr: usize): usize {
+  return scr + (6 + 3 * <usize>ci(ctx, C_NRELU)) * slotBytes(ctx) + (<usize>ci(ctx, C_PMAX) << 3);
+}
+
+/**
+ * Forward ReLU maps of one pair on len pixels: N, K in place (K = N when kIsN: the ntk is
+ * still the nngp after the first conv), angles to TH unless 0; or, when sums != 0, only
+ * the sums of the new nngp and ntk over the pixels into sums[0], sums[1] (a flatten next).
+ * Two pixels whose c both exceed 1/2 (nearly all of them on images: neighbouring pixels are
+ * strongly correlated) take fdlibm's arccos branch for that range alone, theta =
+ * 2 asin(sqrt((1 - c)/2)), instead of both branches and a select per lane (the same
+ * arccos values, about half the instructions), and sin theta = sqrt((1 - c)(1 + c)).
+ */
+// @ts-ignore: decorator
+@inline function reluPixLoop(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TH: usize, len: i32, sums: usize, kIsN: bool, acc: bool, tape: bool): void {
+  const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), mone = sp(-1.0), zero = sp(0.0), half = sp(0.5), two = sp(2.0);
+  let accN = zero, accK = zero;
+  for (let i = 0; i + 2 <= len; i += 2) {
+    const n = v128.load(at(N, i));
+    const k = kIsN ? n : v128.load(at(K, i));
+    const rav = v128.load(at(ra, i)), rbv = v128.load(at(rb, i));
+    const c = f64x2.mul(n, f64x2.mul(rav, rbv));
+    let cc = c, pmt = zero, sn = zero;
+    if (i64x2.bitmask(f64x2.gt(c, half)) == 3) {
+      cc = f64x2.pmin(c, one);
+      const w = f64x2.sub(one, cc), z = f64x2.mul(w, half), u = f64x2.sqrt(z);
+      const r = f64x2.div(acos_p(z), acos_q(z));
+      pmt = f64x2.sub(pi, f64x2.mul(two, f64x2.add(u, f64x2.mul(u, r))));
+      sn = f64x2.sqrt(f64x2.mul(w, f64x2.add(one, cc)));
+    } else {
+      cc = f64x2.pmin(f64x2.pmax(c, mone), one);
+      pmt = f64x2.sub(pi, acos_v(cc));
+      sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
+    }
+    const s = f64x2.mul(f64x2.mul(v128.load(at(qa, i)), rav), f64x2.mul(v128.load(at(qb, i)), rbv));
+    // 2 pi nngp and 2 pi ntk; the sums take the 1/(2 pi) once
+    const nOut = f64x2.mul(s, f64x2.add(sn, f64x2.mul(pmt, cc)));
+    const kOut = f64x2.mul(k, pmt);
+    if (acc) { accN = f64x2.add(accN, nOut); accK = f64x2.add(accK, kOut); }
+    else { v128.store(at(N, i), f64x2.mul(nOut, i2p)); v128.store(at(K, i), f64x2.mul(kOut, i2p)); }
+    if (tape) v128.store(at(TH, i), f64x2.sub(pi, pmt));
+  }
+  if (acc) {
+    st(sums, 0, ld(sums, 0) + (f64x2.extract_lane(accN, 0) + f64x2.extract_lane(accN, 1)) * INV2PI);
+    st(sums, 1, ld(sums, 1) + (f64x2.extract_lane(accK, 0) + f64x2.extract_lane(accK, 1)) * INV2PI);
+  }
+}
+
+function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TH: usize, len: i32, sums: usize, kIsN: bool): void {
+  if (sums) {
+    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, 0, len, sums, true, true, false);
+    else reluPixLoop(N, K, ra, rb, qa, qb, 0, len, sums, false, true, false);
+  } else if (TH) {
+    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, TH, len, 0, true, false, true);
+    else reluPixLoop(N, K, ra, rb, qa, qb, TH, len, 0, false, false, true);
+  } else {
+    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, 0, len, 0, true, false, false);
+    else reluPixLoop(N, K, ra, rb, qa, qb, 0, len, 0, false, false, false);
+  }
+}
+
+/** Copies element i of src into lane 0 of a staging pair (lane 1 = 0) and returns its address. */
+@inline function stage(stg: usize, slot: i32, src: usize, i: i32): usize {
+  const p = at(stg, 2 * slot);
+  st(p, 0, ld(src, i)); st(p, 1, 0.0);
+  return p;
+}
+
+function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TH: usize, len: i32, sums: usize, kIsN: bool, stg: usize): void {
+  if (sums) { st(sums, 0, 0.0); st(sums, 1, 0.0); }
+  const even = len & ~1;
+  reluPixVec(N, K, ra, rb, qa, qb, TH, even, sums, kIsN);
+  if (even == len) return;
+  const i = even;
+  const n = stage(stg, 0, N, i), k = stage(stg, 1, kIsN ? N : K, i), th = at(stg, 12);
+  reluPixVec(n, k, stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, qa, i), stage(stg, 5, qb, i), TH ? th : 0, 2, sums, false);
+  if (!sums) { st(N, i, ld(n, 0)); st(K, i, ld(k, 0)); }
+  if (TH) st(TH, i, ld(th, 0));
+}
+
+/**
+ * The last ReLU of a pair, forward and reverse in one sweep: its output adjoints are the
+ * same on every pixel (only flatten / dense / scale follow), gn and gk. Writes the input
+ * adjoints to gN, gK and adds the adjoint of the row input's q to gq; no tape needed.
+ */
+// @ts-ignore: decorator
+@inline function reluPixFBLoop(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn_: f64, gk_: f64, kIsN: bool): void {
+  const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), mone = sp(-1.0), zero = sp(0.0), half = sp(0.5), two = sp(2.0), floor = sp(SIN_FLOOR);
+  const gn = sp(gn_), gk = sp(gk_), gki = sp(gk_ * INV2PI), h = sp(0.5 * INV2PI);
+  for (let i = 0; i + 2 <= len; i += 2) {
+    const n = v128.load(at(N, i));
+    const k = kIsN ? n : v128.load(at(K, i));
+    const rva = v128.load(at(ra, i)), rbv = v128.load(at(rb, i));
+    const invs = f64x2.mul(rva, rbv);
+    const c = f64x2.mul(n, invs);
+    let cc = c, pmt = zero, sn = zero, r = zero;
+    if (i64x2.bitmask(f64x2.gt(c, half)) == 3) {
+      cc = f64x2.pmin(c, one);
+      // arccos's p/q and r = 1/max(sin, floor) from one division
+      const w = f64x2.sub(one, cc), z = f64x2.mul(w, half), u = f64x2.sqrt(z);
+      const q = acos_q(z);
+      sn = f64x2.sqrt(f64x2.mul(w, f64x2.add(one, cc)));
+      const snf = f64x2.pmax(sn, floor);
+      const inv = f64x2.div(one, f64x2.mul(q, snf));
+      const ra_ = f64x2.mul(acos_p(z), f64x2.mul(snf, inv));
+      r = f64x2.mul(q, inv);
+      pmt = f64x2.sub(pi, f64x2.mul(two, f64x2.add(u, f64x2.mul(u, ra_))));
+    } else {
+      cc = f64x2.pmin(f64x2.pmax(c, mone), one);
+      pmt = f64x2.sub(pi, acos_v(cc));
+      sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
+      r = f64x2.div(one, f64x2.pmax(sn, floor));
+    }
+    const A = f64x2.mul(pmt, i2p);
+    const kr = f64x2.mul(k, r);
+    const s = f64x2.mul(f64x2.mul(v128.load(at(qa, i)), rva), f64x2.mul(v128.load(at(qb, i)), rbv));
+    v128.store(at(gN, i), f64x2.add(f64x2.mul(gn, A), f64x2.mul(gki, f64x2.mul(kr, invs))));
+    v128.store(at(gK, i), f64x2.mul(gk, A));
+    // d nngp/dqa = sin(th) s / (4 pi qa); d ntk/dqa = -k c r / (4 pi qa)
+    const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn, f64x2.mul(sn, s)), f64x2.mul(gk, f64x2.mul(kr, cc))), f64x2.mul(f64x2.mul(rva, rva), h));
+    v128.store(at(gq, i), f64x2.add(v128.load(at(gq, i)), dq));
+  }
+}
+
+function reluPixFBVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn: f64, gk: f64, kIsN: bool): void {
+  if (kIsN) reluPixFBLoop(N, K, ra, rb, qa, qb, gN, gK, gq, len, gn, gk, true);
+  else reluPixFBLoop(N, K, ra, rb, qa, qb, gN, gK, gq, len, gn, gk, false);
+}
+
+function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn: f64, gk: f64, kIsN: bool, stg: usize): void {
+  const even = len & ~1;
+  reluPixFBVec(N, K, ra, rb, qa, qb, gN, gK, gq, even, gn, gk, kIsN);
+  if (even == len) return;
+  const i = even;
+  const o = at(stg, 16), q = stage(stg, 7, gq, i);
+  reluPixFBVec(stage(stg, 0, N, i), stage(stg, 1, kIsN ? N : K, i), stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, qa, i), stage(stg, 5, qb, i), o, at(o, 2), q, 2, gn, gk, false);
+  st(gN, i, ld(o, 0)); st(gK, i, ld(o, 2)); st(gq, i, ld(q, 0));
+}
+
+/**
+ * Reverse of a taped pixel-mode ReLU (one pair, len pixels): N, K, TH hold its forward inputs
+ * and angles; gN, gK the output adjoints, replaced by the input adjoints; the adjoint of
+ * the row input's q is added to gq. reluBwd's maps without its per-lane tail selects.
+ */
+// @ts-ignore: decorator
+@inline function reluPixBwdLoop(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32): void {
+  const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), mone = sp(-1.0), zero = sp(0.0), floor = sp(SIN_FLOOR), h = sp(0.5 * INV2PI);
+  for (let i = 0; i + 2 <= len; i += 2) {
+    const rva = v128.load(at(ra, i)), rbv = v128.load(at(rb, i));
+    const invs = f64x2.mul(rva, rbv);
+    const cc = f64x2.pmin(f64x2.pmax(f64x2.mul(v128.load(at(N, i)), invs), mone), one);
+    const sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
+    const r = f64x2.div(one, f64x2.pmax(sn, floor));
+    const A = f64x2.mul(f64x2.sub(pi, v128.load(at(TH, i))), i2p);
+    const kr = f64x2.mul(v128.load(at(K, i)), r);
+    const gn = v128.load(at(gN, i)), gk = v128.load(at(gK, i));
+    const s = f64x2.mul(f64x2.mul(v128.load(at(qa, i)), rva), f64x2.mul(v128.load(at(qb, i)), rbv));
+    v128.store(at(gN, i), f64x2.add(f64x2.mul(gn, A), f64x2.mul(f64x2.mul(gk, kr), f64x2.mul(invs, i2p))));
+    v128.store(at(gK, i), f64x2.mul(gk, A));
+    const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn, f64x2.mul(sn, s)), f64x2.mul(gk, f64x2.mul(kr, cc))), f64x2.mul(f64x2.mul(rva, rva), h));
+    v128.store(at(gq, i), f64x2.add(v128.load(at(gq, i)), dq));
+  }
+}
+
+function reluPixBwdVec(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32): void {
+  reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len);
+}
+
+function reluPixBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32, stg: usize): void {
+  const even = len & ~1;
+  reluPixBwdVec(N, K, TH, gN, gK, ra, rb, qa, qb, gq, even);
+  if (even == len) return;
+  const i = even;
+  const n = stage(stg, 3, gN, i), k = stage(stg, 4, gK, i), q = stage(stg, 9, gq, i);
+  reluPixBwdVec(stage(stg, 0, N, i), stage(stg, 1, K, i), stage(stg, 2, TH, i), n, k, stage(stg, 5, ra, i), stage(stg, 6, rb, i), stage(stg, 7, qa, i), stage(stg, 8, qb, i), q, 2);
+  st(gN, i, ld(n, 0)); st(gK, i, ld(k, 0)); st(gq, i, ld(q, 0));
+}
+
 @inline function slotBytes(ctx: usize): usize { return <usize>(ci(ctx, C_T) * ci(ctx, C_PMAX)) << 3; }
 
 /** Bytes of per-thread scratch the pair kernels need for this context. */
 export function ntk_scratch_bytes(T: i32, Pmax: i32, nrelu: i32): usize {
-  return (<usize>(6 + 3 * nrelu) * <usize>T * <usize>Pmax + <usize>Pmax) << 3;
+  return (<usize>(6 + 3 * nrelu) * <usize>T * <usize>Pmax + <usize>Pmax + 32) << 3; // + tail staging
 }
 
-/** Forward pass over pairs (b, i..i+T); leaves results in N, K (P = 1). Tape kept when tape != 0. */
-function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool): void {
+/**
+ * Forward pass over pairs (b, i..i+T) through ops [0, oEnd); with oEnd = nops it leaves the
+ * results in N, K (P = 1). Tape kept when tape is set. Returns whether K is still implicitly
+ * N (a first conv's ntk equals its nngp and is not copied until an op other than ReLU).
+ */
+function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oEnd: i32): bool {
   const slot = slotBytes(ctx);
   const N = scr, K = scr + slot, tmp = scr + 4 * slot;
   const nops = ci(ctx, C_NOPS), ops = cp(ctx, C_OPS);
@@ -189,7 +394,19 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool): v
         for (; p + 2 <= P; p += 2) v128.store(at(nt, p), f64x2.mul(v128.load(at(x1, p)), v128.load(at(x2, p))));
         for (; p < P; p++) st(nt, p, ld(x1, p) * ld(x2, p));
       } else {
-        for (let p = 0; p < P; p++) {
+        let p = 0;
+        if (Cc == 3) { // RGB: two pixels (six values) per step, the same sums in the same order
+          const ic = sp(invC);
+          for (; p + 2 <= P; p += 2) {
+            const o = 3 * p;
+            const m0 = f64x2.mul(v128.load(at(x1, o)), v128.load(at(x2, o)));
+            const m1 = f64x2.mul(v128.load(at(x1, o + 2)), v128.load(at(x2, o + 2)));
+            const m2 = f64x2.mul(v128.load(at(x1, o + 4)), v128.load(at(x2, o + 4)));
+            const sum = f64x2.add(f64x2.add(f64x2.shuffle(m0, m1, 0, 3), f64x2.shuffle(m0, m2, 1, 2)), f64x2.shuffle(m1, m2, 0, 3));
+            v128.store(at(nt, p), f64x2.mul(sum, ic));
+          }
+        }
+        for (; p < P; p++) {
           let s: f64 = 0;
           for (let c = 0; c < Cc; c++) s += ld(x1, p * Cc + c) * ld(x2, p * Cc + c);
           st(nt, p, s * invC);
@@ -197,12 +414,16 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool): v
       }
     }
   }
-  memory.fill(K, 0, <usize>(T * (mode == 0 ? 1 : H * W)) << 3);
+  // K starts at 0; a first conv never reads it (its ntk is its nngp)
+  if (mode == 0 || <i32>opc(ops, 0, 0) != OP_CONV) memory.fill(K, 0, <usize>(T * (mode == 0 ? 1 : H * W)) << 3);
   let relu = 0;
   let kZero = true; // ntk0 = 0 until the first dense/conv: skip its box filter
-  for (let o = 0; o < nops; o++) {
+  let kIsN = false; // K is N (not materialised) after a first conv
+  const qs = ci(ctx, C_QSTR);
+  for (let o = 0; o < oEnd; o++) {
     const code = <i32>opc(ops, o, 0), a = opc(ops, o, 1), bb = opc(ops, o, 2), Pin = <i32>opc(ops, o, 3);
     const len = T * Pin;
+    if (kIsN && code != OP_RELU) { memory.copy(K, N, <usize>len << 3); kIsN = false; }
     if (code == OP_DENSE) {
       affine(N, len, a, bb);
       // ntk <- nngp_new + w2 ntk
@@ -212,20 +433,34 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool): v
     } else if (code == OP_RELU) {
       const pre = <i32>a;
       const tp = scr + (6 + 3 * <usize>relu) * slot; // tape: inputs N, K and the angles
-      if (tape) { memory.copy(tp, N, <usize>len << 3); memory.copy(tp + slot, K, <usize>len << 3); }
+      if (tape) { memory.copy(tp, N, <usize>len << 3); memory.copy(tp + slot, kIsN ? N : K, <usize>len << 3); }
       const TH = tape ? tp + 2 * slot : 0;
       const qa = at(cp(ctx, C_Q1), pre * n1 + b * Pin), qb = at(cp(ctx, C_Q2), pre * n2 + i0 * Pin);
-      const ra = at(qa, ci(ctx, C_QSTR) * n1), rb = at(qb, ci(ctx, C_QSTR) * n2);
-      if (Pin == 1) reluFwd(N, K, qa, ra, 0, qb, rb, TH, T);
-      else for (let t = 0; t < T; t++) reluFwd(at(N, t * Pin), at(K, t * Pin), qa, ra, 1, at(qb, t * Pin), at(rb, t * Pin), TH ? at(TH, t * Pin) : 0, Pin);
+      const ra = at(qa, qs * n1), rb = at(qb, qs * n2);
+      if (Pin == 1) { // a 1 x 1 image: the flat maps, which read K
+        if (kIsN) { memory.copy(K, N, <usize>len << 3); kIsN = false; }
+        reluFwd(N, K, qa, ra, 0, qb, rb, TH, T);
+      } else {
+        // a flatten right after (and no tape): keep only the pixel sums
+        const fuse = !tape && o + 1 < oEnd && <i32>opc(ops, o + 1, 0) == OP_FLATTEN;
+        const stg = stagingOf(ctx, scr), sums = tmp;
+        for (let t = 0; t < T; t++)
+          reluPix(at(N, t * Pin), at(K, t * Pin), ra, at(rb, t * Pin), qa, at(qb, t * Pin), TH ? at(TH, t * Pin) : 0, Pin, fuse ? at(sums, 2 * t) : 0, kIsN, stg);
+        if (fuse) {
+          const inv = 1.0 / <f64>Pin;
+          for (let t = 0; t < T; t++) { st(N, t, ld(sums, 2 * t) * inv); st(K, t, ld(sums, 2 * t + 1) * inv); }
+          o++; // the flatten is done
+        }
+        kIsN = false;
+      }
       relu++;
     } else if (code == OP_CONV) {
       for (let t = 0; t < T; t++) {
         const nt = at(N, t * Pin), kt = at(K, t * Pin);
         box(nt, nt, tmp, H, W, a, bb);
-        if (kZero) memory.copy(kt, nt, <usize>Pin << 3);
-        else { box(kt, kt, tmp, H, W, a, 0.0); axpy(kt, nt, Pin, 1.0); }
+        if (!kZero) { box(kt, kt, tmp, H, W, a, 0.0); axpy(kt, nt, Pin, 1.0); }
       }
+      if (kZero) kIsN = true;
       kZero = false;
     } else if (code == OP_FLATTEN) {
       const inv = 1.0 / <f64>Pin;
@@ -237,6 +472,7 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool): v
       affine(N, len, a, 0.0); affine(K, len, a, 0.0);
     }
   }
+  return kIsN;
 }
 
 /** Gram rows: task = row b of X1 (columns ..b, the lower triangle, when symmetric). */
@@ -250,7 +486,7 @@ export function ntk_gram_task(ctx: usize, task: i32, tid: i32): void {
   let i = 0;
   while (i < end) {
     const t = min(T, end - i);
-    fwdTile(ctx, b, i, t, scr, false);
+    fwdTile(ctx, b, i, t, scr, false, ci(ctx, C_NOPS));
     if (outK) memory.copy(at(outK, b * ldo + i), scr + slot, <usize>t << 3);
     if (outN) memory.copy(at(outN, b * ldo + i), scr, <usize>t << 3);
     i += t;
@@ -291,7 +527,12 @@ export function ntk_self_task(ctx: usize, which: i32, task: i32, tid: i32): void
       const dst = at(Q, <i32>a * npts + pt * Pin), rdst = at(dst, ci(ctx, C_QSTR) * npts);
       memory.copy(dst, q, <usize>Pin << 3);
       // 1/sqrt(q) (0 where q = 0, which makes c = 0 and s = 0 there)
-      for (let p = 0; p < Pin; p++) { const v = ld(q, p); st(rdst, p, v > 0 ? 1.0 / Math.sqrt(v) : 0.0); }
+      let p = 0;
+      for (; p + 2 <= Pin; p += 2) {
+        const v = v128.load(at(q, p));
+        v128.store(at(rdst, p), v128.and(f64x2.div(sp(1.0), f64x2.sqrt(v)), f64x2.gt(v, sp(0.0))));
+      }
+      for (; p < Pin; p++) { const v = ld(q, p); st(rdst, p, v > 0 ? 1.0 / Math.sqrt(v) : 0.0); }
       if (code == OP_RELU) affine(q, Pin, 0.5, 0.0);
     } else if (code == OP_CONV) box(q, q, tmp, H, W, a, bb);
     else if (code == OP_FLATTEN) {
@@ -304,18 +545,19 @@ export function ntk_self_task(ctx: usize, which: i32, task: i32, tid: i32): void
 
 /**
  * Reverse pass over the tile (b, i..i+T_) left by fwdTile(tape = true), from the seeds in
- * gN, gK (final P = 1) down to the adjoints of nngp0 in gN. The ReLU q adjoints are summed
+ * gN, gK at the output of op oStart (relu0 ReLUs up to there; the final P = 1 when
+ * oStart = nops - 1) down to the adjoints of nngp0 in gN. The ReLU q adjoints are summed
  * into GQ (row b), or, when sq is set (flat mode), stored per pair at sq + relu-th plane.
  */
-function bwdTile(ctx: usize, b: i32, i: i32, T_: i32, scr: usize, sq: usize): void {
+function bwdTile(ctx: usize, b: i32, i: i32, T_: i32, scr: usize, sq: usize, oStart: i32, relu0: i32): void {
   const slot = slotBytes(ctx);
   const gN = scr + 2 * slot, gK = scr + 3 * slot, tmp = scr + 4 * slot;
   const n1 = ci(ctx, C_N1), n2 = ci(ctx, C_N2);
   const nops = ci(ctx, C_NOPS), ops = cp(ctx, C_OPS), nrelu = ci(ctx, C_NRELU);
   const H = ci(ctx, C_H), W = ci(ctx, C_W);
   const GQ = cp(ctx, C_GQ);
-  let relu = nrelu;
-  for (let o = nops - 1; o >= 0; o--) {
+  let relu = relu0;
+  for (let o = oStart; o >= 0; o--) {
     const code = <i32>opc(ops, o, 0), a = opc(ops, o, 1), bb = opc(ops, o, 2), Pin = <i32>opc(ops, o, 3);
     const len = T_ * Pin;
     if (code == OP_DENSE) {
@@ -329,8 +571,11 @@ function bwdTile(ctx: usize, b: i32, i: i32, T_: i32, scr: usize, sq: usize): vo
       const ra = at(qa, ci(ctx, C_QSTR) * n1), rb = at(qb, ci(ctx, C_QSTR) * n2);
       const pair = sq ? at(sq, (relu * n1 + b) * n2 + i) : 0;
       if (Pin == 1) reluBwd(tp, tp + slot, tp + 2 * slot, gN, gK, qa, ra, 0, qb, rb, gqa, T_, pair);
-      else for (let t = 0; t < T_; t++)
-        reluBwd(at(tp, t * Pin), at(tp + slot, t * Pin), at(tp + 2 * slot, t * Pin), at(gN, t * Pin), at(gK, t * Pin), qa, ra, 1, at(qb, t * Pin), at(rb, t * Pin), gqa, Pin);
+      else {
+        const stg = stagingOf(ctx, scr);
+        for (let t = 0; t < T_; t++)
+          reluPixBwd(at(tp, t * Pin), at(tp + slot, t * Pin), at(tp + 2 * slot, t * Pin), at(gN, t * Pin), at(gK, t * Pin), ra, at(rb, t * Pin), qa, at(qb, t * Pin), gqa, Pin, stg);
+      }
     } else if (code == OP_CONV) {
       for (let t = 0; t < T_; t++) {
         const nt = at(gN, t * Pin), kt = at(gK, t * Pin);
@@ -373,14 +618,48 @@ export function ntk_vjp_task(ctx: usize, task: i32, tid: i32): void {
       memory.fill(at(GQ, <i32>opc(ops, o, 1) * n1 + b * Pin), 0, <usize>Pin << 3);
     }
   memory.fill(GX, 0, <usize>d << 3);
+  // Pixel mode: when only flatten / dense / scale follow the last ReLU, its output adjoints
+  // are W[b, i] (fn, fk) on every pixel, so it runs forward and reverse in one sweep.
+  let oR = -1;
+  let fn: f64 = which == 0 ? 0.0 : 1.0, fk: f64 = which == 0 ? 1.0 : 0.0;
+  if (mode == 1) {
+    for (let o = nops - 1; o >= 0; o--) {
+      const code = <i32>opc(ops, o, 0);
+      if (code == OP_RELU) {
+        if (<i32>opc(ops, o, 3) > 1 && o + 1 < nops && <i32>opc(ops, o + 1, 0) == OP_FLATTEN) oR = o;
+        break;
+      }
+      if (code != OP_FLATTEN && code != OP_DENSE && code != OP_SCALE && code != OP_SAVEQ) break;
+    }
+    for (let o = nops - 1; o > oR && oR >= 0; o--) {
+      const code = <i32>opc(ops, o, 0), a = opc(ops, o, 1);
+      if (code == OP_DENSE) { fn = a * (fn + fk); fk = a * fk; }
+      else if (code == OP_SCALE) { fn *= a; fk *= a; }
+      else if (code == OP_FLATTEN) { const inv = 1.0 / opc(ops, o, 3); fn *= inv; fk *= inv; }
+    }
+  }
+  const stg = stagingOf(ctx, scr), qs = ci(ctx, C_QSTR);
   let i = 0;
   while (i < n2) {
     const T_ = min(T, n2 - i);
-    fwdTile(ctx, b, i, T_, scr, true);
-    // seeds (final P = 1)
-    if (which == 0) { memory.copy(gK, at(Wv, i), <usize>T_ << 3); memory.fill(gN, 0, <usize>T_ << 3); }
-    else { memory.copy(gN, at(Wv, i), <usize>T_ << 3); memory.fill(gK, 0, <usize>T_ << 3); }
-    bwdTile(ctx, b, i, T_, scr, 0);
+    if (oR >= 0) {
+      const kIsN = fwdTile(ctx, b, i, T_, scr, true, oR);
+      const pre = <i32>opc(ops, oR, 1), P = <i32>opc(ops, oR, 3);
+      const qa = at(cp(ctx, C_Q1), pre * n1 + b * P), qb = at(cp(ctx, C_Q2), pre * n2 + i * P);
+      const ra = at(qa, qs * n1), rb = at(qb, qs * n2);
+      const gqa = at(GQ, pre * n1 + b * P);
+      for (let t = 0; t < T_; t++) {
+        const w = ld(Wv, i + t);
+        reluPixFB(at(scr, t * P), at(scr + slot, t * P), ra, at(rb, t * P), qa, at(qb, t * P), at(gN, t * P), at(gK, t * P), gqa, P, w * fn, w * fk, kIsN, stg);
+      }
+      bwdTile(ctx, b, i, T_, scr, 0, oR - 1, nrelu - 1);
+    } else {
+      fwdTile(ctx, b, i, T_, scr, true, nops);
+      // seeds (final P = 1)
+      if (which == 0) { memory.copy(gK, at(Wv, i), <usize>T_ << 3); memory.fill(gN, 0, <usize>T_ << 3); }
+      else { memory.copy(gN, at(Wv, i), <usize>T_ << 3); memory.fill(gK, 0, <usize>T_ << 3); }
+      bwdTile(ctx, b, i, T_, scr, 0, nops - 1, nrelu);
+    }
     if (mode == 0) memory.copy(at(cp(ctx, C_GN0), b * n2 + i), gN, <usize>T_ << 3);
     else {
       const P = H * W;
@@ -391,7 +670,17 @@ export function ntk_vjp_task(ctx: usize, task: i32, tid: i32): void {
           for (; p + 2 <= P; p += 2) v128.store(at(GX, p), f64x2.add(v128.load(at(GX, p)), f64x2.mul(v128.load(at(gt, p)), v128.load(at(x2, p)))));
           for (; p < P; p++) st(GX, p, ld(GX, p) + ld(gt, p) * ld(x2, p));
         } else {
-          for (let p = 0; p < P; p++) {
+          let p = 0;
+          if (Cc == 3) { // RGB: two pixels per step, as the scalar loop computes them
+            const ic = sp(invC);
+            for (; p + 2 <= P; p += 2) {
+              const o = 3 * p, gv = f64x2.mul(v128.load(at(gt, p)), ic);
+              v128.store(at(GX, o), f64x2.add(v128.load(at(GX, o)), f64x2.mul(f64x2.shuffle(gv, gv, 0, 0), v128.load(at(x2, o)))));
+              v128.store(at(GX, o + 2), f64x2.add(v128.load(at(GX, o + 2)), f64x2.mul(gv, v128.load(at(x2, o + 2)))));
+              v128.store(at(GX, o + 4), f64x2.add(v128.load(at(GX, o + 4)), f64x2.mul(f64x2.shuffle(gv, gv, 1, 1), v128.load(at(x2, o + 4)))));
+            }
+          }
+          for (; p < P; p++) {
             const gv = ld(gt, p) * invC;
             for (let c = 0; c < Cc; c++) st(GX, p * Cc + c, ld(GX, p * Cc + c) + gv * ld(x2, p * Cc + c));
           }
@@ -457,12 +746,12 @@ export function ntk_sens_task(ctx: usize, task: i32, tid: i32): void {
   let i = 0;
   while (i < n2) {
     const T_ = min(T, n2 - i);
-    fwdTile(ctx, b, i, T_, scr, true);
+    fwdTile(ctx, b, i, T_, scr, true, ci(ctx, C_NOPS));
     memory.copy(at(outK, b * n2 + i), which == 0 ? scr + slot : scr, <usize>T_ << 3);
     const one = which == 0 ? gK : gN, zero = which == 0 ? gN : gK;
     for (let t = 0; t < T_; t++) st(one, t, 1.0);
     memory.fill(zero, 0, <usize>T_ << 3);
-    bwdTile(ctx, b, i, T_, scr, SQ);
+    bwdTile(ctx, b, i, T_, scr, SQ, ci(ctx, C_NOPS) - 1, ci(ctx, C_NRELU));
     memory.copy(at(S0, b * n2 + i), gN, <usize>T_ << 3);
     i += T_;
   }

@@ -1,6 +1,7 @@
-// Analytic kernel build rates (pairs/s) on MNIST-sized inputs (d = 784, 28 x 28 x 1, random
-// [0, 1] data), input-gradient VJP rates, and one 10,000 x 10,000 FC3 Gram straight into wasm
-// memory with its peak memory. Peer: the same kernels in vectorised numpy (OpenBLAS).
+// Analytic kernel build rates (pairs/s) on random [0, 1] data of MNIST shape (d = 784,
+// 28 x 28 x 1; FC1, FC3, CONV1, CONV2) and binary-CIFAR shape (32 x 32 x 3; CONV1, CONV2),
+// input-gradient VJP rates, and one 10,000 x 10,000 FC3 Gram straight into wasm memory with
+// its peak memory. Peer: the same kernels in vectorised numpy (OpenBLAS).
 import { arch, initNode, type Matrix } from '../../src/node.js';
 import { timeit, runPythonFile, type Ctx, type Row } from '../harness.js';
 
@@ -25,21 +26,27 @@ export async function run(ctx: Ctx): Promise<Row[]> {
 function runAt(ctx: Ctx, threads: number, big: boolean): Row[] {
   const rows: Row[] = [];
   const e = initNode({ threads });
-  const shape = [28, 28, 1] as const;
   const nfc = ctx.quick ? 1000 : 2000, nconv = ctx.quick ? 100 : 300, reps = ctx.quick ? 1 : 3;
   const peer = numpyPeer(nfc, nconv, threads);
-  for (const name of ['fc1', 'fc3', 'conv1']) {
-    const n = name.startsWith('conv') ? nconv : nfc;
-    const X = rand(n, 784), k = arch(name);
-    const cold = timeit(() => k.kernelFn(rand(Math.min(n, 64), 784, 2), null, { shape }), { reps: 1, warmup: 0 });
+  // FC on flat MNIST rows; CONV1/CONV2 on MNIST (28 x 28 x 1) and binary-CIFAR (32 x 32 x 3) shapes
+  const cases = [
+    ...['fc1', 'fc3'].map((name) => ({ name, shape: [28, 28, 1] as const, tag: '', key: name })),
+    ...(['mnist', 'cifar'] as const).flatMap((img) => ['conv1', 'conv2'].map((name) => ({
+      name, shape: img === 'mnist' ? [28, 28, 1] as const : [32, 32, 3] as const, tag: ` ${img}`, key: `${name} ${img}`,
+    }))),
+  ];
+  for (const { name, shape, tag, key } of cases) {
+    const conv = name.startsWith('conv'), n = conv ? nconv : nfc, d = shape[0] * shape[1] * shape[2];
+    const X = rand(n, d), k = arch(name), size = conv ? `n=${n},${shape.join('x')}` : `n=${n},d=${d}`;
+    const cold = timeit(() => k.kernelFn(rand(Math.min(n, 64), d, 2), null, { shape }), { reps: 1, warmup: 0 });
     const s = timeit(() => k.kernelFn(X, null, { shape }), { reps, warmup: 0 }), pairs = (n * (n + 1)) / 2;
-    rows.push({ op: `kernel_gram ${name} (pairs/s ${(pairs / s).toExponential(2)})`, size: `n=${n},d=784`, threads, ours_s: s, cold_s: cold, peers: { numpy_openblas: peer ? peer[name] ?? null : null } });
+    rows.push({ op: `kernel_gram ${name}${tag} (pairs/s ${(pairs / s).toExponential(2)})`, size, threads, ours_s: s, cold_s: cold, peers: { numpy_openblas: peer ? peer[key] ?? null : null } });
     // VJP: 100 test inputs against the n training inputs
     const b = 100, W = rand(b, n, 3);
     for (let i = 0; i < W.data.length; i++) W.data[i] -= 0.5;
-    const Xb = rand(b, 784, 4);
+    const Xb = rand(b, d, 4);
     const tv = timeit(() => k.kernelVjp(Xb, X, W, { shape }), { reps, warmup: 0 });
-    rows.push({ op: `kernel_vjp ${name} (pairs/s ${((b * n) / tv).toExponential(2)})`, size: `b=${b},n=${n},d=784`, threads, ours_s: tv, peers: {} });
+    rows.push({ op: `kernel_vjp ${name}${tag} (pairs/s ${((b * n) / tv).toExponential(2)})`, size: `b=${b},${size}`, threads, ours_s: tv, peers: {} });
   }
   if (big && !ctx.quick) {
     // One 10,000 x 10,000 FC3 Gram (800 MB) computed in place in wasm memory, never copied.

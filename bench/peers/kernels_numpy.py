@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Bench peer for bench/cases/kernels.ts: the same analytic kernels in vectorised numpy
-(OpenBLAS GEMM for x.x' / d, then elementwise arc-cosine maps over the whole Gram; conv maps
-per pair). Prints JSON {op: seconds}. Usage: kernels_numpy.py N_FC N_CONV"""
+(OpenBLAS GEMM for x.x' / d, then elementwise arc-cosine maps over the whole Gram; CONV1 and
+CONV2 maps per row of pairs, on MNIST 28 x 28 x 1 and CIFAR 32 x 32 x 3 shapes). Prints JSON
+{op: seconds}. Usage: kernels_numpy.py N_FC N_CONV"""
 import json, sys, time
 import numpy as np
 
@@ -30,13 +31,22 @@ def box(m):  # m: (..., H, W)
     return sum(p[..., 1 + dy:1 + dy + H, 1 + dx:1 + dx + W] for dy in (-1, 0, 1) for dx in (-1, 0, 1)) / 9.0
 
 
-def conv1(X, H, W):
-    Xi = X.reshape(-1, H, W)
-    q = 2 * box(Xi * Xi) + 0.01
+def conv(X, shape, L):
+    """CONV_L Gram on H x W x C images (channels last): per-pixel maps, 3x3 mean, zero padding."""
+    H, W, C = shape
+    Xi = X.reshape(-1, H, W, C)
+    qs, q = [], (Xi * Xi).sum(-1) / C
+    for _ in range(L):  # self maps at each ReLU input, once per image
+        q = 2 * box(q) + 0.01
+        qs.append(q)
+        q = q / 2
     out = np.empty((len(X), len(X)))
     for i in range(len(X)):  # one row of pairs at a time, vectorised across pairs and pixels
-        n = 2 * box(Xi[i] * Xi) + 0.01
-        n, k, _, _ = relu(n, n, q[i][None], q)
+        n, k = (Xi[i][None] * Xi).sum(-1) / C, None
+        for l in range(L):
+            n = 2 * box(n) + 0.01
+            k = n if k is None else n + 2 * box(k)
+            n, k, _, _ = relu(n, k, qs[l][i][None], qs[l])
         out[i] = 2 * n.mean((1, 2)) + 0.01 + 2 * k.mean((1, 2))
     return out
 
@@ -49,8 +59,11 @@ def main():
     for L in (1, 3):
         fc(X[:50], L)
         t = time.perf_counter(); fc(X, L); res[f'fc{L}'] = time.perf_counter() - t
-    Xc = rng.uniform(0, 1, (nconv, 784))
-    t = time.perf_counter(); conv1(Xc, 28, 28); res['conv1'] = time.perf_counter() - t
+    for name, shape in (('mnist', (28, 28, 1)), ('cifar', (32, 32, 3))):
+        Xc = rng.uniform(0, 1, (nconv, int(np.prod(shape))))
+        for L in (1, 2):
+            conv(Xc[:4], shape, L)
+            t = time.perf_counter(); conv(Xc, shape, L); res[f'conv{L} {name}'] = time.perf_counter() - t
     print(json.dumps(res))
 
 
