@@ -16,3 +16,7 @@ export function heap_base(): usize {
 }
 export { acos_f64_array } from './kernels/acos';
 export * from './kernels/ntk';
+// finite nets: layer ops (forward, VJP, JVP) and SGD
+export * from './nn/conv3x3';
+export * from './nn/pool2';
+export * from './nn/elementwise';

@@ -50,6 +50,13 @@ export function compileProgram(layers: readonly Layer[], d: number, shape?: Imag
     const where = `layer ${i} (${l.kind})`;
     switch (l.kind) {
       case 'dense':
+        if (l.frozen) {
+          // a frozen readout adds no NTK term: nngp and ntk both scale by W_std^2
+          if (l.bStd !== 0) throw new RangeError(`kernel: ${where} is a frozen dense layer with a bias (bStd ${l.bStd}); the analytic view supports frozen readouts without bias only`);
+          if (P !== 1) throw new RangeError(`kernel: ${where} expects a flat input but gets an H x W map (${H} x ${W}); put flatten() before it`);
+          ops.push(OP.scale, l.wStd * l.wStd, 0, P, 0);
+          break;
+        }
         if (P !== 1) throw new RangeError(`kernel: ${where} expects a flat input but gets an H x W map (${H} x ${W}); put flatten() before it`);
         ops.push(OP.dense, l.wStd * l.wStd, l.bStd * l.bStd, P, 0);
         break;
@@ -69,6 +76,9 @@ export function compileProgram(layers: readonly Layer[], d: number, shape?: Imag
         ops.push(OP.scale, f, 0, P, 0);
         break;
       }
+      case 'avgPool':
+      case 'maxPool':
+        throw new RangeError(`kernel: ${where} has no analytic kernel map here (${l.kind === 'maxPool' ? 'max pooling has no closed-form NNGP/NTK' : 'average pooling needs pixel-pair covariances, which this kernel interpreter does not track'}); pooling layers build finite nets only (buildNet)`);
       default: throw new TypeError(`kernel: unknown layer kind '${(l as { kind: string }).kind}' at layer ${i}`);
     }
     i++;

@@ -237,8 +237,10 @@ export function convNet(L: number, opts: PresetOptions = {}): Kernel {
  * the NTK-parameterised dense(1, 0) + relu kernel; the frozen readout adds no NTK term. Its
  * nngp is E[relu(w.x) relu(w.x')] = |x||x'| (sin t + (pi - t) cos t) / (2 pi).
  */
-export function twoLayerFrozenRelu(): Kernel {
-  return serial(flatten(), dense({ wStd: 1, bStd: 0 }), relu(), scale('inputDim'));
+export function twoLayerFrozenRelu(opts: { width?: number } = {}): Kernel {
+  // the finite net: f(x) = m^{-1/2} sum_j a_j relu(w_j . x), a_j = +-1 frozen (the scale layer
+  // turns the NTK-parameterised relu(w.x / sqrt d) into relu(w.x) by positive homogeneity)
+  return serial(flatten(), dense({ wStd: 1, bStd: 0, out: opts.width }), relu(), scale('inputDim'), dense({ wStd: 1, bStd: 0, out: 1, frozen: true }));
 }
 
 export const ARCHS = ['fc1', 'fc2', 'fc3', 'fc4', 'fc5', 'conv1', 'conv2', 'twolayer'] as const;

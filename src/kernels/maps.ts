@@ -37,6 +37,7 @@ export function layerMap(l: Layer, d: number): LayerMap {
   switch (l.kind) {
     case 'dense': case 'conv': {
       const w2 = l.wStd ** 2, b2 = l.bStd ** 2;
+      if (l.kind === 'dense' && l.frozen) return layerMap({ kind: 'scale', factor: w2 }, d); // frozen readout: no NTK term
       const A = (m: Float64Array, s: MapState) => (l.kind === 'conv' ? box3(m, s.H, s.W) : m);
       return {
         forward: (s) => {
@@ -98,6 +99,8 @@ export function layerMap(l: Layer, d: number): LayerMap {
         backward: (_s, g) => ({ nngp: map(g.nngp, (v) => f * v), ntk: map(g.ntk, (v) => f * v), q1: map(g.q1, (v) => f * v) }),
       };
     }
+    case 'avgPool': case 'maxPool':
+      throw new RangeError(`kernel: ${l.kind} has no analytic kernel map here; pooling layers build finite nets only`);
   }
 }
 

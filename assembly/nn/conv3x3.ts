@@ -1,0 +1,144 @@
+// 3x3 SAME convolution (stride 1, zero padding) on NHWC batches as packed GEMM, generic
+// over f32/f64. One op file: forward, VJP (dW, db, dX) and JVP all reduce to the same task.
+//   forward  Y[p, o] = s sum_{k,c} X[p + d_k, c] W[k, c, o] + bs b[o]    (W is HWIO = (9 Cin) x Cout)
+//   dX       = conv(dY, Wf) with Wf[k, o, c] = W[8 - k, c, o]              (no scatter: a gather)
+//   dW       = s patches(X)^T dY,  db = bs colsum(dY)                       (fixed row slots, summed in order)
+//   JVP      tY = s (conv(tX, W) + conv(X, tW)) + bs tb                      (two forward tasks)
+// Each task builds the im2col patches of its rows in per-thread scratch (zeros outside the
+// image) and hands them to the packed BLIS GEMM (linalg/gemm_*), so the micro-kernel does
+// all the flops. Results do not depend on the thread count: tasks own fixed rows or slots.
+import { gemm_f32 } from '../linalg/gemm_f32';
+import { gemm_f64 } from '../linalg/gemm_f64';
+
+@inline function gemmT<T>(transA: i32, m: i32, n: i32, k: i32, alpha: f64, A: usize, lda: i32, B: usize, ldb: i32, beta: f64, C: usize, ldc: i32, work: usize): void {
+  if (sizeof<T>() == 4) gemm_f32(transA, 0, m, n, k, <f32>alpha, A, lda, B, ldb, <f32>beta, C, ldc, work);
+  else gemm_f64(transA, 0, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, work);
+}
+
+/** Patches of rows r0..r0+rows of the B*H*W pixel rows -> dst (rows x 9C, order (dy, dx, c)). */
+function im2col<T>(X: usize, H: i32, W: i32, C: i32, r0: i32, rows: i32, dst: usize): void {
+  const HW = H * W, K = 9 * C, cb = <usize>C * sizeof<T>();
+  for (let r = 0; r < rows; r++) {
+    const p = r0 + r, b = p / HW, q = p - b * HW, y = q / W, x = q - y * W;
+    const img = X + <usize>b * <usize>HW * cb;
+    let d = dst + <usize>r * <usize>K * sizeof<T>();
+    for (let dy = -1; dy <= 1; dy++) {
+      const yy = y + dy;
+      for (let dx = -1; dx <= 1; dx++) {
+        const xx = x + dx;
+        if (yy < 0 || yy >= H || xx < 0 || xx >= W) memory.fill(d, 0, cb);
+        else if (C == 1) store<T>(d, load<T>(img + <usize>(yy * W + xx) * sizeof<T>()));
+        else memory.copy(d, img + <usize>(yy * W + xx) * cb, cb);
+        d += cb;
+      }
+    }
+  }
+}
+
+/** Rows of output pixels per task whose patches fit the per-thread scratch (multiple of 4). */
+function rowsFor<T>(C: i32, scratchBytes: usize): i32 {
+  const r = <i32>(scratchBytes / (<usize>(9 * C) * sizeof<T>()));
+  return max(4, r & ~3);
+}
+
+function convFwd<T>(
+  X: usize, N: i32, H: i32, W: i32, Cin: i32, Wt: usize, Cout: i32, s: f64, bias: usize, bs: f64, beta: f64,
+  Y: usize, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, rowsPerTask: i32, task: i32, tid: i32,
+): void {
+  const P = N * H * W, r0 = task * rowsPerTask;
+  if (r0 >= P) return;
+  const rows = min(rowsPerTask, P - r0), K = 9 * Cin;
+  const patches = scratch + <usize>tid * scratchBytes, gw = gwork + <usize>tid * gworkBytes;
+  const sub = rowsFor<T>(Cin, scratchBytes);
+  for (let a = 0; a < rows; a += sub) {
+    const m = min(sub, rows - a);
+    im2col<T>(X, H, W, Cin, r0 + a, m, patches);
+    const Yr = Y + <usize>(r0 + a) * <usize>Cout * sizeof<T>();
+    gemmT<T>(0, m, Cout, K, s, patches, K, Wt, Cout, beta, Yr, Cout, gw);
+    if (bias != 0) {
+      for (let i = 0; i < m; i++) {
+        const row = Yr + <usize>i * <usize>Cout * sizeof<T>();
+        for (let o = 0; o < Cout; o++) {
+          const q = row + <usize>o * sizeof<T>();
+          store<T>(q, load<T>(q) + <T>(bs * <f64>load<T>(bias + <usize>o * sizeof<T>())));
+        }
+      }
+    }
+  }
+}
+
+/** dW/db partials of slot `task` (rows task*rowsPerSlot ..): slot = [9 Cin Cout | Cout]. */
+function convGradSlot<T>(
+  X: usize, N: i32, H: i32, W: i32, Cin: i32, dY: usize, Cout: i32, withBias: i32,
+  slots: usize, rowsPerSlot: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32,
+): void {
+  const P = N * H * W, K = 9 * Cin, len = K * Cout + (withBias ? Cout : 0);
+  const slot = slots + <usize>task * <usize>len * sizeof<T>();
+  memory.fill(slot, 0, <usize>len * sizeof<T>());
+  const r0 = task * rowsPerSlot;
+  if (r0 >= P) return;
+  const rows = min(rowsPerSlot, P - r0);
+  const patches = scratch + <usize>tid * scratchBytes, gw = gwork + <usize>tid * gworkBytes;
+  const sub = rowsFor<T>(Cin, scratchBytes);
+  for (let a = 0; a < rows; a += sub) {
+    const m = min(sub, rows - a);
+    im2col<T>(X, H, W, Cin, r0 + a, m, patches);
+    const dYr = dY + <usize>(r0 + a) * <usize>Cout * sizeof<T>();
+    gemmT<T>(1, K, Cout, m, 1.0, patches, K, dYr, Cout, 1.0, slot, Cout, gw);
+    if (withBias) {
+      const db = slot + <usize>(K * Cout) * sizeof<T>();
+      for (let i = 0; i < m; i++) {
+        const row = dYr + <usize>i * <usize>Cout * sizeof<T>();
+        for (let o = 0; o < Cout; o++) {
+          const q = db + <usize>o * sizeof<T>();
+          store<T>(q, load<T>(q) + load<T>(row + <usize>o * sizeof<T>()));
+        }
+      }
+    }
+  }
+}
+
+/** out[i] = (i < nW ? sW : sB) * sum_s slots[s][i] (+ out[i] when accumulate), slot order fixed. */
+function sumSlots<T>(slots: usize, nslots: i32, len: i32, nW: i32, sW: f64, sB: f64, out: usize, accumulate: i32, chunk: i32, task: i32, tid: i32): void {
+  const i0 = task * chunk, i1 = min(len, i0 + chunk);
+  for (let i = i0; i < i1; i++) {
+    let acc: T = 0;
+    for (let s = 0; s < nslots; s++) acc += load<T>(slots + (<usize>s * <usize>len + <usize>i) * sizeof<T>());
+    const q = out + <usize>i * sizeof<T>();
+    const v = <T>((i < nW ? sW : sB) * <f64>acc);
+    store<T>(q, accumulate ? load<T>(q) + v : v);
+  }
+}
+
+/** Wf[k, o, c] = W[8 - k, c, o]: the weights of the gather form of dX. */
+function flip<T>(Wt: usize, Cin: i32, Cout: i32, Wf: usize): void {
+  for (let k = 0; k < 9; k++) for (let c = 0; c < Cin; c++) for (let o = 0; o < Cout; o++) {
+    const v = load<T>(Wt + <usize>((k * Cin + c) * Cout + o) * sizeof<T>());
+    store<T>(Wf + <usize>(((8 - k) * Cout + o) * Cin + c) * sizeof<T>(), v);
+  }
+}
+
+export function nn_conv_fwd_f32(X: usize, N: i32, H: i32, W: i32, Cin: i32, Wt: usize, Cout: i32, s: f64, bias: usize, bs: f64, beta: f64,
+  Y: usize, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, rowsPerTask: i32, task: i32, tid: i32): void {
+  convFwd<f32>(X, N, H, W, Cin, Wt, Cout, s, bias, bs, beta, Y, scratch, scratchBytes, gwork, gworkBytes, rowsPerTask, task, tid);
+}
+export function nn_conv_fwd_f64(X: usize, N: i32, H: i32, W: i32, Cin: i32, Wt: usize, Cout: i32, s: f64, bias: usize, bs: f64, beta: f64,
+  Y: usize, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, rowsPerTask: i32, task: i32, tid: i32): void {
+  convFwd<f64>(X, N, H, W, Cin, Wt, Cout, s, bias, bs, beta, Y, scratch, scratchBytes, gwork, gworkBytes, rowsPerTask, task, tid);
+}
+export function nn_conv_grad_slot_f32(X: usize, N: i32, H: i32, W: i32, Cin: i32, dY: usize, Cout: i32, withBias: i32,
+  slots: usize, rowsPerSlot: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
+  convGradSlot<f32>(X, N, H, W, Cin, dY, Cout, withBias, slots, rowsPerSlot, scratch, scratchBytes, gwork, gworkBytes, task, tid);
+}
+export function nn_conv_grad_slot_f64(X: usize, N: i32, H: i32, W: i32, Cin: i32, dY: usize, Cout: i32, withBias: i32,
+  slots: usize, rowsPerSlot: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
+  convGradSlot<f64>(X, N, H, W, Cin, dY, Cout, withBias, slots, rowsPerSlot, scratch, scratchBytes, gwork, gworkBytes, task, tid);
+}
+export function nn_sum_slots_f32(slots: usize, nslots: i32, len: i32, nW: i32, sW: f64, sB: f64, out: usize, accumulate: i32, chunk: i32, task: i32, tid: i32): void {
+  sumSlots<f32>(slots, nslots, len, nW, sW, sB, out, accumulate, chunk, task, tid);
+}
+export function nn_sum_slots_f64(slots: usize, nslots: i32, len: i32, nW: i32, sW: f64, sB: f64, out: usize, accumulate: i32, chunk: i32, task: i32, tid: i32): void {
+  sumSlots<f64>(slots, nslots, len, nW, sW, sB, out, accumulate, chunk, task, tid);
+}
+export function nn_conv_flip_f32(Wt: usize, Cin: i32, Cout: i32, Wf: usize): void { flip<f32>(Wt, Cin, Cout, Wf); }
+export function nn_conv_flip_f64(Wt: usize, Cin: i32, Cout: i32, Wf: usize): void { flip<f64>(Wt, Cin, Cout, Wf); }

@@ -1,0 +1,53 @@
+// 2x2 pooling with stride 2 on NHWC batches (odd trailing rows/columns dropped, as PyTorch
+// and Flax 'VALID' do), generic over f32/f64; one task per image.
+//   avg: forward Y = mean of the window; VJP spreads dY / 4; JVP = forward (linear).
+//   max: forward Y = window max; VJP routes dY to the first maximal entry (scan order
+//        (0,0), (0,1), (1,0), (1,1)); JVP picks the tangent at that entry.
+
+/** mode 0: Y = avg(X); mode 1: dX = spread(dY) (dX fully written, dropped rows zero). */
+function avg<T>(mode: i32, X: usize, H: i32, W: i32, C: i32, Y: usize, b: i32): void {
+  const Ho = H >> 1, Wo = W >> 1, sz = sizeof<T>();
+  const xi = X + <usize>b * <usize>(H * W * C) * sz, yi = Y + <usize>b * <usize>(Ho * Wo * C) * sz;
+  if (mode == 1 && ((H & 1) || (W & 1))) memory.fill(xi, 0, <usize>(H * W * C) * sz);
+  const q: T = <T>0.25;
+  for (let i = 0; i < Ho; i++) for (let j = 0; j < Wo; j++) {
+    const p00 = xi + <usize>(((2 * i) * W + 2 * j) * C) * sz, p01 = p00 + <usize>C * sz;
+    const p10 = p00 + <usize>(W * C) * sz, p11 = p10 + <usize>C * sz;
+    const y = yi + <usize>((i * Wo + j) * C) * sz;
+    for (let c = 0; c < C; c++) {
+      const o = <usize>c * sz;
+      if (mode == 0) store<T>(y + o, q * (load<T>(p00 + o) + load<T>(p01 + o) + load<T>(p10 + o) + load<T>(p11 + o)));
+      else {
+        const g = q * load<T>(y + o);
+        store<T>(p00 + o, g); store<T>(p01 + o, g); store<T>(p10 + o, g); store<T>(p11 + o, g);
+      }
+    }
+  }
+}
+
+/** mode 0: out = max(X) (Y-sized); 1: out = VJP of dIn (Y-sized) into X-sized; 2: out = JVP of dIn (X-sized), Y-sized. */
+function maxp<T>(mode: i32, X: usize, dIn: usize, H: i32, W: i32, C: i32, out: usize, b: i32): void {
+  const Ho = H >> 1, Wo = W >> 1, sz = sizeof<T>();
+  const xOff = <usize>b * <usize>(H * W * C) * sz, yOff = <usize>b * <usize>(Ho * Wo * C) * sz;
+  if (mode == 1) memory.fill(out + xOff, 0, <usize>(H * W * C) * sz);
+  for (let i = 0; i < Ho; i++) for (let j = 0; j < Wo; j++) {
+    const e00 = <usize>(((2 * i) * W + 2 * j) * C) * sz, e01 = e00 + <usize>C * sz;
+    const e10 = e00 + <usize>(W * C) * sz, e11 = e10 + <usize>C * sz;
+    const y = yOff + <usize>((i * Wo + j) * C) * sz;
+    for (let c = 0; c < C; c++) {
+      const o = <usize>c * sz;
+      let best = xOff + e00 + o, m = load<T>(X + best);
+      let v = load<T>(X + xOff + e01 + o); if (v > m) { m = v; best = xOff + e01 + o; }
+      v = load<T>(X + xOff + e10 + o); if (v > m) { m = v; best = xOff + e10 + o; }
+      v = load<T>(X + xOff + e11 + o); if (v > m) { m = v; best = xOff + e11 + o; }
+      if (mode == 0) store<T>(out + y + o, m);
+      else if (mode == 1) store<T>(out + best, load<T>(dIn + y + o));
+      else store<T>(out + y + o, load<T>(dIn + best));
+    }
+  }
+}
+
+export function nn_avgpool_f32(mode: i32, X: usize, H: i32, W: i32, C: i32, Y: usize, task: i32, tid: i32): void { avg<f32>(mode, X, H, W, C, Y, task); }
+export function nn_avgpool_f64(mode: i32, X: usize, H: i32, W: i32, C: i32, Y: usize, task: i32, tid: i32): void { avg<f64>(mode, X, H, W, C, Y, task); }
+export function nn_maxpool_f32(mode: i32, X: usize, dIn: usize, H: i32, W: i32, C: i32, out: usize, task: i32, tid: i32): void { maxp<f32>(mode, X, dIn, H, W, C, out, task); }
+export function nn_maxpool_f64(mode: i32, X: usize, dIn: usize, H: i32, W: i32, C: i32, out: usize, task: i32, tid: i32): void { maxp<f64>(mode, X, dIn, H, W, C, out, task); }
