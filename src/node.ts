@@ -24,3 +24,5 @@ export function initNode(opts: NodeEngineOptions = {}) {
   setEngine(e);
   return e;
 }
+// Finite nets: parameter directories and checkpoints
+export { saveNet, loadNet, netFiles, writeDirAtomic, resolveDir, PARAMS_FORMAT, type NetIndex } from './io/params-node.js';

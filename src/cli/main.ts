@@ -7,14 +7,15 @@ import { UsageError } from './errors.js';
 import { OutOfMemoryError } from '../../bindings/heap.js';
 import { attackCommand } from './attack.js';
 import { kernelCommand } from './kernel.js';
+import { trainCommand } from './train.js';
 
 const program = new Command();
 program
   .name('ntk')
-  .description('Neural Tangent Kernel view of adversarial robustness: kernels, kernel machines and training-free attacks')
+  .description('Neural Tangent Kernel view of adversarial robustness: kernels, kernel machines, training-free attacks and finite nets')
   .exitOverride()
   .configureOutput({ outputError: (s, write) => write(s) });
-for (const cmd of [attackCommand(), kernelCommand()]) {
+for (const cmd of [attackCommand(), kernelCommand(), trainCommand()]) {
   // addCommand does not inherit these: without them a bad flag of a subcommand exits 1
   cmd.exitOverride().configureOutput({ outputError: (s, write) => write(s) });
   program.addCommand(cmd);
