@@ -5,13 +5,14 @@ import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { machineInfo, table, writeResults, type Ctx, type CaseModule, type Row } from './harness.js';
 
-export const CASES = ['gemm', 'gram', 'factor', 'kernels', 'attack'];
+export const CASES = ['gemm', 'gram', 'factor', 'kernels', 'attack', 'nn'];
 
 const NOTES = [
   'ours: AssemblyScript SIMD kernels in wasm (this package) on operands already in wasm memory (gemmRaw/gramRaw); a fresh engine per row, so `cold s` is the first call (V8 tiering, first touch of new memory, worker start-up included).',
   'numpy: numpy matmul on OpenBLAS in a python3 subprocess with OPENBLAS_NUM_THREADS = threads (X @ X.T dispatches to syrk).',
   'tfjs: @tensorflow/tfjs-backend-wasm 4.22, SIMD non-threaded build (its multithread support check fails in Node), so f32 at 1 thread only.',
   'ml-matrix 6.15: pure JS, measured only for small sizes (one rep).',
+  'nn: the paper\'s Sec. 5 CNNs in f32 at the largest --threads count; pytorch = Debian python3-torch 1.13 on OpenBLAS-openmp (bench/peers/torch_cnn_peer.py, from ../shared/anchors), same threads, MALLOC_MMAP_MAX_=0; tfjs_wasm = @tensorflow/tfjs-backend-wasm 4.22, 1 thread, with a substitute Conv2DBackpropFilter (im2col + BatchMatMul from its own kernels; it has none) and the gradients tfjs-core\'s Node bundle does not register (bench/peers/tfjs_cnn.ts).',
   'Gram GF/s counts n(n+1)d flops (what a symmetric product needs); GEMM counts 2n^3.',
 ];
 
