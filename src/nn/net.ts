@@ -192,7 +192,7 @@ export class Net {
    * gradients into grad (nParams, layout order; 0 = skip) and input gradients into dX
    * (B x inputDim; 0 = skip). Frozen tensors get no gradient.
    */
-  backward(tr: Trace, dOut: number, grad: number, dX: number): void {
+  backward(tr: Trace, dOut: number, grad: number, dX: number, params = this.params.ptr): void {
     const sz = BYTES[this.dtype];
     let firstNeeded = 0;
     if (!dX) { firstNeeded = this.plan.findIndex((_, i) => this.tensors[i].W && !this.tensors[i].frozen || this.tensors[i].b); if (firstNeeded < 0) return; }
@@ -205,7 +205,7 @@ export class Net {
       const dx = !wantDx ? 0 : i === 0 ? dX : (g === tr.scratch[0] ? tr.scratch[1] : tr.scratch[0]);
       const gW = grad && t.W && !t.frozen ? grad + t.W.offset * sz : 0;
       const gb = grad && t.b ? grad + t.b.offset * sz : 0;
-      op.vjp(this.ctx(i, tr.B), tr.acts[i], tr.acts[i + 1], g, dx, gW, gb);
+      op.vjp(this.ctx(i, tr.B, params), tr.acts[i], tr.acts[i + 1], g, dx, gW, gb);
       g = dx;
     }
     if (dX && g !== dX) {
@@ -220,7 +220,7 @@ export class Net {
    * tangent (nParams, layout order, pointer) and zero input tangent. With an input tangent
    * tX (B x inputDim) as well when given.
    */
-  jvp(tr: Trace, tangent: number, out: number, tX = 0): void {
+  jvp(tr: Trace, tangent: number, out: number, tX = 0, params = this.params.ptr): void {
     const sz = BYTES[this.dtype];
     let t = tX;
     const last = this.plan.length - 1;
@@ -232,7 +232,7 @@ export class Net {
       const tb = tangent && tl.b ? tangent + tl.b.offset * sz : 0;
       if (!t && !tW && !tb) continue; // the tangent is still zero
       const ty = i === last ? out : (t === tr.scratch[0] ? tr.scratch[1] : tr.scratch[0]);
-      op.jvp(this.ctx(i, tr.B), tr.acts[i], t, tW, tb, ty);
+      op.jvp(this.ctx(i, tr.B, params), tr.acts[i], t, tW, tb, ty);
       t = ty;
     }
     if (t !== out) new Uint8Array(this.e.memory.buffer, out, tr.B * this.outputs * sz).fill(0);
