@@ -34,7 +34,7 @@ export interface EmpiricalKernelOptions {
    * by Jacobian contraction; 'jacobian': every layer by Jacobian contraction (a check).
    */
   implementation?: 'structured' | 'jacobian';
-  /** Upper bound (bytes) for the Jacobian row blocks; default 1 GiB. */
+  /** Upper bound (bytes) for the Jacobian row blocks; default 2 GiB or what wasm memory has free. */
   blockBytes?: number;
   /** Called after each block of Jacobian rows with (done, total) block computations. */
   progress?: (done: number, total: number) => void;
@@ -43,6 +43,8 @@ export interface EmpiricalKernelOptions {
 const WASM_LIMIT = 4 * 2 ** 30;
 /** Bytes for the activation traces of one backward sub-batch. */
 const TRACE_BUDGET = 192 * 2 ** 20;
+/** Default bound for the Jacobian row blocks (lowered to what wasm memory has free). */
+const DEFAULT_BLOCK = 2 * 2 ** 30;
 
 interface ParamLayer {
   i: number;
@@ -96,7 +98,7 @@ function paramLayers(net: Net, structured: boolean): { layers: ParamLayer[]; Pc:
  * input size. Returns f64 (computed in the net's dtype).
  */
 export function empiricalKernel(net: Net, X1: Matrix, X2?: Matrix | null, opts: EmpiricalKernelOptions = {}): Matrix<Float64Array> {
-  const { outputs = 'full', implementation = 'structured', blockBytes = 2 ** 30, progress } = opts;
+  const { outputs = 'full', implementation = 'structured', blockBytes, progress } = opts;
   checkMatrix(X1, 'empiricalKernel: X1');
   if (X1.cols !== net.inputDim) throw new RangeError(`empiricalKernel: X1 rows have ${X1.cols} values, the net expects ${net.inputDim}`);
   if (X2) {
@@ -106,7 +108,7 @@ export function empiricalKernel(net: Net, X1: Matrix, X2?: Matrix | null, opts: 
   if (outputs !== 'full' && outputs !== 'trace' && !(Number.isInteger(outputs) && outputs >= 0 && outputs < net.outputs))
     throw new RangeError(`empiricalKernel: outputs must be 'full', 'trace' or an output index 0..${net.outputs - 1}, got ${String(outputs)}`);
   if (implementation !== 'structured' && implementation !== 'jacobian') throw new RangeError(`empiricalKernel: implementation must be 'structured' or 'jacobian', got '${implementation}'`);
-  if (!(blockBytes > 0)) throw new RangeError(`empiricalKernel: blockBytes must be positive, got ${blockBytes}`);
+  if (blockBytes !== undefined && !(blockBytes > 0)) throw new RangeError(`empiricalKernel: blockBytes must be positive, got ${blockBytes}`);
   for (const [X, w] of [[X1, 'X1'], [X2, 'X2']] as const) if (X) for (let i = 0; i < X.data.length; i++) if (!Number.isFinite(X.data[i])) throw new RangeError(`empiricalKernel: ${w} has a non-finite value at row ${Math.floor(i / X.cols)}, column ${i % X.cols}`);
   return new EntkRun(net, X1, X2 ?? null, outputs, implementation === 'structured', blockBytes, progress).run();
 }
@@ -124,7 +126,7 @@ class EntkRun {
 
   constructor(
     private readonly net: Net, private readonly X1: Matrix, private readonly X2: Matrix | null,
-    outputs: 'full' | 'trace' | number, structured: boolean, private readonly blockBytes: number,
+    outputs: 'full' | 'trace' | number, structured: boolean, private readonly blockBytes: number | undefined,
     private readonly progress?: (done: number, total: number) => void,
   ) {
     this.dt = net.dtype; this.sz = BYTES[net.dtype];
@@ -149,58 +151,53 @@ class EntkRun {
     const { nO, sz, Pc } = this, n1 = this.X1.rows, n2 = (this.X2 ?? this.X1).rows;
     const kr = this.trace ? 1 : nO, R1 = n1 * kr, R2 = n2 * kr;
     const denseLayers = this.layers.filter((l) => l.structured);
-    // samples per J block: one block when all rows fit, else two buffers of half the budget
-    const rowBytes = Pc * nO * sz;
+    const rowBytes = Pc * nO * sz; // J rows of one sample
     const nMax = Math.max(n1, n2);
-    let bs = Pc === 0 ? nMax : Math.floor(this.blockBytes / rowBytes);
-    const twoBufs = Pc > 0 && (this.X2 !== null || bs < n1);
-    if (twoBufs) bs = Math.floor(this.blockBytes / (2 * rowBytes));
-    if (bs < 1) throw new RangeError(`empiricalKernel: one sample's ${nO} Jacobian rows of the ${Pc} conv parameters take ${fmtBytes(rowBytes)}, more than blockBytes = ${fmtBytes(this.blockBytes)}`);
-    bs = Math.min(bs, nMax);
     // sub-batch of samples for one backward pass (activations of sb samples and sb*nO rows)
     const perSample = this.net.traceBytes(1) * (nO + 1);
-    const sb = Math.max(1, Math.min(bs, Math.floor(TRACE_BUDGET / perSample)));
+    const sb = Math.max(1, Math.min(nMax, Math.floor(TRACE_BUDGET / perSample)));
     const storeBytes = (n: number) => denseLayers.reduce((s, l) => s + (n * l.nin + n * nO * l.nout) * sz, 0);
-    const need = R1 * R2 * sz + (twoBufs ? 2 : 1) * bs * rowBytes + perSample * sb + storeBytes(n1) + (this.X2 ? storeBytes(n2) : 0)
-      + denseLayers.reduce((m, l) => Math.max(m, (n1 * n2 + R1 * R2) * sz), 0);
+    const other = R1 * R2 * sz + perSample * sb + storeBytes(n1) + (this.X2 ? storeBytes(n2) : 0)
+      + (denseLayers.length ? (n1 * n2 + R1 * R2) * sz : 0);
+    const avail = WASM_LIMIT - this.e.heap.inUse - other;
+    const budget = this.blockBytes ?? Math.min(DEFAULT_BLOCK, avail);
+    // J rows: a resident block of A samples and a streamed block of S samples (S = 0: one
+    // block holds every row). Each resident block is computed once; the rows after it (or
+    // X2's) are streamed past it, so small S keeps the recomputation at n^2 / (2 A) samples.
+    let A = nMax, S = 0;
+    if (Pc > 0 && (this.X2 !== null || n1 * rowBytes > budget)) {
+      S = Math.max(1, Math.min(this.X2 ? n2 : n1, Math.floor(budget / 8 / rowBytes)));
+      A = Math.min(n1, Math.floor(budget / rowBytes) - S);
+    }
+    if (Pc > 0 && (A < 1 || (S === 0 && n1 * rowBytes > budget)))
+      throw new RangeError(`empiricalKernel: one sample's ${nO} Jacobian rows of the ${Pc} conv parameters take ${fmtBytes(rowBytes)}; two of them do not fit blockBytes = ${fmtBytes(budget)}`);
+    const need = other + (Pc ? (A + S) * rowBytes : 0);
     if (need > WASM_LIMIT - this.e.heap.inUse)
-      throw new RangeError(`empiricalKernel: needs ${fmtBytes(need)} of wasm memory (kernel ${R1} x ${R2}, Jacobian blocks of ${bs} samples, activations); with ${fmtBytes(this.e.heap.inUse)} in use that exceeds the ${fmtBytes(WASM_LIMIT)} wasm32 limit; use fewer inputs, fewer outputs ('trace' or one index) or a smaller blockBytes`);
+      throw new RangeError(`empiricalKernel: needs ${fmtBytes(need)} of wasm memory (kernel ${R1} x ${R2}, Jacobian rows of ${A + S} samples, activations); with ${fmtBytes(this.e.heap.inUse)} in use that exceeds the ${fmtBytes(WASM_LIMIT)} wasm32 limit; use fewer inputs, fewer outputs ('trace' or one index) or a smaller blockBytes`);
 
     const K = this.alloc(R1 * R2 * sz, true);
     const stores1 = denseLayers.map((l) => ({ A: this.alloc(n1 * l.nin * sz), D: this.alloc(n1 * nO * l.nout * sz) }));
     const stores2 = this.X2 ? denseLayers.map((l) => ({ A: this.alloc(n2 * l.nin * sz), D: this.alloc(n2 * nO * l.nout * sz) })) : stores1;
-    const J1 = Pc ? this.alloc(bs * rowBytes) : 0, J2 = twoBufs ? this.alloc(bs * rowBytes) : 0;
+    const J1 = Pc ? this.alloc(A * rowBytes) : 0, J2 = S ? this.alloc(S * rowBytes) : 0;
     const w = new Worker(this, sb);
     try {
-      const blocks = (n: number) => Array.from({ length: Math.ceil(n / bs) }, (_, b) => [b * bs, Math.min(n, (b + 1) * bs)] as const);
-      const B1 = blocks(n1), B2 = blocks(n2);
-      const total = this.X2 ? B1.length * (1 + B2.length) : (B1.length * (B1.length + 1)) / 2;
+      const ranges = (from: number, to: number, step: number) => { const r: [number, number][] = []; for (let a = from; a < to; a += step) r.push([a, Math.min(to, a + step)]); return r; };
+      const resident = ranges(0, n1, A);
+      const streamed = (s1: number) => (S ? (this.X2 ? ranges(0, n2, S) : ranges(s1, n1, S)) : []);
+      const total = resident.reduce((t, [, s1]) => t + 1 + streamed(s1).length, 0) + (this.X2 && !S ? 1 : 0);
       let done = 0;
       const tick = () => this.progress?.(++done, total);
-      if (!this.X2) {
-        for (let I = 0; I < B1.length; I++) {
-          const [s0, s1] = B1[I];
-          w.fill(this.X1, s0, s1, J1, stores1); tick();
-          this.blockGram(K, R2, J1, s0, s1, J1, s0, s1, true);
-          for (let Jb = I + 1; Jb < B1.length; Jb++) {
-            const [t0, t1] = B1[Jb];
-            w.fill(this.X1, t0, t1, J2, stores1); tick();
-            this.blockGram(K, R2, J2, t0, t1, J1, s0, s1, false);
-          }
-        }
-        if (Pc) this.e.parallelFor(`mirror_${this.dt}_task`, [R1, K, R1], Number(this.e.call('mirror_tasks', R1)));
-      } else {
-        const X2 = this.X2;
-        for (let I = 0; I < B1.length; I++) {
-          const [s0, s1] = B1[I];
-          w.fill(this.X1, s0, s1, J1, stores1); tick();
-          for (let Jb = 0; Jb < B2.length; Jb++) {
-            const [t0, t1] = B2[Jb];
-            w.fill(X2, t0, t1, J2, stores2); tick();
-            this.blockGram(K, R2, J1, s0, s1, J2, t0, t1, false);
-          }
+      for (const [s0, s1] of resident) {
+        w.fill(this.X1, s0, s1, J1, stores1); tick();
+        if (!this.X2) this.blockGram(K, R2, J1, s0, s1, J1, s0, s1, true);
+        for (const [t0, t1] of streamed(s1)) {
+          w.fill(this.X2 ?? this.X1, t0, t1, J2, this.X2 ? stores2 : stores1); tick();
+          if (this.X2) this.blockGram(K, R2, J1, s0, s1, J2, t0, t1, false);
+          else this.blockGram(K, R2, J2, t0, t1, J1, s0, s1, false); // below the diagonal
         }
       }
+      if (this.X2 && !S) { w.fill(this.X2, 0, n2, 0, stores2); tick(); } // no conv columns: dense factors only
+      if (!this.X2 && Pc) this.e.parallelFor(`mirror_${this.dt}_task`, [R1, K, R1], Number(this.e.call('mirror_tasks', R1)));
       for (let q = 0; q < denseLayers.length; q++) this.denseTerm(K, denseLayers[q], stores1[q], stores2[q], n1, n2);
     } finally { w.free(); }
     const out = new Float64Array(R1 * R2);
