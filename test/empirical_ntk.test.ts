@@ -116,6 +116,8 @@ test('blocked empirical NTK (J rows in several blocks, recomputed pairs) equals 
     assert.throws(() => empiricalKernel(net, X, null, { blockBytes: 100 }), /do not fit blockBytes/);
     assert.throws(() => empiricalKernel(net, randMat(2, 5, 1)), /X1 rows have 5 values, the net expects 128/);
     assert.throws(() => empiricalKernel(net, X, null, { outputs: 3 }), /output index 0\.\.2/);
+    // 25,000 inputs x 3 outputs: a 75,000^2 f64 kernel (45 GB) is refused up front, naming the limit
+    assert.throws(() => empiricalKernel(net, { data: new Float64Array(25000 * 128), rows: 25000, cols: 128 }), /exceeds the 4\.00 GiB wasm32 limit/);
     const bad = randMat(2, 128, 1); bad.data[136] = NaN;
     assert.throws(() => empiricalKernel(net, bad), /X1 has a non-finite value at row 1, column 8/);
   } finally { net.dispose(); }

@@ -160,6 +160,8 @@ class EntkRun {
     const other = R1 * R2 * sz + perSample * sb + storeBytes(n1) + (this.X2 ? storeBytes(n2) : 0)
       + (denseLayers.length ? (n1 * n2 + R1 * R2) * sz : 0);
     const avail = WASM_LIMIT - this.e.heap.inUse - other;
+    const tooBig = (need: number) => new RangeError(`empiricalKernel: needs ${fmtBytes(need)} of wasm memory (kernel ${R1} x ${R2}, Jacobian rows, activations); with ${fmtBytes(this.e.heap.inUse)} in use that exceeds the ${fmtBytes(WASM_LIMIT)} wasm32 limit; use fewer inputs, fewer outputs ('trace' or one index) or a smaller blockBytes`);
+    if (avail < (Pc ? 2 * rowBytes : 0)) throw tooBig(other + (Pc ? 2 * rowBytes : 0));
     const budget = this.blockBytes ?? Math.min(DEFAULT_BLOCK, avail);
     // J rows: a resident block of A samples and a streamed block of S samples (S = 0: one
     // block holds every row). Each resident block is computed once; the rows after it (or
@@ -172,8 +174,7 @@ class EntkRun {
     if (Pc > 0 && (A < 1 || (S === 0 && n1 * rowBytes > budget)))
       throw new RangeError(`empiricalKernel: one sample's ${nO} Jacobian rows of the ${Pc} conv parameters take ${fmtBytes(rowBytes)}; two of them do not fit blockBytes = ${fmtBytes(budget)}`);
     const need = other + (Pc ? (A + S) * rowBytes : 0);
-    if (need > WASM_LIMIT - this.e.heap.inUse)
-      throw new RangeError(`empiricalKernel: needs ${fmtBytes(need)} of wasm memory (kernel ${R1} x ${R2}, Jacobian rows of ${A + S} samples, activations); with ${fmtBytes(this.e.heap.inUse)} in use that exceeds the ${fmtBytes(WASM_LIMIT)} wasm32 limit; use fewer inputs, fewer outputs ('trace' or one index) or a smaller blockBytes`);
+    if (need > WASM_LIMIT - this.e.heap.inUse) throw tooBig(need);
 
     const K = this.alloc(R1 * R2 * sz, true);
     const stores1 = denseLayers.map((l) => ({ A: this.alloc(n1 * l.nin * sz), D: this.alloc(n1 * nO * l.nout * sz) }));
