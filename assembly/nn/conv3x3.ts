@@ -35,13 +35,21 @@ function convFwd<T>(
     const m = min(sub, rows - a);
     im2col<T>(X, H, W, Cin, r0 + a, m, patches);
     const Yr = Y + <usize>(r0 + a) * <usize>Cout * sizeof<T>();
-    gemmT<T>(0, m, Cout, K, s, patches, K, Wt, Cout, beta, Yr, Cout, gw);
-    if (bias != 0) {
-      for (let i = 0; i < m; i++) {
-        const row = Yr + <usize>i * <usize>Cout * sizeof<T>();
-        for (let o = 0; o < Cout; o++) {
-          const q = row + <usize>o * sizeof<T>();
-          store<T>(q, load<T>(q) + <T>(bs * <f64>load<T>(bias + <usize>o * sizeof<T>())));
+    const rowBytes = <usize>Cout * sizeof<T>();
+    if (bias != 0 && beta == 0) {
+      // start C at the bias rows (first row computed, the rest bulk-copied), then accumulate
+      for (let o = 0; o < Cout; o++) store<T>(Yr + <usize>o * sizeof<T>(), <T>(bs * <f64>load<T>(bias + <usize>o * sizeof<T>())));
+      for (let i = 1; i < m; i++) memory.copy(Yr + <usize>i * rowBytes, Yr, rowBytes);
+      gemmT<T>(0, m, Cout, K, s, patches, K, Wt, Cout, 1.0, Yr, Cout, gw);
+    } else {
+      gemmT<T>(0, m, Cout, K, s, patches, K, Wt, Cout, beta, Yr, Cout, gw);
+      if (bias != 0) {
+        for (let i = 0; i < m; i++) {
+          const row = Yr + <usize>i * rowBytes;
+          for (let o = 0; o < Cout; o++) {
+            const q = row + <usize>o * sizeof<T>();
+            store<T>(q, load<T>(q) + <T>(bs * <f64>load<T>(bias + <usize>o * sizeof<T>())));
+          }
         }
       }
     }

@@ -4,10 +4,13 @@ import { Command, Option } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ATTACK_LOSSES, type AttackLoss } from '../attacks/losses.js';
-import { runAttackExperiment, type AttackMethod } from '../experiments/attack_experiment.js';
+import { runAttackExperiment, attackModel, type AttackMethod, type AttackExperimentResult } from '../experiments/attack_experiment.js';
+import { loadNet } from '../io/params-node.js';
+import { netModel } from '../nn/model.js';
+import { decisions, accuracy } from '../attacks/fgsm_pgd.js';
 import { engine } from '../engine.js';
 import { choice, choiceList, number, numberList, positiveInt } from './parse.js';
-import { addDataOptions, loadTask, type DataOptions } from './data_options.js';
+import { addDataOptions, loadTask, type DataOptions, type Task } from './data_options.js';
 import { kernelOpsFor, ARCH_HELP } from './kernel_choice.js';
 import { writeAttackOutputs } from './attack_outputs.js';
 import { progressReporter } from './progress.js';
@@ -17,6 +20,8 @@ import { fmtBytes } from '../../bindings/heap.js';
 
 export interface AttackOptions extends DataOptions {
   arch: string;
+  /** A trained net's directory (ntk train --out, or its checkpoint/): attack it instead of a kernel machine. */
+  model?: string;
   eps: number[];
   curve: string;
   method: AttackMethod[];
@@ -37,6 +42,7 @@ export function attackCommand(): Command {
   const cmd = new Command('attack')
     .description('training-free FGSM/PGD attacks on the NTK machine of a wide network (no network is trained)')
     .option('--arch <name>', `architecture whose NTK is used: ${ARCH_HELP}`, 'fc1')
+    .option('--model <dir>', 'attack a trained net (the --out directory of ntk train, or any directory with params.json) instead of an NTK machine')
     .option('--eps <list>', 'L-inf budgets, comma-separated (fractions like 8/255 allowed)', numberList('--eps', { min: 0, max: 1 }), [0.1])
     .option('--curve <list|auto|none>', "extra budgets for eps-curve.png: 'auto' adds eps/4, eps/2, 3eps/4 of the largest --eps", 'auto')
     .option('--method <list>', 'attacks: fgsm, pgd', choiceList('--method', ['fgsm', 'pgd'] as const), ['fgsm', 'pgd'] as AttackMethod[])
@@ -70,24 +76,34 @@ function curveEps(eps: number[], curve: string): number[] {
 export async function runAttack(opts: AttackOptions): Promise<void> {
   const say = (s: string) => { if (!opts.quiet) process.stderr.write(s + '\n'); };
   const task = loadTask(opts);
+  if (opts.model) return attackNet(opts, task, say);
   const kernel = kernelOpsFor(opts.arch, task.shape);
   if (opts.labels !== 'true' && opts.labels !== 'predicted') throw new UsageError(`--labels: expected true or predicted`);
   const eps = curveEps(opts.eps, opts.curve);
-  // the Gram (factored in place; a finite --t needs its eigenvectors too), the training set,
-  // and per test block a few batch x n kernels and batch x d gradients
-  const n = task.train.X.rows, d = task.train.X.cols, b = Math.min(opts.batch, task.test.X.rows);
-  const grams = Number.isFinite(opts.t) ? 3 : 1;
-  checkFits('--train', n, (k) => grams * gramBytes(k) + 8 * (k * d + 4 * b * k + 4 * b * d),
-    `the ${n} x ${n} f64 Gram alone is ${fmtBytes(gramBytes(n))}${grams > 1 ? ', and finite --t keeps its eigenvectors too' : ''}`);
-  mkdirSync(opts.out, { recursive: true });
-  say(`ntk attack: ${task.description}; arch ${opts.arch}; ${engine().threads} thread(s)`);
-  const progress = progressReporter(opts.quiet);
-  const t0 = performance.now();
-  const res = runAttackExperiment(kernel, task.train, task.test, task.outputs, {
+  return finish(opts, task, say, eps, (progress) => runAttackExperiment(kernel, task.train, task.test, task.outputs, {
     eps, methods: opts.method, losses: opts.loss, pgdSteps: opts.pgdSteps, pgdStepSize: opts.pgdStep,
     randomStart: opts.randomStart, labelMode: opts.labels, fit: { t: opts.t, eta: opts.eta, ridge: opts.ridge },
     batch: opts.batch, seed: opts.seed,
-  }, progress.update);
+  }, progress), () => {
+    // the Gram (factored in place; a finite --t needs its eigenvectors too), the training set,
+    // and per test block a few batch x n kernels and batch x d gradients
+    const n = task.train.X.rows, d = task.train.X.cols, b = Math.min(opts.batch, task.test.X.rows);
+    const grams = Number.isFinite(opts.t) ? 3 : 1;
+    checkFits('--train', n, (k) => grams * gramBytes(k) + 8 * (k * d + 4 * b * k + 4 * b * d),
+      `the ${n} x ${n} f64 Gram alone is ${fmtBytes(gramBytes(n))}${grams > 1 ? ', and finite --t keeps its eigenvectors too' : ''}`);
+  });
+}
+
+type Say = (s: string) => void;
+
+/** Shared tail of both attack kinds: checks, run with progress, files, summary. */
+function finish(opts: AttackOptions, task: Task, say: Say, eps: number[], run: (progress: (done: number, total: number, label: string) => void) => AttackExperimentResult, check: () => void, what?: string): void {
+  check();
+  mkdirSync(opts.out, { recursive: true });
+  say(`ntk attack: ${task.description}; ${what ?? `arch ${opts.arch}`}; ${engine().threads} thread(s)`);
+  const progress = progressReporter(opts.quiet);
+  const t0 = performance.now();
+  const res = run(progress.update);
   progress.done();
   const seconds = (performance.now() - t0) / 1000;
   const files = writeAttackOutputs(opts.out, { opts, task, res, eps, seconds });
@@ -95,4 +111,25 @@ export async function runAttack(opts: AttackOptions): Promise<void> {
   for (const r of res.results)
     say(`  ${r.method.padEnd(4)} ${r.loss.padEnd(8)} eps=${String(Number(r.eps.toPrecision(4))).padEnd(7)} robust accuracy ${(100 * r.robustAccuracy).toFixed(1)}%`);
   say(`done in ${seconds.toFixed(1)} s; wrote ${files.map((f) => join(opts.out, f)).join(', ')}`);
+}
+
+/** --model: a trained net through the same attack code (netModel is a DifferentiableModel). */
+function attackNet(opts: AttackOptions, task: Task, say: Say): void {
+  const eps = curveEps(opts.eps, opts.curve);
+  const { net, index } = loadNet(opts.model!);
+  try {
+    const s = net.inputShape, [H, W, C] = task.shape;
+    const fits = s.flat ? s.C === H * W * C : s.H === H && s.W === W && s.C === C;
+    if (!fits) throw new UsageError(`--model ${opts.model}: the net takes ${s.flat ? `${s.C} values` : `${s.H}x${s.W}x${s.C} images`} but ${opts.dataset} images are ${H}x${W}x${C}`);
+    if (net.outputs !== task.outputs) throw new UsageError(`--model ${opts.model}: the net has ${net.outputs} output(s) but the task has ${task.outputs === 1 ? '2 classes (binary, 1 output)' : `${task.outputs} classes`}`);
+    opts.arch = index.arch;
+    const model = netModel(net, { batch: opts.batch });
+    finish(opts, task, say, eps, (progress) => {
+      const trainAccuracy = accuracy(decisions(model.forward(task.train.X)), task.train.labels);
+      return attackModel(model, task.test, task.outputs, {
+        eps, methods: opts.method, losses: opts.loss, pgdSteps: opts.pgdSteps, pgdStepSize: opts.pgdStep,
+        randomStart: opts.randomStart, labelMode: opts.labels, batch: opts.batch, seed: opts.seed,
+      }, progress, { trainAccuracy, gramSeconds: 0, solveSeconds: 0 });
+    }, () => {}, `trained ${index.arch} net from ${opts.model} (${net.nParams.toLocaleString('en')} parameters)`);
+  } finally { net.dispose(); }
 }

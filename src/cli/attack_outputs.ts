@@ -56,7 +56,7 @@ export function writeAttackOutputs(
     put('examples.png', (p) => writeFileAtomic(p, imageGrid({
       images, captions, shape: [H, W, C], cols: 3,
       headers: ['clean', 'perturbation (rescaled)', `adversarial (${h.method.toUpperCase()})`],
-      title: `${opts.arch} NTK, ${opts.dataset}: ${h.method.toUpperCase()} eps=${fmtEps(h.eps)}`,
+      title: `${opts.model ? `trained ${opts.arch} net` : `${opts.arch} NTK`}, ${opts.dataset}: ${h.method.toUpperCase()} eps=${fmtEps(h.eps)}`,
       scaling: ['clip', 'symmetric', 'clip'],
     })));
   }
@@ -70,13 +70,13 @@ export function writeAttackOutputs(
     series.push({ label: `${method.toUpperCase()}${loss === 'ce' ? '' : ` (${loss})`}`, x: xs, y: ys });
   }
   put('eps-curve.png', (p) => writeFileAtomic(p, linePlot({
-    series, title: `Robust accuracy of the ${opts.arch} NTK machine on ${opts.dataset}`, xLabel: 'eps (L-inf)', yLabel: 'accuracy',
+    series, title: `Robust accuracy of the ${opts.model ? `trained ${opts.arch} net` : `${opts.arch} NTK machine`} on ${opts.dataset}`, xLabel: 'eps (L-inf)', yLabel: 'accuracy',
   })));
 
   const report = {
     tool: 'ntk-robustness', command: 'attack', date: new Date().toISOString(),
     settings: {
-      arch: opts.arch, eps: opts.eps, curveEps: ctx.eps, methods: opts.method, losses: opts.loss, pgdSteps: opts.pgdSteps,
+      arch: opts.arch, model: opts.model ?? null, eps: opts.eps, curveEps: ctx.eps, methods: opts.method, losses: opts.loss, pgdSteps: opts.pgdSteps,
       pgdStepSize: opts.pgdStep, randomStart: opts.randomStart, labels: opts.labels,
       t: Number.isFinite(opts.t) ? opts.t : 'inf', eta: opts.eta, ridge: opts.ridge, batch: opts.batch,
     },

@@ -1,6 +1,6 @@
 // Data flags shared by the commands, and the task they describe: a seeded train/test subset,
 // binary (-1/+1, one output) when exactly two classes are kept, else k-class one-hot.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { loadDataset, type DatasetSpec } from '../data/load.js';
 import { asMatrix, type Dataset } from '../data/dataset.js';
 import type { Matrix } from '../linalg/matrix.js';
@@ -41,8 +41,8 @@ export function addDataOptions(cmd: Command, defaults: { train: number; test: nu
     .option('--test-images <file>', 'idx: test images file')
     .option('--test-labels <file>', 'idx: test labels file')
     .option('--classes <list>', 'keep these classes, e.g. 0,1; exactly two make a binary task with labels -1/+1', intList('--classes'))
-    .option('--train <n>', 'training points (seeded random subset)', positiveInt('--train'), defaults.train)
-    .option('--test <n>', 'test points (seeded random subset)', positiveInt('--test'), defaults.test)
+    .addOption(new Option('--train <n>', 'training points (seeded random subset)').argParser(positiveInt('--train')).default(defaults.train, defaults.train < 0 ? 'all' : undefined))
+    .addOption(new Option('--test <n>', 'test points (seeded random subset)').argParser(positiveInt('--test')).default(defaults.test, defaults.test < 0 ? 'all' : undefined))
     .option('--seed <s>', 'seed of the subsets and random starts', nonNegativeInt('--seed'), 0)
     .option('--stratified', 'class-balanced subsets', false);
 }
@@ -57,7 +57,8 @@ function load(opts: DataOptions, split: 'train' | 'test', n: number, seed: numbe
     labels: split === 'train' ? opts.trainLabels : opts.testLabels,
     classes: opts.dataset === 'cifar2' ? undefined : classes,
     binary: opts.dataset !== 'cifar2' && classes?.length === 2,
-    subset: { n, seed, stratified: opts.stratified },
+    // n < 0: the whole split (ntk train's default)
+    subset: n >= 0 ? { n, seed, stratified: opts.stratified } : undefined,
   };
   if (opts.dataset === 'cifar2' && classes && !(classes.length === 2 && classes[0] === 0 && classes[1] === 1))
     throw new UsageError(`--classes ${classes.join(',')}: cifar2 is airplane (0) vs automobile (1); use --dataset cifar10 --data-dir ... for other classes`);
@@ -73,7 +74,7 @@ function load(opts: DataOptions, split: 'train' | 'test', n: number, seed: numbe
 export function loadTask(opts: DataOptions): Task {
   // Only the seeded subsets are converted to floats (the loader picks indices from labels first).
   // test 0 (ntk kernel without --test): no test split is read at all
-  const tr = load(opts, 'train', opts.train, opts.seed), te = opts.test > 0 ? load(opts, 'test', opts.test, opts.seed + 1) : null;
+  const tr = load(opts, 'train', opts.train, opts.seed), te = opts.test !== 0 ? load(opts, 'test', opts.test, opts.seed + 1) : null;
   const trainAll = tr;
   if (te && tr.shape.join('x') !== te.shape.join('x'))
     throw new UsageError(`train images are ${tr.shape.join('x')} but test images are ${te.shape.join('x')}`);
@@ -86,7 +87,7 @@ export function loadTask(opts: DataOptions): Task {
     train: { X: Xtr, labels: tr.y },
     test: te ? { X: asMatrix(te), labels: te.y } : { X: { data: new Float64Array(0), rows: 0, cols: Xtr.cols }, labels: new Int32Array(0) },
     outputs, shape: trainAll.shape, classNames: names,
-    description: `${opts.dataset} ${trainAll.shape.join('x')}, ${task}, ${opts.train} train${te ? ` / ${opts.test} test` : ''} (seed ${opts.seed})`,
+    description: `${opts.dataset} ${trainAll.shape.join('x')}, ${task}, ${Xtr.rows} train${te ? ` / ${te.y.length} test` : ''} (seed ${opts.seed})`,
     info: { dataset: opts.dataset, shape: trainAll.shape, classes: opts.classes ?? null, classNames: names ?? null, binary, outputs,
       train: opts.train, test: opts.test, seed: opts.seed, stratified: opts.stratified, trainSet: tr.name, testSet: te?.name ?? null },
   };

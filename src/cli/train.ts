@@ -3,7 +3,6 @@
 // per epoch (checkpoint/, also the model directory `ntk attack --model` reads). `--resume`
 // continues from the checkpoint and gives the same numbers as an uninterrupted run.
 import { Command, Option } from 'commander';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { engine } from '../engine.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -61,7 +60,8 @@ export function trainCommand(): Command {
     .option('--out <dir>', 'output directory', 'runs/train')
     .option('--resume', 'continue from <out>/checkpoint (same settings required)', false)
     .option('-q, --quiet', 'no progress on stderr', false);
-  addDataOptions(cmd, { train: 60000, test: 10000 });
+  addDataOptions(cmd, { train: -1, test: -1 });
+  // the whole train and test splits unless --train / --test ask for seeded subsets
   cmd.action(async (opts: TrainCliOptions) => runTrain(opts));
   return cmd;
 }
@@ -165,6 +165,6 @@ function writeOutputs(opts: TrainCliOptions, history: EpochRow[], ev: RobustEval
   }
   writeFileAtomic(join(opts.out, 'curves.png'), linePlot({
     series, title: `${opts.arch} on ${opts.dataset}: accuracy per epoch${ev ? ` (robust: eps ${Number(ev.eps.toPrecision(3))})` : ''}`, xLabel: 'epoch', yLabel: 'accuracy',
-    xRange: [Math.min(0, ...xs), Math.max(1, ...xs)],
+    xRange: [1, Math.max(2, ...xs)],
   }));
 }

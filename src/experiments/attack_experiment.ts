@@ -5,8 +5,8 @@ import type { Matrix } from '../linalg/matrix.js';
 import { engine } from '../engine.js';
 import { mulberry32 } from '../data/rng.js';
 import type { KernelOps } from '../machines/kernel_ops.js';
-import { fitKernelMachine, predict, type FitOptions } from '../machines/kernel_regression.js';
-import { kernelMachineModel } from '../attacks/model.js';
+import { fitKernelMachine, type FitOptions } from '../machines/kernel_regression.js';
+import { kernelMachineModel, type DifferentiableModel } from '../attacks/model.js';
 import { fgsm, pgd, decisions, accuracy } from '../attacks/fgsm_pgd.js';
 import type { AttackLoss } from '../attacks/losses.js';
 
@@ -91,13 +91,27 @@ function runOn(
   const trainPred = decisions(machine.trainOutputs);
   const { gram: gramSeconds, solve: solveSeconds } = machine.seconds;
   const model = kernelMachineModel(machine);
+  return attackModel(model, test, k, opts, progress, { trainAccuracy: accuracy(trainPred, train.labels), gramSeconds, solveSeconds });
+}
+
+/**
+ * Attacks any DifferentiableModel (a kernel machine or a trained net) on the test set with
+ * every requested method, objective and budget; `fitted` carries what the fit measured.
+ */
+export function attackModel(
+  model: DifferentiableModel, test: { X: Matrix<Float64Array>; labels: Int32Array }, k: number,
+  opts: Omit<AttackExperimentOptions, 'fit'>, progress: Progress, fitted: { trainAccuracy: number; gramSeconds: number; solveSeconds: number },
+): AttackExperimentResult {
+  const now = () => performance.now() / 1000;
+  const m = test.X.rows, d = test.X.cols, B = Math.max(1, opts.batch);
+  const { gramSeconds, solveSeconds } = fitted;
 
   let t0 = now();
   const cleanPredictions = new Int32Array(m);
   const cleanF = { data: new Float64Array(m * k), rows: m, cols: k };
   for (let lo = 0; lo < m; lo += B) {
     const hi = Math.min(m, lo + B);
-    const F = predict(machine, rows(test.X, lo, hi));
+    const F = model.forward(rows(test.X, lo, hi));
     cleanF.data.set(F.data, lo * k);
     cleanPredictions.set(decisions(F), lo);
     progress(hi, m, 'clean predictions');
@@ -129,7 +143,7 @@ function runOn(
               () => progress(work += hi - lo, totalWork, label));
       if (c.method === 'fgsm') progress(work += hi - lo, totalWork, label);
       adversarial.set(adv.data, lo * d);
-      predictions.set(decisions(predict(machine, adv)), lo);
+      predictions.set(decisions(model.forward(adv)), lo);
     }
     let flipped = 0, correct = 0;
     for (let i = 0; i < m; i++) if (cleanPredictions[i] === test.labels[i]) { correct++; if (predictions[i] !== test.labels[i]) flipped++; }
@@ -137,7 +151,7 @@ function runOn(
   }
   return {
     cleanAccuracy: accuracy(cleanPredictions, test.labels),
-    trainAccuracy: accuracy(trainPred, train.labels),
+    trainAccuracy: fitted.trainAccuracy,
     cleanPredictions, attackLabels, results,
     timings: { gramSeconds, solveSeconds, predictSeconds, attackSeconds: now() - tAttack },
   };

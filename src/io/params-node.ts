@@ -73,10 +73,15 @@ export function writeDirAtomic(dir: string, files: Map<string, Uint8Array | stri
   rmSync(old, { recursive: true, force: true });
 }
 
-/** The directory to read: `dir`, or its `.old` twin when a save was interrupted between renames. */
+/**
+ * The directory to read: `dir`, its `.old` twin when a save was interrupted between renames,
+ * or the same for `dir`/checkpoint (the --out directory of ntk train).
+ */
 export function resolveDir(dir: string): string {
-  if (existsSync(join(dir, 'params.json'))) return dir;
-  if (existsSync(join(`${dir}.old`, 'params.json'))) return `${dir}.old`;
+  for (const d of [dir, join(dir, 'checkpoint')]) {
+    if (existsSync(join(d, 'params.json'))) return d;
+    if (existsSync(join(`${d}.old`, 'params.json'))) return `${d}.old`;
+  }
   return dir;
 }
 
