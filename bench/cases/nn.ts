@@ -59,6 +59,7 @@ const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
 
 export async function run(ctx: Ctx): Promise<Row[]> {
   const rows: Row[] = [];
+  const push = (r: Row) => { rows.push(r); console.log(`  ${r.op}: ours ${r.ours_s.toFixed(3)} s, ${Object.entries(r.peers).map(([k, v]) => `${k} ${v == null ? '—' : v.toFixed(3) + ' s'}`).join(', ')}`); };
   const threads = Math.max(...ctx.threads); // the peers' workloads are 2-thread numbers
   initNode({ threads });
   const reps = ctx.quick ? 2 : 5;
@@ -75,7 +76,7 @@ export async function run(ctx: Ctx): Promise<Row[]> {
           const s = timeit(() => tr.step(X.data, y), { reps, warmup: 1 });
           const pt = torch(['train', '--net', key, '--batch', String(B), '--reps', String(reps)], threads);
           const tf = ctx.quick && key === 'cifar' ? null : await tfjsTrainStep(key, B, key === 'cifar' ? 2 : 3);
-          rows.push({ op: `${cfg.arch} train step (ours ${(B / s).toFixed(0)} img/s; pytorch ${pt ? (B / pt.median_s).toFixed(0) : '—'}; tfjs-wasm 1 thr ${tf ? (B / tf.median_s).toFixed(1) : '—'}) load ${load()}`, size: `B=${B}`, threads, ours_s: s, peers: { pytorch: pt?.median_s ?? null, tfjs_wasm: tf?.median_s ?? null } });
+          push({ op: `${cfg.arch} train step (ours ${(B / s).toFixed(0)} img/s; pytorch ${pt ? (B / pt.median_s).toFixed(0) : '—'}; tfjs-wasm 1 thr ${tf ? (B / tf.median_s).toFixed(1) : '—'}) load ${load()}`, size: `B=${B}`, threads, ours_s: s, peers: { pytorch: pt?.median_s ?? null, tfjs_wasm: tf?.median_s ?? null } });
         } finally { tr.dispose(); }
       }
       // PGD-20 adversarial training step
@@ -85,9 +86,10 @@ export async function run(ctx: Ctx): Promise<Row[]> {
         try {
           let s = 0;
           const f = () => tr.step(tr.adversarial(X.data, y, 0, s++), y);
-          const t = timeit(f, { reps: ctx.quick ? 1 : 3, warmup: 1 });
-          const pt = torch(['pgd', '--net', key, '--batch', String(B), '--reps', String(ctx.quick ? 1 : 3)], threads);
-          rows.push({ op: `${cfg.arch} PGD-20 train step (ours ${(B / t).toFixed(1)} img/s; pytorch ${pt ? (B / pt.median_s).toFixed(1) : '—'}) load ${load()}`, size: `B=${B}`, threads, ours_s: t, peers: { pytorch: pt?.median_s ?? null } });
+          // 21 passes per rep already: one rep, no separate warm-up (the same for the peer)
+          const t = timeit(f, { reps: 1, warmup: 0 });
+          const pt = torch(['pgd', '--net', key, '--batch', String(B), '--reps', '1', '--warmup', '0'], threads);
+          push({ op: `${cfg.arch} PGD-20 train step (ours ${(B / t).toFixed(1)} img/s; pytorch ${pt ? (B / pt.median_s).toFixed(1) : '—'}) load ${load()}`, size: `B=${B}`, threads, ours_s: t, peers: { pytorch: pt?.median_s ?? null } });
         } finally { tr.dispose(); }
       }
       // inference
@@ -95,7 +97,7 @@ export async function run(ctx: Ctx): Promise<Row[]> {
         const B = 250, { X } = data(B, d, 3);
         const s = timeit(() => net.forward(X, { batch: B }), { reps, warmup: 1 });
         const pt = torch(['fwd', '--net', key, '--batch', String(B), '--reps', String(reps)], threads);
-        rows.push({ op: `${cfg.arch} inference (ours ${(B / s).toFixed(0)} img/s; pytorch ${pt ? (B / pt.median_s).toFixed(0) : '—'}) load ${load()}`, size: `B=${B}`, threads, ours_s: s, peers: { pytorch: pt?.median_s ?? null } });
+        push({ op: `${cfg.arch} inference (ours ${(B / s).toFixed(0)} img/s; pytorch ${pt ? (B / pt.median_s).toFixed(0) : '—'}) load ${load()}`, size: `B=${B}`, threads, ours_s: s, peers: { pytorch: pt?.median_s ?? null } });
       }
       // empirical NTK, all 10 outputs
       for (const B of cfg.ntkB) {
@@ -109,7 +111,7 @@ export async function run(ctx: Ctx): Promise<Row[]> {
         const peakMiB = (e.heap.peak - before) / 2 ** 20;
         // the peer at B = 250 runs its vmap in chunks of 50 samples (peak ~6 GB instead of 12 GB on a shared machine)
         const pt = torch(['ntk', '--net', key, '--batch', String(B), '--reps', String(big ? 1 : reps), ...(big ? ['--warmup', '0', '--chunk', '50'] : [])], threads);
-        rows.push({
+        push({
           op: `${cfg.arch} empirical NTK ${10 * B}x${10 * B} (ours peak wasm ${peakMiB.toFixed(0)} MiB beyond the net; pytorch peak RSS ${pt ? (pt.peak_rss_mb / 1024).toFixed(1) + ' GiB' : '—'}) load ${load()}`,
           size: `B=${B},k=10`, threads, ours_s: s, peers: { pytorch: pt?.median_s ?? null },
         });

@@ -1,9 +1,10 @@
 // Empirical NTK of a finite net, K[(a,i),(b,j)] = <d f_i(x_a)/d params, d f_j(x_b)/d params>,
 // computed in wasm block by block.
 //
-// Rows r = (sample, output). One backward pass over a block of rows (each sample's cached
-// activations copied to its nO rows, cotangent e_i on row (a, i)) gives every row's delta at
-// every layer; the batch sum of the usual backward is never formed. Then, per layer:
+// Rows r = (sample, output). One forward pass per sample, then one backward pass over a block
+// of rows (cotangent e_i on row (a, i); the masks it needs copied to the sample's nO rows)
+// gives every row's delta at every layer; the batch sum of the usual backward is never
+// formed. Then, per layer:
 //  - dense (structured, as neural-tangents' structured derivatives): its per-row gradient is
 //    the outer product s x_a delta_r^T, so its contribution is
 //    (s^2 (x_a . x_b) + bs^2) (delta_r . delta_c): a Gram of the layer inputs (samples) and a
@@ -277,10 +278,13 @@ class Worker {
     net.view(tS.input, m * net.inputDim).set(X.data.subarray(a0 * X.cols, a1 * X.cols));
     // forward on the m samples (a trace of sb rows; only the first m are used)
     runRows(net, tS, m);
-    // each sample's boundaries copied to its nO rows
+    // each sample's layer inputs copied to its nO rows, where the row-wise backward reads
+    // them (relu and max-pool masks; dense rows of the 'jacobian' route); conv rows and the
+    // dense factors read the per-sample trace directly
     const sizes = net.boundarySizes, u8 = new Uint8Array(e.memory.buffer);
-    for (let i = 0; i < sizes.length; i++) {
-      if (i > 0 && tR.acts[i] === tR.acts[i - 1]) continue; // flatten shares its input
+    for (let i = 0; i < net.plan.length; i++) {
+      const kind = net.plan[i].layer.kind;
+      if (kind === 'conv' || kind === 'avgPool' || kind === 'flatten' || (kind === 'dense' && !layers.some((l) => l.i === i && !l.structured))) continue;
       const row = sizes[i] * sz;
       for (let t = 0; t < m; t++) for (let q = 0; q < nO; q++) u8.copyWithin(tR.acts[i] + (t * nO + q) * row, tS.acts[i] + t * row, tS.acts[i] + (t + 1) * row);
     }
@@ -304,7 +308,7 @@ class Worker {
           const HW = pl.H * pl.W, scratchBytes = Math.ceil((HW * 9 * pl.Cin * sz) / 64) * 64;
           const scratch = e.threadScratch(scratchBytes, 'entk-patches');
           const { work, workBytes } = gemmScratch(dt);
-          e.parallelFor(`entk_conv_rows_${dt}`, [tR.acts[i], nO * pl.nin, pl.H, pl.W, pl.Cin, g, pl.nout, nO, pl.sW, pl.sB, J, Pc, pl.colW, pl.colB, scratch, scratchBytes, work, workBytes], m);
+          e.parallelFor(`entk_conv_rows_${dt}`, [tS.acts[i], pl.nin, pl.H, pl.W, pl.Cin, g, pl.nout, nO, pl.sW, pl.sB, J, Pc, pl.colW, pl.colB, scratch, scratchBytes, work, workBytes], m);
         } else {
           e.parallelFor(`entk_dense_row_${dt}`, [tR.acts[i], pl.nin, pl.nin, g, pl.nout, pl.sW, pl.sB, J, Pc, pl.colW, pl.colB], R);
         }
