@@ -62,7 +62,7 @@ export async function run(ctx: Ctx): Promise<Row[]> {
   const push = (r: Row) => { rows.push(r); console.log(`  ${r.op}: ours ${r.ours_s.toFixed(3)} s, ${Object.entries(r.peers).map(([k, v]) => `${k} ${v == null ? '—' : v.toFixed(3) + ' s'}`).join(', ')}`); };
   const threads = Math.max(...ctx.threads); // the peers' workloads are 2-thread numbers
   initNode({ threads });
-  const reps = ctx.quick ? 2 : 5;
+  const reps = ctx.quick ? 2 : 3;
   for (const [key, cfg] of Object.entries(NETS) as [keyof typeof NETS, (typeof NETS)[keyof typeof NETS]][]) {
     const a = netArch(cfg.arch);
     const net = buildNet(a.layers, { input: cfg.shape, parameterization: a.parameterization, seed: 0 });
@@ -75,7 +75,7 @@ export async function run(ctx: Ctx): Promise<Row[]> {
         try {
           const s = timeit(() => tr.step(X.data, y), { reps, warmup: 1 });
           const pt = torch(['train', '--net', key, '--batch', String(B), '--reps', String(reps)], threads);
-          const tf = ctx.quick && key === 'cifar' ? null : await tfjsTrainStep(key, B, key === 'cifar' ? 2 : 3);
+          const tf = ctx.quick && key === 'cifar' ? null : await tfjsTrainStep(key, B, key === 'cifar' ? 1 : 3);
           push({ op: `${cfg.arch} train step (ours ${(B / s).toFixed(0)} img/s; pytorch ${pt ? (B / pt.median_s).toFixed(0) : '—'}; tfjs-wasm 1 thr ${tf ? (B / tf.median_s).toFixed(1) : '—'}) load ${load()}`, size: `B=${B}`, threads, ours_s: s, peers: { pytorch: pt?.median_s ?? null, tfjs_wasm: tf?.median_s ?? null } });
         } finally { tr.dispose(); }
       }
@@ -107,10 +107,12 @@ export async function run(ctx: Ctx): Promise<Row[]> {
         const e = engine();
         const before = e.heap.inUse;
         e.heap.peak = before;
-        const s = timeit(() => empiricalKernel(net, X), { reps: big ? 1 : reps, warmup: big ? 0 : 1 });
+        // seconds-long runs: fewer reps (the peer gets the same)
+        const nr = big ? 1 : key === 'cifar' ? 1 : reps, nw = big ? 0 : 1;
+        const s = timeit(() => empiricalKernel(net, X), { reps: nr, warmup: nw });
         const peakMiB = (e.heap.peak - before) / 2 ** 20;
         // the peer at B = 250 runs its vmap in chunks of 50 samples (peak ~6 GB instead of 12 GB on a shared machine)
-        const pt = torch(['ntk', '--net', key, '--batch', String(B), '--reps', String(big ? 1 : reps), ...(big ? ['--warmup', '0', '--chunk', '50'] : [])], threads);
+        const pt = torch(['ntk', '--net', key, '--batch', String(B), '--reps', String(nr), '--warmup', String(nw), ...(big ? ['--chunk', '50'] : [])], threads);
         push({
           op: `${cfg.arch} empirical NTK ${10 * B}x${10 * B} (ours peak wasm ${peakMiB.toFixed(0)} MiB beyond the net; pytorch peak RSS ${pt ? (pt.peak_rss_mb / 1024).toFixed(1) + ' GiB' : '—'}) load ${load()}`,
           size: `B=${B},k=10`, threads, ours_s: s, peers: { pytorch: pt?.median_s ?? null },
