@@ -3,7 +3,7 @@
 // as the width grows; the error should fall like 1/sqrt(width).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildNet, empiricalKernel, fc, convNet, type Kernel, type Matrix, type ImageShape } from '../src/node.js';
+import { buildNet, empiricalKernel, fc, convNet, twoLayerFrozenRelu, type Kernel, type Matrix, type ImageShape } from '../src/node.js';
 import { rng } from './helpers.js';
 
 function randMat(rows: number, cols: number, seed: number): Matrix<Float64Array> {
@@ -50,6 +50,13 @@ test('empirical NTK of FC1/FC2 nets converges to the analytic NTK like 1/sqrt(wi
     const errs = widths.map((m) => rmsError(k, X, 16, m, m >= 4096 ? 4 : 12, K));
     checkRate(`FC${L}`, widths, errs, 0.05);
   }
+});
+
+test('empirical NTK of the two-layer net with a frozen readout converges to its closed form (spec Eq. 42) like 1/sqrt(width)', () => {
+  const X = randMat(5, 10, 14), widths = [64, 256, 1024, 4096];
+  const k = twoLayerFrozenRelu(), K = k.kernelFn(X).ntk!.data;
+  const errs = widths.map((m) => rmsError(k, X, 10, m, m >= 4096 ? 4 : 12, K));
+  checkRate('twolayer', widths, errs, 0.05);
 });
 
 test('empirical NTK of CONV1 nets (no pooling) converges to the analytic NTK like 1/sqrt(width) (32 -> 2048, 6x6x1)', () => {

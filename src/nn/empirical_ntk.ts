@@ -181,7 +181,7 @@ class EntkRun {
     const stores1 = denseLayers.map((l) => ({ A: this.alloc(n1 * l.nin * sz), D: this.alloc(n1 * nO * l.nout * sz) }));
     const stores2 = this.X2 ? denseLayers.map((l) => ({ A: this.alloc(n2 * l.nin * sz), D: this.alloc(n2 * nO * l.nout * sz) })) : stores1;
     const J1 = Pc ? this.alloc(A * rowBytes) : 0, J2 = S ? this.alloc(S * rowBytes) : 0;
-    const w = new Worker(this, sb);
+    const w = new RowPass(this, sb);
     try {
       const ranges = (from: number, to: number, step: number) => { const r: [number, number][] = []; for (let a = from; a < to; a += step) r.push([a, Math.min(to, a + step)]); return r; };
       const resident = ranges(0, n1, A);
@@ -244,12 +244,12 @@ class EntkRun {
     for (const p of this.allocs.splice(mark)) this.e.heap.release(p);
   }
 
-  /** Used by Worker. */
+  /** Used by RowPass. */
   get ctx() { return { net: this.net, e: this.e, dt: this.dt, sz: this.sz, nO: this.nO, outIdx: this.outIdx, layers: this.layers, Pc: this.Pc }; }
 }
 
 /** Forward/backward machinery for blocks of samples: two traces reused across blocks. */
-class Worker {
+class RowPass {
   private readonly tS: Trace;
   private readonly tR: Trace;
   private readonly dOut: number;
