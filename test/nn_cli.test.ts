@@ -60,4 +60,5 @@ test('ntk train / attack --model: bad input exits 2 with one line and leaves no 
   const bad = tmp();
   writeFileSync(join(bad, 'params.json'), '{"format": "something-else"}');
   one(['attack', '--model', bad, '--out', '$OUT'], /params\.json: not a ntk-robustness-net index/);
+  one(['attack', '--model', bad, '--ridge', '0.1', '--out', '$OUT'], /--ridge has no effect with --model/);
 });

@@ -75,10 +75,15 @@ function convGradSlot<T>(
     const dYr = dY + <usize>(r0 + a) * <usize>Cout * sizeof<T>();
     gemmT<T>(1, K, Cout, m, 1.0, patches, K, dYr, Cout, 1.0, slot, Cout, gw);
     if (withBias) {
-      const db = slot + <usize>(K * Cout) * sizeof<T>();
+      const db = slot + <usize>(K * Cout) * sizeof<T>(), L = <i32>(16 / sizeof<T>());
       for (let i = 0; i < m; i++) {
         const row = dYr + <usize>i * <usize>Cout * sizeof<T>();
-        for (let o = 0; o < Cout; o++) {
+        let o = 0;
+        for (; o + L <= Cout; o += L) {
+          const q = db + <usize>o * sizeof<T>();
+          v128.store(q, v128.add<T>(v128.load(q), v128.load(row + <usize>o * sizeof<T>())));
+        }
+        for (; o < Cout; o++) {
           const q = db + <usize>o * sizeof<T>();
           store<T>(q, load<T>(q) + load<T>(row + <usize>o * sizeof<T>()));
         }

@@ -42,14 +42,19 @@ function scaleArr<T>(X: usize, Y: usize, n: i32, a: f64, accumulate: i32, chunk:
   }
 }
 
-/** Y[r, :] += s b for rows of task*chunk.. */
+/** Y[r, :] += s b for rows of task*chunk.. (lanes over columns). */
 function addBias<T>(Y: usize, b: usize, rows: i32, cols: i32, s: f64, chunk: i32, task: i32): void {
-  const r0 = task * chunk, r1 = min(rows, r0 + chunk);
+  const r0 = task * chunk, r1 = min(rows, r0 + chunk), L = <i32>(16 / sizeof<T>()), sv = v128.splat<T>(<T>s);
   for (let r = r0; r < r1; r++) {
     const row = Y + <usize>r * <usize>cols * sizeof<T>();
-    for (let j = 0; j < cols; j++) {
+    let j = 0;
+    for (; j + L <= cols; j += L) {
+      const o = <usize>j * sizeof<T>();
+      v128.store(row + o, v128.add<T>(v128.load(row + o), v128.mul<T>(sv, v128.load(b + o))));
+    }
+    for (; j < cols; j++) {
       const q = row + <usize>j * sizeof<T>();
-      store<T>(q, load<T>(q) + <T>(s * <f64>load<T>(b + <usize>j * sizeof<T>())));
+      store<T>(q, load<T>(q) + <T>s * load<T>(b + <usize>j * sizeof<T>()));
     }
   }
 }
@@ -67,8 +72,16 @@ function colsum<T>(G: usize, rows: i32, cols: i32, s: f64, out: usize, accumulat
 
 /** SGD, PyTorch's form: v = mu v + g, p -= lr v (mu = 0: p -= lr g, v untouched). */
 function sgd<T>(P: usize, G: usize, V: usize, n: i32, lr: f64, mu: f64, chunk: i32, task: i32): void {
-  const i0 = task * chunk, i1 = min(n, i0 + chunk), lrT = <T>lr, muT = <T>mu;
-  for (let i = i0; i < i1; i++) {
+  const i0 = task * chunk, i1 = min(n, i0 + chunk), lrT = <T>lr, muT = <T>mu, L = <i32>(16 / sizeof<T>());
+  const lrv = v128.splat<T>(lrT), muv = v128.splat<T>(muT);
+  let i = i0;
+  for (; i + L <= i1; i += L) {
+    const o = <usize>i * sizeof<T>();
+    let g = v128.load(G + o);
+    if (mu != 0) { g = v128.add<T>(v128.mul<T>(muv, v128.load(V + o)), g); v128.store(V + o, g); }
+    v128.store(P + o, v128.sub<T>(v128.load(P + o), v128.mul<T>(lrv, g)));
+  }
+  for (; i < i1; i++) {
     const o = <usize>i * sizeof<T>();
     let g = load<T>(G + o);
     if (mu != 0) { g = muT * load<T>(V + o) + g; store<T>(V + o, g); }

@@ -14,7 +14,17 @@ function avg<T>(mode: i32, X: usize, H: i32, W: i32, C: i32, Y: usize, b: i32): 
     const p00 = xi + <usize>(((2 * i) * W + 2 * j) * C) * sz, p01 = p00 + <usize>C * sz;
     const p10 = p00 + <usize>(W * C) * sz, p11 = p10 + <usize>C * sz;
     const y = yi + <usize>((i * Wo + j) * C) * sz;
-    for (let c = 0; c < C; c++) {
+    const L = <i32>(16 / sz), qv = v128.splat<T>(q);
+    let c0 = 0;
+    for (; c0 + L <= C; c0 += L) {
+      const o = <usize>c0 * sz;
+      if (mode == 0) v128.store(y + o, v128.mul<T>(qv, v128.add<T>(v128.add<T>(v128.load(p00 + o), v128.load(p01 + o)), v128.add<T>(v128.load(p10 + o), v128.load(p11 + o)))));
+      else {
+        const g = v128.mul<T>(qv, v128.load(y + o));
+        v128.store(p00 + o, g); v128.store(p01 + o, g); v128.store(p10 + o, g); v128.store(p11 + o, g);
+      }
+    }
+    for (let c = c0; c < C; c++) {
       const o = <usize>c * sz;
       if (mode == 0) store<T>(y + o, q * (load<T>(p00 + o) + load<T>(p01 + o) + load<T>(p10 + o) + load<T>(p11 + o)));
       else {
@@ -34,7 +44,17 @@ function maxp<T>(mode: i32, X: usize, dIn: usize, H: i32, W: i32, C: i32, out: u
     const e00 = <usize>(((2 * i) * W + 2 * j) * C) * sz, e01 = e00 + <usize>C * sz;
     const e10 = e00 + <usize>(W * C) * sz, e11 = e10 + <usize>C * sz;
     const y = yOff + <usize>((i * Wo + j) * C) * sz;
-    for (let c = 0; c < C; c++) {
+    let c0 = 0;
+    if (mode == 0) {
+      // forward: lane-wise max (the VJP/JVP below need the first maximal entry: scalar)
+      const L = <i32>(16 / sz);
+      for (; c0 + L <= C; c0 += L) {
+        const o = <usize>c0 * sz;
+        const m = v128.max<T>(v128.max<T>(v128.load(X + xOff + e00 + o), v128.load(X + xOff + e01 + o)), v128.max<T>(v128.load(X + xOff + e10 + o), v128.load(X + xOff + e11 + o)));
+        v128.store(out + y + o, m);
+      }
+    }
+    for (let c = c0; c < C; c++) {
       const o = <usize>c * sz;
       let best = xOff + e00 + o, m = load<T>(X + best);
       let v = load<T>(X + xOff + e01 + o); if (v > m) { m = v; best = xOff + e01 + o; }

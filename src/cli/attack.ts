@@ -58,7 +58,12 @@ export function attackCommand(): Command {
     .option('--out <dir>', 'output directory', 'runs/attack')
     .option('-q, --quiet', 'no progress on stderr', false);
   addDataOptions(cmd, { train: 2000, test: 500 });
-  cmd.action(async (opts: AttackOptions) => runAttack(opts));
+  cmd.action(async (opts: AttackOptions, c: Command) => {
+    // kernel-machine settings mean nothing for a trained net: refuse them instead of ignoring them
+    if (opts.model) for (const f of ['arch', 't', 'eta', 'ridge'])
+      if (c.getOptionValueSource(f) === 'cli') throw new UsageError(`--${f} has no effect with --model (the net directory fixes the architecture; no kernel machine is fitted)`);
+    return runAttack(opts);
+  });
   return cmd;
 }
 

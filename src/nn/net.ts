@@ -168,6 +168,15 @@ export class Net {
     };
   }
 
+  /** Layer i's op (forward, VJP, JVP) or null for flatten (pointers pass through). */
+  layerOp(i: number): Op | null { return this.ops[i]; }
+
+  /** Layer i's trainable tensors in the layout (W, b; either may be absent) and whether W is frozen. */
+  layerTensors(i: number): { W?: TensorLayout; b?: TensorLayout; frozen: boolean } { return this.tensors[i]; }
+
+  /** The op context of layer i for B rows, with weights read from `params` (a pointer to a buffer in layout order). */
+  layerCtx(i: number, B: number, params = this.params.ptr): OpCtx { return this.ctx(i, B, params); }
+
   private ctx(i: number, B: number, params = this.params.ptr): OpCtx {
     const t = this.tensors[i], sz = BYTES[this.dtype];
     const base = (tl: TensorLayout | undefined) => !tl ? 0 : (t.frozen && tl.name === 'W' ? this.consts!.ptr : params) + tl.offset * sz;
@@ -190,7 +199,7 @@ export class Net {
   /**
    * Backward from output cotangents dOut (B x outputs, pointer) after run(tr): parameter
    * gradients into grad (nParams, layout order; 0 = skip) and input gradients into dX
-   * (B x inputDim; 0 = skip). Frozen tensors get no gradient.
+   * (B x inputDim; 0 = skip). Frozen tensors get no gradient. `params`: the weights run() used.
    */
   backward(tr: Trace, dOut: number, grad: number, dX: number, params = this.params.ptr): void {
     const sz = BYTES[this.dtype];
@@ -218,7 +227,7 @@ export class Net {
   /**
    * Forward-mode derivative after run(tr): out (B x outputs) = J(x) tangent, for a parameter
    * tangent (nParams, layout order, pointer) and zero input tangent. With an input tangent
-   * tX (B x inputDim) as well when given.
+   * tX (B x inputDim) as well when given. `params`: the weights run() used.
    */
   jvp(tr: Trace, tangent: number, out: number, tX = 0, params = this.params.ptr): void {
     const sz = BYTES[this.dtype];

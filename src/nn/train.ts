@@ -5,7 +5,7 @@
 import type { WasmBuffer } from '../../bindings/engine.js';
 import { engine } from '../engine.js';
 import { mulberry32, shuffleInPlace } from '../data/rng.js';
-import { checkMatrix, type Matrix } from '../linalg/matrix.js';
+import { checkFinite, checkMatrix, type Matrix } from '../linalg/matrix.js';
 import { fgsm, pgd } from '../attacks/fgsm_pgd.js';
 import type { Net, Trace } from './net.js';
 import { checkTrainLabels, lossAndGrad, type TrainLoss } from './losses.js';
@@ -55,6 +55,7 @@ export class Trainer {
   /** Completed epochs. */
   epoch = 0;
   private tr: Trace | null = null;
+  private checked = new WeakSet<Matrix>();
   private dOut: WasmBuffer;
 
   constructor(readonly net: Net, readonly opts: TrainOptions) {
@@ -120,6 +121,7 @@ export class Trainer {
     if (X.cols !== d) throw new RangeError(`train: inputs have ${X.cols} values per row but the net expects ${d}`);
     if (labels.length !== n) throw new RangeError(`train: ${labels.length} labels for ${n} inputs`);
     checkTrainLabels(labels, net.outputs, this.loss, 'train labels');
+    if (!this.checked.has(X)) { checkFinite(X, 'train: X'); this.checked.add(X); } // a NaN input would look like divergence
     const idx = this.order(n, this.epoch), steps = Math.ceil(n / batch);
     let sum = 0;
     for (let s = 0; s < steps; s++) {
