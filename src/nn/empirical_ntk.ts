@@ -75,10 +75,9 @@ function paramLayers(net: Net, structured: boolean): { layers: ParamLayer[]; Pc:
   for (const ls of net.plan) {
     const kind = ls.layer.kind;
     if (kind !== 'dense' && kind !== 'conv') continue;
-    const Wt = net.layout.find((t) => t.layer === ls.index && t.name === 'W');
-    const bt = net.layout.find((t) => t.layer === ls.index && t.name === 'b');
+    const lt = net.layerTensors(ls.index), Wt = lt.frozen ? undefined : lt.W, bt = lt.b;
     if (!Wt && !bt) continue;
-    const { ctx } = net.layerOp(ls.index, 1);
+    const ctx = net.layerCtx(ls.index, 1);
     const st = kind === 'dense' && structured;
     const pl: ParamLayer = {
       i: ls.index, kind, structured: st, colW: -1, colB: -1, sW: ctx.wScale, sB: ctx.bScale, hasW: !!Wt, hasB: !!bt,
@@ -294,7 +293,7 @@ class RowPass {
     const first = layers.length ? layers[0].i : net.plan.length;
     let g = this.dOut, li = layers.length - 1;
     for (let i = net.plan.length - 1; i >= first; i--) {
-      const { op, ctx } = net.layerOp(i, R);
+      const op = net.layerOp(i), ctx = net.layerCtx(i, R);
       if (!op) continue;
       const pl = li >= 0 && layers[li].i === i ? layers[li--] : null;
       if (pl) {
@@ -325,7 +324,7 @@ class RowPass {
 /** Forward over the first m rows of a trace (a sub-batch smaller than the trace). */
 function runRows(net: Net, tr: Trace, m: number): void {
   for (let i = 0; i < net.plan.length; i++) {
-    const { op, ctx } = net.layerOp(i, m);
+    const op = net.layerOp(i), ctx = net.layerCtx(i, m);
     if (op) op.forward(ctx, tr.acts[i], tr.acts[i + 1]);
   }
 }

@@ -132,7 +132,7 @@ export class LinearizedNet implements DifferentiableModel {
     const B = Math.min(this.batch, Math.max(1, X.rows)), maxS = Math.max(...net.boundarySizes);
     const bufs = [0, 1, 2, 3, 4].map(() => e.heap.alloc(B * maxS * sz));
     const G = ws.map(() => ({ data: new Float64Array(X.rows * d), rows: X.rows, cols: d }));
-    const first = (() => { for (let i = 0; i < net.plan.length; i++) if (net.layerOp(i, 1).op) return i; return net.plan.length; })();
+    const first = (() => { for (let i = 0; i < net.plan.length; i++) if (net.layerOp(i)) return i; return net.plan.length; })();
     try {
       this.batches(X, (tr, r0, b) => {
         ws.forEach((w, j) => {
@@ -141,14 +141,14 @@ export class LinearizedNet implements DifferentiableModel {
           net.view(g, b * k).set(w.data.subarray(r0 * k, (r0 + b) * k));
           net.view(tg, b * k).fill(0);
           for (let i = net.plan.length - 1; i >= first; i--) {
-            const { op, ctx } = net.layerOp(i, b, this.p0.ptr);
+            const op = net.layerOp(i), ctx = net.layerCtx(i, b, this.p0.ptr);
             if (!op) continue;
             const n = b * net.boundarySizes[i];
             const g2 = g === bufs[0] ? bufs[2] : bufs[0], tg2 = tg === bufs[1] ? bufs[3] : bufs[1];
             op.vjp(ctx, tr.acts[i], tr.acts[i + 1], tg, tg2, 0, 0);
-            const hasW = net.layout.some((t) => t.layer === i && t.name === 'W');
+            const lt = net.layerTensors(i), hasW = !!lt.W && !lt.frozen;
             if (hasW) {
-              const dctx = { ...ctx, W: net.layerOp(i, b, this.delta.ptr).ctx.W };
+              const dctx = { ...ctx, W: net.layerCtx(i, b, this.delta.ptr).W };
               op.vjp(dctx, tr.acts[i], tr.acts[i + 1], g, bufs[4], 0, 0);
               e.parallelFor(`nn_scale_${net.dtype}`, [bufs[4], tg2, n, 1, 1, CHUNK], Math.ceil(n / CHUNK));
             }

@@ -183,11 +183,6 @@ export class Net {
     return { e: this.e, dt: this.dtype, B, ls: this.plan[i], wScale: this.scales[i].w, bScale: this.scales[i].b, W: base(t.W), b: base(t.b) };
   }
 
-  /** Layer i's op (null: flatten) and its context for a B-row batch; used by src/nn/empirical_ntk.ts. */
-  layerOp(i: number, B: number, params = this.params.ptr): { op: Op | null; ctx: OpCtx } {
-    return { op: this.ops[i], ctx: this.ctx(i, B, params) };
-  }
-
   /** Forward pass over a trace whose input rows are filled; every boundary is cached. */
   run(tr: Trace, params = this.params.ptr): void {
     for (let i = 0; i < this.plan.length; i++) {
