@@ -20,3 +20,4 @@ export * from './kernels/ntk';
 export * from './nn/conv3x3';
 export * from './nn/pool2';
 export * from './nn/elementwise';
+export * from './nn/jacobian';

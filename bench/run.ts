@@ -5,7 +5,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { machineInfo, table, writeResults, type Ctx, type CaseModule, type Row } from './harness.js';
 
-export const CASES = ['gemm', 'gram', 'factor', 'kernels', 'attack', 'auto_attack', 'builds'];
+export const CASES = ['gemm', 'gram', 'factor', 'kernels', 'attack', 'auto_attack', 'builds', 'nn'];
 
 const NOTES = [
   'ours: AssemblyScript SIMD kernels in wasm (this package) on operands already in wasm memory (gemmRaw/gramRaw); a fresh engine per row, so `cold s` is the first call (V8 tiering, first touch of new memory, worker start-up included).',
@@ -13,6 +13,7 @@ const NOTES = [
   'tfjs: @tensorflow/tfjs-backend-wasm 4.22, SIMD non-threaded build (its multithread support check fails in Node), so f32 at 1 thread only.',
   'ml-matrix 6.15: pure JS, measured only for small sizes (one rep).',
   'builds: the relaxed-SIMD (FMA, 6x4 f64 / 6x8 f32 register tile) and SIMD (4x4 / 4x8) builds of this package in one process, alternating; `simd build/ours` on a relaxed row is the gain. Needs relaxed SIMD (Node 22+; run on Node 26.10.0). Rows marked CPU seconds time one thread by process CPU time (ours and numpy alike): on a machine loaded by other jobs that is the cost on a core of its own, and it reproduces between runs where wall-clock ratios do not.',
+  'nn: the paper\'s Sec. 5 CNNs in f32 at the largest --threads count; pytorch = Debian python3-torch 1.13 on OpenBLAS-openmp (bench/peers/torch_cnn_peer.py, from ../shared/anchors), same threads, MALLOC_MMAP_MAX_=0; tfjs_wasm = @tensorflow/tfjs-backend-wasm 4.22, 1 thread, with a substitute Conv2DBackpropFilter (im2col + BatchMatMul from its own kernels; it has none) and the gradients tfjs-core\'s Node bundle does not register (bench/peers/tfjs_cnn.ts).',
   'Gram GF/s counts n(n+1)d flops (what a symmetric product needs); GEMM counts 2n^3.',
 ];
 

@@ -9,30 +9,11 @@
 // all the flops. Results do not depend on the thread count: tasks own fixed rows or slots.
 import { gemm_f32 } from '../linalg/gemm_f32';
 import { gemm_f64 } from '../linalg/gemm_f64';
+import { im2col } from './im2col';
 
 @inline function gemmT<T>(transA: i32, m: i32, n: i32, k: i32, alpha: f64, A: usize, lda: i32, B: usize, ldb: i32, beta: f64, C: usize, ldc: i32, work: usize, transB: i32 = 0): void {
   if (sizeof<T>() == 4) gemm_f32(transA, transB, m, n, k, <f32>alpha, A, lda, B, ldb, <f32>beta, C, ldc, work);
   else gemm_f64(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, work);
-}
-
-/** Patches of rows r0..r0+rows of the B*H*W pixel rows -> dst (rows x 9C, order (dy, dx, c)). */
-function im2col<T>(X: usize, H: i32, W: i32, C: i32, r0: i32, rows: i32, dst: usize): void {
-  const HW = H * W, K = 9 * C, cb = <usize>C * sizeof<T>();
-  for (let r = 0; r < rows; r++) {
-    const p = r0 + r, b = p / HW, q = p - b * HW, y = q / W, x = q - y * W;
-    const img = X + <usize>b * <usize>HW * cb;
-    let d = dst + <usize>r * <usize>K * sizeof<T>();
-    for (let dy = -1; dy <= 1; dy++) {
-      const yy = y + dy;
-      for (let dx = -1; dx <= 1; dx++) {
-        const xx = x + dx;
-        if (yy < 0 || yy >= H || xx < 0 || xx >= W) memory.fill(d, 0, cb);
-        else if (C == 1) store<T>(d, load<T>(img + <usize>(yy * W + xx) * sizeof<T>()));
-        else memory.copy(d, img + <usize>(yy * W + xx) * cb, cb);
-        d += cb;
-      }
-    }
-  }
 }
 
 /** Rows of output pixels per task whose patches fit the per-thread scratch (multiple of 4). */

@@ -10,7 +10,8 @@
 export { Rng } from './random.js';
 export { Mlp, type NetOptions } from './mlp.js';
 export { ConvNet } from './conv.js';
-export { empiricalNtk, mlpEmpiricalNtk } from './empirical_ntk.js';
+export { empiricalKernel, type EmpiricalKernelOptions } from './empirical_ntk.js';
+export { linearize, LinearizedNet, type LinearizeOptions } from './linearize.js';
 export { Net, buildNet, type NetOptions as FiniteNetOptions, type TensorLayout, type Trace } from './net.js';
 export { type Parameterization } from './init.js';
 export { Trainer, DivergedError, streamSeed, type TrainOptions, type AdvTrainOptions } from './train.js';

@@ -1,0 +1,171 @@
+// Empirical NTK of finite nets (src/nn/empirical_ntk.ts): against an explicit J J^T built
+// row by row from the net's own backward pass (batch of one, one-hot cotangent), against
+// PyTorch-autograd fixtures (test/fixtures/entk/make_entk_fixtures.py), every output mode
+// and both implementations, blocked against unblocked; the JVP against the fixtures.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { buildNet, conv, dense, relu, flatten, avgPool, maxPool, engine, empiricalKernel, twoLayerFrozenRelu, type Net, type Layer, type Matrix } from '../src/node.js';
+import { rng } from './helpers.js';
+
+function randMat(rows: number, cols: number, seed: number): Matrix<Float64Array> {
+  const r = rng(seed), data = new Float64Array(rows * cols);
+  for (let i = 0; i < data.length; i++) data[i] = r();
+  return { data, rows, cols };
+}
+
+/** J (n k) x P from net.backward on one sample with cotangent e_i, rows (sample, output). */
+function explicitJ(net: Net, X: Matrix): Float64Array[] {
+  const e = engine(), k = net.outputs, rows: Float64Array[] = [];
+  const tr = net.trace(1), dOut = e.buffer(net.dtype, k), g = e.buffer(net.dtype, net.nParams);
+  try {
+    for (let a = 0; a < X.rows; a++) {
+      net.view(tr.input, net.inputDim).set(X.data.subarray(a * X.cols, (a + 1) * X.cols));
+      net.run(tr);
+      for (let i = 0; i < k; i++) {
+        dOut.data.fill(0); dOut.data[i] = 1;
+        net.backward(tr, dOut.ptr, g.ptr, 0);
+        rows.push(Float64Array.from(g.data));
+      }
+    }
+  } finally { tr.free(); dOut.free(); g.free(); }
+  return rows;
+}
+
+function gramOf(A: Float64Array[], B: Float64Array[]): Float64Array {
+  const K = new Float64Array(A.length * B.length);
+  A.forEach((u, r) => B.forEach((v, c) => { let s = 0; for (let q = 0; q < u.length; q++) s += u[q] * v[q]; K[r * B.length + c] = s; }));
+  return K;
+}
+
+function maxRel(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  assert.equal(got.length, want.length);
+  let m = 0, scale = 0;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
+  for (let i = 0; i < want.length; i++) m = Math.max(m, Math.abs(got[i] - want[i]));
+  return m / scale;
+}
+
+/** The (n1 k) x (n2 k) full kernel reduced to output modes. */
+function traceOf(K: Float64Array, n1: number, n2: number, k: number): Float64Array {
+  const T = new Float64Array(n1 * n2);
+  for (let a = 0; a < n1; a++) for (let b = 0; b < n2; b++) for (let i = 0; i < k; i++) T[a * n2 + b] += K[(a * k + i) * n2 * k + b * k + i];
+  return T;
+}
+function outputOf(K: Float64Array, n1: number, n2: number, k: number, i: number): Float64Array {
+  const T = new Float64Array(n1 * n2);
+  for (let a = 0; a < n1; a++) for (let b = 0; b < n2; b++) T[a * n2 + b] = K[(a * k + i) * n2 * k + b * k + i];
+  return T;
+}
+
+const s2 = Math.SQRT2;
+const tinyCnn = (): Layer[] => [conv({ out: 3, wStd: s2, bStd: 0.1 }), relu(), avgPool(), conv({ out: 4, wStd: s2, bStd: 0.1 }), relu(), maxPool(), flatten(), dense({ out: 3, bStd: 0.2 })];
+const tinyMlp = (): Layer[] => [dense({ out: 6, wStd: s2, bStd: 0.1 }), relu(), dense({ out: 5, wStd: s2, bStd: 0.1 }), relu(), dense({ out: 3, bStd: 0.1 })];
+
+test('empirical NTK equals the explicit J J^T of per-sample backward passes (f64; full, trace, one output, cross, both implementations)', () => {
+  for (const [name, layers, input, param] of [
+    ['mlp', tinyMlp(), 7, 'ntk'], ['cnn', tinyCnn(), [8, 8, 2], 'ntk'], ['cnn standard', tinyCnn(), [8, 8, 2], 'standard'],
+    ['twolayer (frozen readout, scale layer)', twoLayerFrozenRelu({ width: 9 }).layers, 6, 'ntk'],
+  ] as const) {
+    const net = buildNet(layers, { input: input as never, dtype: 'f64', parameterization: param, seed: 5 });
+    try {
+      const X1 = randMat(3, net.inputDim, 1), X2 = randMat(2, net.inputDim, 2), k = net.outputs;
+      const J1 = explicitJ(net, X1), J2 = explicitJ(net, X2);
+      const K11 = gramOf(J1, J1), K12 = gramOf(J1, J2);
+      for (const implementation of ['structured', 'jacobian'] as const) {
+        const full = empiricalKernel(net, X1, null, { implementation });
+        assert.equal(full.rows, 3 * k); assert.equal(full.cols, 3 * k);
+        assert.ok(maxRel(full.data, K11) < 1e-12, `${name} ${implementation} full: ${maxRel(full.data, K11)}`);
+        for (let r = 0; r < full.rows; r++) for (let c = 0; c < r; c++) assert.equal(full.data[r * full.cols + c], full.data[c * full.cols + r], 'exactly symmetric');
+        const cross = empiricalKernel(net, X1, X2, { implementation });
+        assert.ok(maxRel(cross.data, K12) < 1e-12, `${name} ${implementation} cross: ${maxRel(cross.data, K12)}`);
+        const tr = empiricalKernel(net, X1, X2, { implementation, outputs: 'trace' });
+        assert.ok(maxRel(tr.data, traceOf(K12, 3, 2, k)) < 1e-12, `${name} ${implementation} trace`);
+        const trSym = empiricalKernel(net, X1, null, { implementation, outputs: 'trace' });
+        assert.ok(maxRel(trSym.data, traceOf(K11, 3, 3, k)) < 1e-12, `${name} ${implementation} trace (symmetric)`);
+        const o = Math.min(2, k - 1), one = empiricalKernel(net, X1, null, { implementation, outputs: o });
+        assert.ok(maxRel(one.data, outputOf(K11, 3, 3, k, o)) < 1e-12, `${name} ${implementation} output ${o}`);
+      }
+    } finally { net.dispose(); }
+  }
+});
+
+test('blocked empirical NTK (J rows in several blocks, recomputed pairs) equals the one-block result; f32 agrees with f64', () => {
+  const X = randMat(7, 128, 3), X2 = randMat(5, 128, 4);
+  const net = buildNet(tinyCnn(), { input: [8, 8, 2], dtype: 'f64', seed: 9 });
+  try {
+    const one = empiricalKernel(net, X), oneX = empiricalKernel(net, X, X2);
+    // J rows of one sample: conv columns (57 + 148) x 3 outputs x 8 bytes. A budget of 3
+    // samples: resident blocks of 2, streamed blocks of 1: resident [0,2) [2,4) [4,6) [6,7)
+    // with 5 + 3 + 1 + 0 streamed blocks after them = 13 block computations.
+    const budget = 3 * 205 * 3 * 8;
+    let calls = 0;
+    const blocked = empiricalKernel(net, X, null, { blockBytes: budget, progress: (d, t) => { calls++; assert.equal(t, 13); assert.equal(d, calls); } });
+    assert.equal(calls, 13);
+    assert.ok(maxRel(blocked.data, one.data) < 1e-13, `blocked vs one block: ${maxRel(blocked.data, one.data)}`);
+    const blockedX = empiricalKernel(net, X, X2, { blockBytes: budget });
+    assert.ok(maxRel(blockedX.data, oneX.data) < 1e-13);
+    const bt = empiricalKernel(net, X, null, { blockBytes: budget, outputs: 'trace' });
+    assert.ok(maxRel(bt.data, traceOf(one.data, 7, 7, 3)) < 1e-13);
+    const n32 = buildNet(tinyCnn(), { input: [8, 8, 2], dtype: 'f32', seed: 9 });
+    try {
+      n32.setParams(net.getParams().map((v) => Math.fround(v)));
+      const k32 = empiricalKernel(n32, X);
+      assert.ok(maxRel(k32.data, one.data) < 1e-5, `f32 vs f64: ${maxRel(k32.data, one.data)}`);
+    } finally { n32.dispose(); }
+    assert.throws(() => empiricalKernel(net, X, null, { blockBytes: 100 }), /do not fit blockBytes/);
+    assert.throws(() => empiricalKernel(net, randMat(2, 5, 1)), /X1 rows have 5 values, the net expects 128/);
+    assert.throws(() => empiricalKernel(net, X, null, { outputs: 3 }), /output index 0\.\.2/);
+    // 25,000 inputs x 3 outputs: a 75,000^2 f64 kernel (45 GB) is refused up front, naming the limit
+    assert.throws(() => empiricalKernel(net, { data: new Float64Array(25000 * 128), rows: 25000, cols: 128 }), /exceeds the 4\.00 GiB wasm32 limit/);
+    const bad = randMat(2, 128, 1); bad.data[136] = NaN;
+    assert.throws(() => empiricalKernel(net, bad), /X1 has a non-finite value at row 1, column 8/);
+  } finally { net.dispose(); }
+});
+
+interface Fixture {
+  name: string; param: 'ntk' | 'standard'; input: [number, number, number]; layers: { kind: string; out?: number; wStd?: number; bStd?: number }[];
+  n: number; n1: number; outputs: number; params: number[]; tangent: number[]; X: number[]; f: number[]; K: number[]; K12: number[]; Jv: number[];
+}
+
+function fixtureNet(fx: Fixture): Net {
+  const layers: Layer[] = fx.layers.map((l) => {
+    switch (l.kind) {
+      case 'dense': return dense({ out: l.out, wStd: l.wStd ?? 1, bStd: l.bStd ?? 0 });
+      case 'conv': return conv({ out: l.out, wStd: l.wStd ?? 1, bStd: l.bStd ?? 0 });
+      case 'relu': return relu();
+      case 'avgPool': return avgPool();
+      case 'maxPool': return maxPool();
+      case 'flatten': return flatten();
+      default: throw new Error(`fixture layer ${l.kind}`);
+    }
+  });
+  const [H, W, C] = fx.input;
+  const net = buildNet(layers, { input: H === 1 && W === 1 ? C : fx.input, dtype: 'f64', parameterization: fx.param });
+  net.setParams(fx.params);
+  return net;
+}
+
+test('empirical NTK, outputs and J v match PyTorch autograd fixtures (MLP; CNN with avg and max pooling; ntk and standard parameterisations)', () => {
+  for (const name of ['mlp', 'cnn', 'cnn_standard']) {
+    const fx = JSON.parse(readFileSync(fileURLToPath(new URL(`../../test/fixtures/entk/${name}.json`, import.meta.url)), 'utf8')) as Fixture;
+    const net = fixtureNet(fx);
+    try {
+      const d = net.inputDim, X: Matrix<Float64Array> = { data: Float64Array.from(fx.X), rows: fx.n, cols: d };
+      assert.ok(maxRel(net.forward(X).data, fx.f) < 1e-12, `${name} outputs`);
+      const K = empiricalKernel(net, X);
+      assert.ok(maxRel(K.data, fx.K) < 1e-12, `${name} K: ${maxRel(K.data, fx.K)}`);
+      const X1 = { data: X.data.slice(0, fx.n1 * d), rows: fx.n1, cols: d }, X2 = { data: X.data.slice(fx.n1 * d), rows: fx.n - fx.n1, cols: d };
+      assert.ok(maxRel(empiricalKernel(net, X1, X2).data, fx.K12) < 1e-12, `${name} K12`);
+      // J v by the net's forward-mode product
+      const e = engine(), tr = net.trace(fx.n), t = e.from(Float64Array.from(fx.tangent)), out = e.buffer('f64', fx.n * fx.outputs);
+      try {
+        net.view(tr.input, fx.n * d).set(X.data);
+        net.run(tr);
+        net.jvp(tr, t.ptr, out.ptr);
+        assert.ok(maxRel(out.toArray(), fx.Jv) < 1e-12, `${name} Jv`);
+      } finally { tr.free(); t.free(); out.free(); }
+    } finally { net.dispose(); }
+  }
+});
