@@ -6,13 +6,10 @@
 //     const tr = net.trace(B); net.view(tr.input, B * net.inputDim).set(rows); net.run(tr [, paramsPtr]);
 //     net.backward(tr, dOutPtr, gradPtr | 0, dXPtr | 0);   net.jvp(tr, tangentPtr, outPtr [, tXPtr]);  tr.free()
 //   new Trainer(net, { batch, lr, momentum, loss, seed, adv }).runEpoch(X, labels);  netModel(net) -> DifferentiableModel
-// The Monte-Carlo nets below (Mlp, ConvNet, empiricalNtk) predate Net and remain for the kernel MC tests.
 export { Rng } from './random.js';
-export { Mlp, type NetOptions } from './mlp.js';
-export { ConvNet } from './conv.js';
 export { empiricalKernel, type EmpiricalKernelOptions } from './empirical_ntk.js';
 export { linearize, LinearizedNet, type LinearizeOptions } from './linearize.js';
-export { Net, buildNet, type NetOptions as FiniteNetOptions, type TensorLayout, type Trace } from './net.js';
+export { Net, buildNet, type NetOptions, type TensorLayout, type Trace } from './net.js';
 export { type Parameterization } from './init.js';
 export { Trainer, DivergedError, streamSeed, type TrainOptions, type AdvTrainOptions } from './train.js';
 export { lossAndGrad, checkTrainLabels, TRAIN_LOSSES, type TrainLoss } from './losses.js';
