@@ -7,6 +7,8 @@ import { UsageError } from './errors.js';
 import { OutOfMemoryError } from '../../bindings/heap.js';
 import { attackCommand } from './attack.js';
 import { kernelCommand } from './kernel.js';
+import { featuresCommand } from './features.js';
+import { robustKernelCommand } from './robust_kernel.js';
 
 const program = new Command();
 program
@@ -14,7 +16,7 @@ program
   .description('Neural Tangent Kernel view of adversarial robustness: kernels, kernel machines and training-free attacks')
   .exitOverride()
   .configureOutput({ outputError: (s, write) => write(s) });
-for (const cmd of [attackCommand(), kernelCommand()]) {
+for (const cmd of [attackCommand(), kernelCommand(), featuresCommand(), robustKernelCommand()]) {
   // addCommand does not inherit these: without them a bad flag of a subcommand exits 1
   cmd.exitOverride().configureOutput({ outputError: (s, write) => write(s) });
   program.addCommand(cmd);

@@ -121,9 +121,9 @@ export function eigenFeatures(kernel: KernelOps, Xtrain: Matrix<Float64Array>, Y
     const Vb = e.buffer('f64', n * n);
     try {
       const label = `eigensolve (full eigh, n = ${n})`;
-      progress(0, 1, label);
-      const spectrum = eighInPlace(K, n, Vb, { onProgress: (phase, f) => progress(phase === 'tridiagonalize' ? f / 3 : phase === 'ql' ? (1 + f) / 3 : (2 + f) / 3, 1, label) });
-      progress(1, 1, label);
+      progress(0, 100, label);
+      const spectrum = eighInPlace(K, n, Vb, { onProgress: (phase, f) => progress(Math.round(100 * (phase === 'tridiagonalize' ? f / 3 : phase === 'ql' ? (1 + f) / 3 : (2 + f) / 3)), 100, label) });
+      progress(100, 100, label);
       const eigen = lap();
       const Vall = { data: Vb.data, rows: n, cols: n };
       // alpha = V diag(g(l)) V^T Y over the whole spectrum

@@ -54,11 +54,11 @@ export function majorityShare(labels: Int32Array): number {
 }
 
 /**
- * Useful but non-robust: clean accuracy at least `margin` above the majority share (better
- * than a constant guess), yet accuracy under its own attack below the majority share
- * (worse than that constant guess).
+ * Useful but non-robust (paper Sec. 2.2: robust means accuracy under attack bounded away from
+ * zero): clean accuracy at least `margin` above the majority share (better than a constant
+ * guess), yet accuracy under its own attack at most `robustBelow` (default 0.1).
  */
-export function usefulNonRobust(stats: FeatureStat[], labels: Int32Array, margin = 0.05): FeatureStat[] {
+export function usefulNonRobust(stats: FeatureStat[], labels: Int32Array, margin = 0.05, robustBelow = 0.1): FeatureStat[] {
   const base = majorityShare(labels);
-  return stats.filter((s) => s.robustness !== null && s.usefulness >= base + margin && s.robustness < base);
+  return stats.filter((s) => s.robustness !== null && s.usefulness >= base + margin && s.robustness <= robustBelow);
 }
