@@ -24,7 +24,7 @@ export interface EigenCliOptions {
 
 export function addEigenOptions(cmd: Command): Command {
   return cmd
-    .option('--eigen <method>', "eigensolver: 'lanczos' (leading pairs only, eighTop), 'full' (eigh, every pair), 'auto' (Lanczos below max(200, n/10) pairs)", choice('--eigen', ['auto', 'lanczos', 'full'] as const), 'auto')
+    .option('--eigen <method>', "eigensolver: 'lanczos' (leading pairs only, eighTop), 'full' (eigh, every pair), 'auto' (Lanczos up to min(300, n/4) leading pairs)", choice('--eigen', ['auto', 'lanczos', 'full'] as const), 'auto')
     .addOption(new Option('--t <time>', "training time; 'inf' = converged. Finite t weights feature i by (1 - e^{-eta t l_i / N}) / l_i").argParser(number('--t', { min: 0, allowInf: true })).default(Infinity, 'inf'))
     .option('--eta <lr>', 'learning rate of the gradient flow (finite --t only)', number('--eta', { min: 0 }), 1)
     .option('--ridge <lambda>', 'ridge added to the eigenvalues (and the Gram diagonal)', number('--ridge', { min: 0 }), 0)

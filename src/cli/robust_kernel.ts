@@ -96,7 +96,7 @@ export async function runRobustKernel(opts: RobustKernelOptions): Promise<void> 
   say('     m   clean   own FGSM  transfer');
   for (const c of res.curve.filter((c) => c.m <= 5 || c.m === M || c.m % 10 === 0 || c === best))
     say(`  ${String(c.m).padStart(4)}  ${(100 * c.clean).toFixed(1).padStart(5)}%  ${(100 * c.robust).toFixed(1).padStart(6)}%  ${(100 * c.transfer).toFixed(1).padStart(6)}%${c === best ? '  <- most robust' : ''}`);
-  const plot = robustKernelPlot(res, `${opts.arch} NTK on ${opts.dataset}: kernels of the m most robust features (eps ${Number(eps.toPrecision(3))})`);
+  const plot = robustKernelPlot(res, `${opts.arch} NTK, ${opts.dataset}: m most robust features (eps ${Number(eps.toPrecision(3))})`);
   if (plot) { writeFileAtomic(join(opts.out, plot.name), plot.bytes); files.push(plot.name); }
   const report = {
     tool: 'ntk-robustness', command: 'robust-kernel', date: new Date().toISOString(),

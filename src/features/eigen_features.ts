@@ -18,9 +18,9 @@ export interface EigenFeatureOptions extends FitOptions {
   /** Eigen-indices (0 = largest eigenvalue) of the features wanted, any order; deduplicated and sorted. */
   indices: number[];
   /** 'lanczos' computes only the leading max(indices)+1 eigenpairs (eighTop); 'full' the whole
-   *  eigendecomposition (eigh). 'auto' (default): Lanczos while max(indices) < lanczosLimit. */
+   *  eigendecomposition (eigh). 'auto' (default): Lanczos while max(indices) + 1 <= lanczosLimit. */
   method?: EigenMethod;
-  /** auto switches to the full eigendecomposition from this many leading pairs (default max(200, n/10)). */
+  /** auto switches to the full eigendecomposition above this many leading pairs (default min(300, n/4)). */
   lanczosLimit?: number;
   onProgress?: (done: number, total: number, label: string) => void;
 }
@@ -69,7 +69,7 @@ export function eigenFeatureBytes(n: number, method: 'lanczos' | 'full', top: nu
 /** The method 'auto' picks for the leading `needed` eigenpairs of an n x n Gram. */
 export function chooseEigenMethod(method: EigenMethod, needed: number, n: number, lanczosLimit?: number): 'lanczos' | 'full' {
   if (method !== 'auto') return method;
-  return needed < (lanczosLimit ?? Math.max(200, Math.ceil(n / 10))) ? 'lanczos' : 'full';
+  return needed <= (lanczosLimit ?? Math.min(300, Math.ceil(n / 4))) ? 'lanczos' : 'full';
 }
 
 /**
