@@ -15,6 +15,9 @@ import { predict } from '../machines/kernel_regression.js';
 import { archGradientsPng, decompositionPng, featureGradientsPng } from '../features/pictures.js';
 import type { EigenFeatures, EigenMethod } from '../features/eigen_features.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { writeFeatureScatter } from './features_plot.js';
+import { writeReport } from '../viz/report-node.js';
+import type { ReportFigure } from '../viz/report.js';
 import { addDataOptions, loadTask, type DataOptions, type Task } from './data_options.js';
 import { kernelOpsFor, ARCH_HELP } from './kernel_choice.js';
 import { addEigenOptions, checkEigenFits, defaultEps, eigenFeaturesCached, writeSubsetIndices, type EigenCliOptions } from './features_shared.js';
@@ -83,6 +86,7 @@ interface ArchRun {
   machine: { clean: number; robust: number | null };
   timings: Record<string, number>;
   files: string[];
+  figures: ReportFigure[];
   decomposition: { index: number; coefficient: number }[];
 }
 
@@ -110,7 +114,7 @@ export async function runFeatures(opts: FeaturesOptions): Promise<void> {
     const key = { dataset: opts.dataset, arch };
     const { fs, resumed } = eigenFeaturesCached(opts.out, arch, key, kernel, task, indices, opts, say, progress.update);
     progress.done();
-    const run = withResidentTrain(fs, (f) => evaluateArch(arch, f, resumed, task, eps, opts, multi, progress.update));
+    const run = await withResidentTrain(fs, (f) => evaluateArch(arch, f, resumed, task, eps, opts, multi, progress.update));
     progress.done();
     run.fs = fs;
     run.timings.totalSeconds = (performance.now() - ta) / 1000;
@@ -118,12 +122,15 @@ export async function runFeatures(opts: FeaturesOptions): Promise<void> {
     files.push(...run.files);
     summarise(run, task, say);
   }
+  const archFigure: ReportFigure[] = [];
   if (multi) {
     const tp = performance.now();
     const name = 'arch-gradients.png';
-    writeFileAtomic(join(opts.out, name), archGradientsPng(runs.map((r) => ({ arch: r.arch, fs: r.fs })), task.test.X, task.test.labels, 0, 5, task.shape,
-      `first five feature gradients per architecture (${opts.dataset}, test image 0)`));
+    const png = await archGradientsPng(runs.map((r) => ({ arch: r.arch, fs: r.fs })), task.test.X, task.test.labels, 0, 5, task.shape,
+      `first five feature gradients per architecture (${opts.dataset}, test image 0)`);
+    writeFileAtomic(join(opts.out, name), png);
     files.push(name);
+    archFigure.push({ title: 'The first five features per architecture on one image (Fig. 2a)', png, file: name });
     say(`wrote ${name} in ${((performance.now() - tp) / 1000).toFixed(1)} s`);
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -154,13 +161,30 @@ export async function runFeatures(opts: FeaturesOptions): Promise<void> {
     files: [...files, 'features.json'],
   };
   writeFileAtomic(join(opts.out, 'features.json'), JSON.stringify(report, null, 2) + '\n');
-  say(`done in ${seconds.toFixed(1)} s; wrote ${[...files, 'features.json'].map((f) => join(opts.out, f)).join(', ')}`);
+  const html = writeReport(opts.out, {
+    title: `ntk features: ${archs.join(', ')} NTK eigen-features on ${opts.dataset}`,
+    command: ['ntk', ...process.argv.slice(2)].join(' '),
+    summary: runs.map((r) => {
+      const unr = usefulNonRobust(r.stats, task.test.labels);
+      return `${r.arch}: whole kernel ${(100 * r.machine.clean).toFixed(1)}% clean, ${r.machine.robust === null ? '-' : (100 * r.machine.robust).toFixed(1) + '%'} under FGSM; ${unr.length} of ${r.stats.length} features useful but non-robust`;
+    }),
+    settings: report.settings, data: task.info,
+    figures: [...runs.flatMap((r) => r.figures), ...archFigure],
+    tables: runs.map((r) => ({
+      title: `${r.arch}: features`, columns: ['index', 'eigenvalue', 'usefulness', 'robustness', 'share'],
+      rows: r.stats.map((x) => [x.index, x.eigenvalue, x.usefulness, x.robustness, x.share]),
+    })),
+    timings: Object.fromEntries(runs.flatMap((r) => Object.entries(r.timings).map(([k, v]) => [multi ? `${r.arch} ${k}` : k, v]))),
+    files: [...files, 'features.json'],
+  });
+  files.push('report.html');
+  say(`done in ${seconds.toFixed(1)} s; report ${html}; wrote ${[...files, 'features.json'].map((f) => join(opts.out, f)).join(', ')}`);
 }
 
-function evaluateArch(
+async function evaluateArch(
   arch: string, fs: EigenFeatures, resumed: boolean, task: Task, eps: number, opts: FeaturesOptions, multi: boolean,
   progress: (done: number, total: number, label: string) => void,
-): ArchRun {
+): Promise<ArchRun> {
   const { X, labels } = task.test, s = fs.indices.length;
   const res = attackMembers(fs, Array.from({ length: s }, (_, p) => [p]), X, labels, { eps, batch: opts.batch, onProgress: progress });
   const stats = featureStats(fs, res, labels);
@@ -181,21 +205,28 @@ function evaluateArch(
   const points = Array.from({ length: Math.min(opts.images, X.rows) }, (_, i) => i);
   const name = (stem: string) => `${stem}${suffix}.png`;
   const lab = (y: number) => (task.outputs === 1 ? task.classNames?.[y < 0 ? 0 : 1] ?? String(y) : task.classNames?.[y] ?? String(y));
+  const figures: ReportFigure[] = [];
+  const sc = await writeFeatureScatter(opts.out, `scatter${suffix}`, stats,
+    `${arch} NTK eigen-features on ${opts.dataset}: usefulness vs robustness (FGSM eps ${Number(eps.toPrecision(3))})`);
+  if (sc) { files.push(...sc.files); figures.push({ title: `${arch}: usefulness vs robustness per feature`, svg: sc.svg, file: `${sc.name}.png` }); }
   if (shown.length) {
-    writeFileAtomic(join(opts.out, name('gradients')), featureGradientsPng(fs, X, labels, points, shown.map((i) => fs.indices.indexOf(i)), task.shape,
-      `${arch} NTK eigen-feature gradients (${opts.dataset}, ${task.train.X.rows} train)`, (i) => `y=${lab(labels[i])}`));
+    const png = await featureGradientsPng(fs, X, labels, points, shown.map((i) => fs.indices.indexOf(i)), task.shape,
+      `${arch} NTK eigen-feature gradients (${opts.dataset}, ${task.train.X.rows} train)`, (i) => `y=${lab(labels[i])}`);
+    writeFileAtomic(join(opts.out, name('gradients')), png);
     files.push(name('gradients'));
+    figures.push({ title: `${arch}: input gradients of features (each rescaled on its own)`, png, file: name('gradients') });
   }
   let decomposition: ArchRun['decomposition'] = [];
   if (eps > 0 && task.outputs === 1) {
-    const dec = decompositionPng(fs, X, labels, 0, eps, task.shape, Math.min(6, s), `${arch}: one FGSM perturbation and the feature gradients that make it (test image 0)`);
+    const dec = await decompositionPng(fs, X, labels, 0, eps, task.shape, Math.min(6, s), `${arch}: one FGSM perturbation and the feature gradients that make it (test image 0)`);
     writeFileAtomic(join(opts.out, name('decomposition')), dec.png);
     files.push(name('decomposition'));
+    figures.push({ title: `${arch}: an FGSM perturbation and its feature gradients (Fig. 1)`, caption: 'c = <grad f_i, grad f> / |grad f|^2; the coefficients of all n features sum to 1', png: dec.png, file: name('decomposition') });
     decomposition = dec.parts;
   }
   const pictureSeconds = (performance.now() - t0) / 1000;
   return {
-    arch, fs, stats, resumed, machine: { clean: cleanAcc, robust }, files, decomposition,
+    arch, fs, stats, resumed, machine: { clean: cleanAcc, robust }, files, figures, decomposition,
     timings: {
       gramSeconds: fs.seconds.gram, eigensolveSeconds: fs.seconds.eigen, machineSolveSeconds: fs.seconds.solve,
       featureEvaluationSeconds: res.seconds.clean, attackGradientSeconds: res.seconds.gradients, attackEvaluationSeconds: res.seconds.adversarial,

@@ -19,7 +19,8 @@ import { addEigenOptions, checkEigenFits, defaultEps, eigenFeaturesCached, type 
 import { numberList, positiveInt } from './parse.js';
 import { progressReporter } from './progress.js';
 import { UsageError } from './errors.js';
-import { robustKernelPlot } from './robust_kernel_plot.js';
+import { writeRobustKernelPlot } from './robust_kernel_plot.js';
+import { writeReport } from '../viz/report-node.js';
 
 export interface RobustKernelOptions extends DataOptions, EigenCliOptions {
   arch: string;
@@ -96,8 +97,8 @@ export async function runRobustKernel(opts: RobustKernelOptions): Promise<void> 
   say('     m   clean   own FGSM  transfer');
   for (const c of res.curve.filter((c) => c.m <= 5 || c.m === M || c.m % 10 === 0 || c === best))
     say(`  ${String(c.m).padStart(4)}  ${(100 * c.clean).toFixed(1).padStart(5)}%  ${(100 * c.robust).toFixed(1).padStart(6)}%  ${(100 * c.transfer).toFixed(1).padStart(6)}%${c === best ? '  <- most robust' : ''}`);
-  const plot = robustKernelPlot(res, `${opts.arch} NTK, ${opts.dataset}: m most robust features (eps ${Number(eps.toPrecision(3))})`);
-  if (plot) { writeFileAtomic(join(opts.out, plot.name), plot.bytes); files.push(plot.name); }
+  const plot = await writeRobustKernelPlot(opts.out, res, `${opts.arch} NTK on ${opts.dataset}: kernels of the m most robust features (FGSM eps ${Number(eps.toPrecision(3))})`);
+  files.push(...plot.files);
   const report = {
     tool: 'ntk-robustness', command: 'robust-kernel', date: new Date().toISOString(),
     settings: { arch: opts.arch, top: opts.top, maxFeatures: M, val: opts.val, test: testN, eps, eigen: opts.eigen, t: Number.isFinite(opts.t) ? opts.t : 'inf', eta: opts.eta, ridge: opts.ridge },
@@ -116,5 +117,19 @@ export async function runRobustKernel(opts: RobustKernelOptions): Promise<void> 
     files: [...files, 'robust-kernel.json'],
   };
   writeFileAtomic(join(opts.out, 'robust-kernel.json'), JSON.stringify(report, null, 2) + '\n');
-  say(`done in ${seconds.toFixed(1)} s; wrote ${[...files, 'robust-kernel.json'].map((f) => join(opts.out, f)).join(', ')}`);
+  const html = writeReport(opts.out, {
+    title: `ntk robust-kernel: ${opts.arch} NTK on ${opts.dataset}, kernels of the most robust features`,
+    command: ['ntk', ...process.argv.slice(2)].join(' '),
+    summary: [
+      `whole kernel: ${(100 * res.full.clean).toFixed(1)}% clean, ${(100 * res.full.robust).toFixed(1)}% under its FGSM`,
+      `most robust m = ${best.m}: ${(100 * best.clean).toFixed(1)}% clean, ${(100 * best.robust).toFixed(1)}% under its own FGSM, ${(100 * best.transfer).toFixed(1)}% under the whole kernel's`,
+    ],
+    settings: report.settings, data: report.data,
+    figures: [{ title: 'Accuracy of the m-most-robust-feature kernels (Figs. 10, 11)', svg: plot.svg, file: 'robust-kernel.png' }],
+    tables: [{ title: 'Curve', columns: ['m', 'clean', 'own FGSM', 'transfer FGSM'], rows: res.curve.map((c) => [c.m, c.clean, c.robust, c.transfer]) },
+      { title: 'Validation ranking', columns: ['index', 'eigenvalue', 'clean', 'robust'], rows: res.validation.map((v) => [v.index, v.eigenvalue, v.clean, v.robust]) }],
+    timings: report.timings, files: [...files, 'robust-kernel.json'],
+  });
+  files.push('report.html');
+  say(`done in ${seconds.toFixed(1)} s; report ${html}; wrote ${[...files, 'robust-kernel.json'].map((f) => join(opts.out, f)).join(', ')}`);
 }

@@ -31,9 +31,9 @@ export interface MemberAttackResult {
 
 const rowsOf = (X: Matrix<Float64Array>, lo: number, hi: number) => ({ data: X.data.subarray(lo * X.cols, hi * X.cols), rows: hi - lo, cols: X.cols });
 
-/** Test points per block so that `members` kernel-weight matrices of b x n doubles stay near 256 MiB (twice: JS and wasm). */
+/** Test points per block so that `members` kernel-weight matrices of b x n doubles stay near 384 MiB (three copies: JS, wasm, and the fused VJP's W * S0 stack). */
 export function memberBlock(members: number, n: number, cap = 256): number {
-  return Math.max(1, Math.min(cap, Math.floor((256 * 2 ** 20) / (16 * Math.max(1, members) * Math.max(1, n)))));
+  return Math.max(1, Math.min(cap, Math.floor((384 * 2 ** 20) / (24 * Math.max(1, members) * Math.max(1, n)))));
 }
 
 export function attackMembers(fs: EigenFeatures, members: Member[], X: Matrix<Float64Array>, labels: Int32Array, opts: MemberAttackOptions): MemberAttackResult {

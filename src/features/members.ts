@@ -83,16 +83,23 @@ export function memberKernelWeights(fs: EigenFeatures, C: Matrix<Float64Array>, 
 
 /**
  * Keeps the training set resident in wasm memory for the duration of `body` (every kernel
- * call reads it; copying 10k x 784 doubles in per call costs seconds over a run).
+ * call reads it; copying 10k x 784 doubles in per call costs seconds over a run). An async
+ * body keeps it until its promise settles.
  */
 export function withResidentTrain<T>(fs: EigenFeatures, body: (fs: EigenFeatures) => T): T {
   const e = engine();
   if (e.owns(fs.Xtrain.data)) return body(fs);
   const resident = e.from(fs.Xtrain.data);
+  let async = false;
   try {
     const Xtrain = { get data() { return resident.data; }, rows: fs.Xtrain.rows, cols: fs.Xtrain.cols };
-    return body({ ...fs, Xtrain });
+    const out = body({ ...fs, Xtrain });
+    if (out instanceof Promise) {
+      async = true;
+      return out.finally(() => resident.free()) as T;
+    }
+    return out;
   } finally {
-    resident.free();
+    if (!async) resident.free();
   }
 }

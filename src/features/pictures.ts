@@ -17,7 +17,7 @@ const row = (X: Matrix<Float64Array>, i: number) => X.data.subarray(i * X.cols, 
  * columns: the image, then one gradient per feature, then the whole machine's). Binary tasks
  * picture f_i itself, multiclass the output of the point's label.
  */
-export function featureGradientsPng(fs: EigenFeatures, X: Matrix<Float64Array>, labels: Int32Array, points: number[], positions: number[], shape: Shape, title: string, captionOf?: (point: number) => string): Uint8Array {
+export async function featureGradientsPng(fs: EigenFeatures, X: Matrix<Float64Array>, labels: Int32Array, points: number[], positions: number[], shape: Shape, title: string, captionOf?: (point: number) => string): Promise<Uint8Array> {
   const d = X.cols;
   const Xs = { data: new Float64Array(points.length * d), rows: points.length, cols: d };
   points.forEach((i, r) => Xs.data.set(row(X, i), r * d));
@@ -44,7 +44,7 @@ export function featureGradientsPng(fs: EigenFeatures, X: Matrix<Float64Array>, 
  * feature's part is shown with its coefficient c_i = <grad f_i, grad f> / |grad f|^2
  * (all n sum to 1); "rest" is grad f minus the computed features' sum.
  */
-export function decompositionPng(fs: EigenFeatures, X: Matrix<Float64Array>, labels: Int32Array, point: number, eps: number, shape: Shape, shown: number, title: string): { png: Uint8Array; parts: { index: number; coefficient: number }[] } {
+export async function decompositionPng(fs: EigenFeatures, X: Matrix<Float64Array>, labels: Int32Array, point: number, eps: number, shape: Shape, shown: number, title: string): Promise<{ png: Uint8Array; parts: { index: number; coefficient: number }[] }> {
   const d = X.cols, x = { data: Float64Array.from(row(X, point)), rows: 1, cols: d }, y = Int32Array.of(labels[point]);
   const s = fs.indices.length;
   const g = memberGradients(fs, Array.from({ length: s }, (_, p) => [p]), x, pickOutputs(fs.outputs, y));
@@ -60,7 +60,7 @@ export function decompositionPng(fs: EigenFeatures, X: Matrix<Float64Array>, lab
   const images = [x.data, pert, gf, ...order.map((p) => g.members[p].data), rest];
   const headers = ['image', `FGSM perturbation (eps=${fmt(eps)})`, 'grad f (whole kernel)', ...order.map((p) => `grad f${fs.indices[p]}`), `rest (${fs.indices.length > 0 ? 'features not computed' : ''})`];
   const captions = ['', '', 'c=1', ...order.map((p) => `c=${fmt(coef[p])}`), ''];
-  const png = imageGrid({
+  const png = await imageGrid({
     images, headers, captions, shape, cols: images.length, title,
     scaling: ['clip', 'symmetric', ...new Array<CellScaling>(images.length - 2).fill('minmax')],
   });
@@ -68,7 +68,7 @@ export function decompositionPng(fs: EigenFeatures, X: Matrix<Float64Array>, lab
 }
 
 /** Fig. 2a: per architecture (rows), the same test image's gradients of its first features. */
-export function archGradientsPng(runs: { arch: string; fs: EigenFeatures }[], X: Matrix<Float64Array>, labels: Int32Array, point: number, features: number, shape: Shape, title: string): Uint8Array {
+export async function archGradientsPng(runs: { arch: string; fs: EigenFeatures }[], X: Matrix<Float64Array>, labels: Int32Array, point: number, features: number, shape: Shape, title: string): Promise<Uint8Array> {
   const d = X.cols, x = { data: Float64Array.from(row(X, point)), rows: 1, cols: d };
   const images: Float64Array[] = [], captions: string[] = [];
   for (const { arch, fs } of runs) {
