@@ -39,6 +39,8 @@ test('ntk features on MNIST: features.json, pictures, subset indices; a rerun re
   for (const k of ['gramSeconds', 'eigensolveSeconds', 'featureEvaluationSeconds', 'attackGradientSeconds', 'attackEvaluationSeconds']) assert.ok(a.timings[k] >= 0, k);
   assert.deepEqual(readNpy(join(dir, 'train_indices.npy')).shape, [200]);
   assert.deepEqual(readNpy(join(dir, 'test_indices.npy')).shape, [40]);
+  assert.ok(png(join(dir, 'scatter.png')).width > 300, 'scatter.png');
+  assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /usefulness/);
   const g = png(join(dir, 'gradients.png'));
   assert.ok(g.width > 400 && g.height > 200);
   assert.ok(!existsSync(join(dir, 'decomposition.png')), 'the Fig. 1 decomposition is for binary tasks');
@@ -56,7 +58,7 @@ test('ntk features with two architectures on a binary MNIST task: per-architectu
   assert.equal(r.code, 0, r.err);
   const rep = JSON.parse(readFileSync(join(dir, 'features.json'), 'utf8'));
   assert.deepEqual(rep.architectures.map((a: any) => a.arch), ['fc1', 'fc3']);
-  for (const f of ['gradients-fc1.png', 'gradients-fc3.png', 'decomposition-fc1.png', 'arch-gradients.png']) assert.ok(png(join(dir, f)).width > 200, f);
+  for (const f of ['scatter-fc1.png', 'scatter-fc3.png', 'gradients-fc1.png', 'gradients-fc3.png', 'decomposition-fc1.png', 'arch-gradients.png']) assert.ok(png(join(dir, f)).width > 200, f);
   assert.equal(rep.architectures[0].decomposition.length, 6);
 });
 
@@ -88,4 +90,5 @@ test('ntk robust-kernel: ranking, the curve for m = 1..M and the plot', () => {
   assert.equal(val.length, 30); assert.equal(te.length, 40);
   assert.ok(![...val].some((v) => te.includes(v)), 'validation and test points are disjoint');
   assert.ok(png(join(dir, 'robust-kernel.png')).width > 300);
+  assert.ok(existsSync(join(dir, 'report.html')));
 });
