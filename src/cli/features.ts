@@ -100,7 +100,7 @@ export async function runFeatures(opts: FeaturesOptions): Promise<void> {
   const n = task.train.X.rows, d = task.train.X.cols;
   const indices = featureIndices(opts.top, opts.features, n);
   const kernels = archs.map((a) => kernelOpsFor(a, task.shape));
-  checkEigenFits(n, d, indices[indices.length - 1] + 1, opts.eigen as EigenMethod);
+  checkEigenFits(n, d, indices[indices.length - 1] + 1, opts.eigen as EigenMethod, opts.t);
   mkdirSync(opts.out, { recursive: true });
   const multi = archs.length > 1;
   say(`ntk features: ${task.description}; arch ${archs.join(', ')}; ${indices.length} features (max index ${indices[indices.length - 1]}); FGSM eps ${Number(eps.toPrecision(4))}; ${engine().threads} thread(s)`);

@@ -32,8 +32,9 @@ export function addEigenOptions(cmd: Command): Command {
 }
 
 /** Refuses sizes whose Gram (and eigenvectors) cannot fit in wasm32 memory. */
-export function checkEigenFits(n: number, d: number, needed: number, method: EigenMethod): void {
-  const m = chooseEigenMethod(method, needed, n);
+export function checkEigenFits(n: number, d: number, needed: number, method: EigenMethod, t = Infinity): void {
+  // a finite t needs the whole spectrum for the machine's alpha even on the Lanczos path
+  const m = Number.isFinite(t) ? 'full' : chooseEigenMethod(method, needed, n);
   checkFits('--train', n, (k) => eigenFeatureBytes(k, m, needed) + 8 * k * (d + 2 * needed + 16),
     `the ${n} x ${n} f64 Gram is ${fmtBytes(8 * n * n)}${m === 'full' ? ', and the full eigendecomposition adds its eigenvectors and workspace' : ''}`);
 }

@@ -75,7 +75,7 @@ export async function runRobustKernel(opts: RobustKernelOptions): Promise<void> 
   if (opts.top > n) throw new UsageError(`--top ${opts.top}: more features than the ${n} training points`);
   const M = Math.min(opts.maxFeatures ?? opts.top, opts.top);
   const kernel = kernelOpsFor(opts.arch, task.shape);
-  checkEigenFits(n, d, opts.top, opts.eigen as EigenMethod);
+  checkEigenFits(n, d, opts.top, opts.eigen as EigenMethod, opts.t);
   const { val, test } = splitValidation(task, opts.val, opts.seed);
   mkdirSync(opts.out, { recursive: true });
   say(`ntk robust-kernel: ${task.description.replace(/\/ \d+ test/, `/ ${testN} test + ${opts.val} validation`)}; arch ${opts.arch}; top ${opts.top} features, m = 1..${M}; FGSM eps ${Number(eps.toPrecision(4))}; ${engine().threads} thread(s)`);
