@@ -11,7 +11,7 @@ export { createBrowserEngine, type BrowserEngineOptions } from '../bindings/brow
 export type { KernelOps } from './machines/kernel_ops.js';
 export { solveAlpha, fitKernelMachine, predict, outputVjp, type KernelMachine, type FitOptions } from './machines/kernel_regression.js';
 export { kernelMachineModel, type DifferentiableModel } from './attacks/model.js';
-export { objectiveGradient, objectiveWeights, lossValues, softmax, sigmoid, ATTACK_LOSSES, type AttackLoss } from './attacks/losses.js';
+export { objectiveGradient, lossValues, softmax, sigmoid, ATTACK_LOSSES, type AttackLoss } from './attacks/losses.js';
 export { fgsm, pgd, decisions, accuracy, signedStep, type FgsmOptions, type PgdOptions } from './attacks/fgsm_pgd.js';
 // Data (browser-safe parsers and transforms)
 export { parseIdx, encodeIdx, type IdxArray, type IdxDtype, type IdxData } from './data/idx.js';
@@ -37,4 +37,8 @@ export { eigh, eigvalsh, eighInPlace, eighPhaseTimes, type Progress as EighProgr
 export { tridiagEigh } from "./linalg/tridiag_dc.js";
 export { eighTop, eighTopInPlace, type EighTopOptions, type EighTopResult } from "./linalg/lanczos.js";
 // NTK eigen-features and robust-only kernels (paper Sec. 4, App. D)
-export * from "./features/index.js";
+export {
+  eigenFeatures, attackMembers, memberGradients, memberMachine, fullMachine, featureStats, usefulNonRobust, robustKernelCurve,
+  type EigenFeatures, type EigenFeatureOptions, type Member, type MemberAttackOptions, type MemberAttackResult, type FeatureStat,
+  type RobustKernelOptions, type RobustKernelResult,
+} from "./features/index.js";

@@ -6,10 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  arch, kernelOps, eigenFeatures, attackMembers, memberGradients, memberMachine, fullMachine, projections, memberOutputs,
-  memberCoefficients, pickOutputs, featureStats, robustKernelCurve, fitKernelMachine, predict, outputVjp, kernelMachineModel,
-  fgsm, decisions, accuracy, type Matrix, type KernelOps,
+  arch, kernelOps, eigenFeatures, attackMembers, memberGradients, memberMachine, fullMachine, featureStats, robustKernelCurve,
+  fitKernelMachine, predict, outputVjp, kernelMachineModel, fgsm, decisions, accuracy, type Matrix, type KernelOps,
 } from '../src/node.js';
+import { projections, memberOutputs, memberCoefficients, pickOutputs } from '../src/features/index.js';
 import { rng, maxAbsDiff } from './helpers.js';
 
 function data(n: number, d: number, seed: number): Matrix<Float64Array> {
