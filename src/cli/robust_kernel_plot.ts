@@ -9,7 +9,7 @@ export async function writeRobustKernelPlot(dir: string, res: RobustKernelResult
   return writeChart(dir, 'robust-kernel', lineChart([
     { label: 'clean', x: m, y: res.curve.map((c) => c.clean) },
     { label: 'own FGSM', x: m, y: res.curve.map((c) => c.robust) },
-    { label: "whole kernel's FGSM (transfer)", x: m, y: res.curve.map((c) => c.transfer) },
+    { label: 'transfer FGSM', x: m, y: res.curve.map((c) => c.transfer) },
     { label: 'whole kernel, clean', x: [1, M], y: [res.full.clean, res.full.clean] },
     { label: 'whole kernel, own FGSM', x: [1, M], y: [res.full.robust, res.full.robust] },
   ], { title, xLabel: 'm (most robust features kept)', yLabel: 'accuracy', yDomain: [0, 1], markers: m.length <= 40, yFormat: '.0%' }));
