@@ -12,19 +12,26 @@ import { fileURLToPath } from 'node:url';
 import { decode } from 'fast-png';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+// The npm that runs `npm test` (npm_execpath), else the one on PATH; never node_modules/.bin's:
+// a dev dependency of as-pect brings an npm 6 there, which npm scripts put first on PATH.
+const PATH = (process.env.PATH ?? '').split(':').filter((d) => !d.includes('node_modules/.bin')).join(':');
+const EXEC = process.env.npm_execpath;
+const [NPM, ...NPM_ARGS] = EXEC && /npm-cli\.js$/.test(EXEC) && !EXEC.includes(ROOT) ? [process.execPath, EXEC] : [process.platform === 'win32' ? 'npm.cmd' : 'npm'];
 
 function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, NTK_THREADS: '2', npm_config_fund: 'false', npm_config_audit: 'false', ...env }, timeout: 300_000 });
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, PATH, NTK_THREADS: '2', npm_config_fund: 'false', npm_config_audit: 'false', ...env }, timeout: 300_000 });
   return { code: r.status, out: r.stdout ?? '', err: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
 }
+const npm = (args: string[], cwd: string) => run(NPM, [...NPM_ARGS, ...args], cwd);
 
 test('package: pack, install the tarball into an empty project, run the CLI, import it, bundle it for browsers', async (t) => {
-  if (run(NPM, ['--version'], ROOT).code !== 0) { t.skip('npm is not available on this machine'); return; }
+  const v = npm(['--version'], ROOT);
+  if (v.code !== 0) { t.skip('npm is not available on this machine'); return; }
+  assert.ok(Number(v.out.split('.')[0]) >= 7, `npm ${v.out.trim()} is too old for pack --pack-destination`);
   const tmp = mkdtempSync(join(tmpdir(), 'ntk-pack-'));
   try {
     // the tarball (the build is already done: npm test builds first)
-    const p = run(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], ROOT);
+    const p = npm(['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], ROOT);
     assert.equal(p.code, 0, p.err);
     const info = JSON.parse(p.out)[0] as { filename: string; files: { path: string }[] };
     const files = info.files.map((f) => f.path);
@@ -39,13 +46,13 @@ test('package: pack, install the tarball into an empty project, run the CLI, imp
     const app = join(tmp, 'app');
     run('mkdir', ['-p', app], tmp);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'ntk-try', version: '1.0.0', private: true, type: 'module' }));
-    const inst = run(NPM, ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', join(tmp, info.filename)], app);
+    const inst = npm(['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', join(tmp, info.filename)], app);
     assert.equal(inst.code, 0, inst.err);
     const installed = readdirSync(join(app, 'node_modules'));
     for (const dev of ['typescript', 'assemblyscript', '@as-pect', 'typedoc', 'esbuild', 'ajv', 'playwright-core']) assert.ok(!installed.includes(dev), `${dev} not installed`);
 
     // the CLI, as `npx ntk ...`
-    const cli = run(NPM, ['exec', '--offline', '--', 'ntk', 'attack', '--train', '100', '--test', '20', '--eps', '0.1', '--method', 'fgsm', '--curve', 'none', '--out', 'run', '-q'], app);
+    const cli = npm(['exec', '--offline', '--', 'ntk', 'attack', '--train', '100', '--test', '20', '--eps', '0.1', '--method', 'fgsm', '--curve', 'none', '--out', 'run', '-q'], app);
     assert.equal(cli.code, 0, cli.err);
     assert.match(cli.out, /report: run\/report\.html/);
     const rep = JSON.parse(readFileSync(join(app, 'run', 'report.json'), 'utf8'));
@@ -62,7 +69,7 @@ test('package: pack, install the tarball into an empty project, run the CLI, imp
       const png = await renderPng(lineChart([{ label: 'diag', x: [0, 1, 2], y: [0, 1, 2].map((i) => K.data[i * 4]) }]));
       console.log(JSON.stringify({ rows: K.rows, sym: K.data[1] === K.data[3], png: png.length }));`);
     const use = run(process.execPath, ['use.mjs'], app);
-    assert.equal(use.code, 0, use.err);
+    assert.equal(use.code, 0, use.err + use.out);
     const u = JSON.parse(use.out);
     assert.equal(u.rows, 3); assert.equal(u.sym, true); assert.ok(u.png > 1000);
 

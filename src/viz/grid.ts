@@ -61,6 +61,7 @@ function fitSize(m: FontMetrics, texts: string[], width: number, size: number): 
   return s;
 }
 
+/** The grid as PNG bytes with its layout (where each cell's image sits, for checks and overlays). */
 export async function renderImageGrid(o: ImageGridOptions): Promise<GridLayout> {
   const [H, W] = o.shape, C = o.shape.length === 3 ? o.shape[2] : 1;
   if (C !== 1 && C !== 3) throw new RangeError(`imageGrid: channels must be 1 or 3, got ${C}`);

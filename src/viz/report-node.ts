@@ -26,7 +26,11 @@ export function runtimeVersions(): Record<string, string> {
   };
 }
 
-/** Writes `<dir>/report.html` and returns its path. */
+/**
+ * Writes `<dir>/report.html` (or `<dir>/<name>`) atomically and returns its path; the versions
+ * of this package, Node, vega, vega-lite, resvg and the font are added to `r.versions`.
+ * @example writeReport(dir, { title: 'ntk train', settings, figures: [{ title: 'Loss', svg: fig.svg }], timings })
+ */
 export function writeReport(dir: string, r: ReportInput, name = 'report.html'): string {
   const path = join(dir, name);
   writeFileAtomic(path, reportHtml({ ...r, versions: { ...runtimeVersions(), ...r.versions } }));

@@ -105,7 +105,7 @@ table{border-collapse:collapse;margin:.4rem 0 1rem;font-size:.9rem}th,td{padding
 table.data thead th{border-bottom:2px solid #999}td.num{text-align:right;font-variant-numeric:tabular-nums}table.kv th{color:#444;font-weight:normal;white-space:nowrap}
 .na{color:#aaa}.caption{color:#555;font-size:.9rem}`;
 
-/** The complete HTML page. */
+/** The complete HTML page of a run (no scripts; figures inline), e.g. for a download link in a page. */
 export function reportHtml(r: ReportInput): string {
   const date = r.date ?? new Date().toISOString();
   const parts: string[] = [];

@@ -10,7 +10,11 @@ export interface FacetOptions {
   shared?: ('color' | 'x' | 'y')[];
 }
 
-/** Panels built by the chart functions (lineChart, scatterChart, ...) in one figure. */
+/**
+ * Panels built by the chart functions (lineChart, scatterChart, ...) in one figure, `columns`
+ * per row; each panel keeps its own scales and legend unless listed in `shared`.
+ * @example facetCharts(archs.map((a) => lineChart(curves[a], { title: a })), { columns: 3 })
+ */
 export function facetCharts(panels: ChartSpec[], o: FacetOptions = {}): ChartSpec {
   if (panels.length === 0) throw new RangeError('facetCharts: no panels');
   const columns = o.columns ?? Math.min(3, panels.length);
@@ -24,6 +28,6 @@ export function facetCharts(panels: ChartSpec[], o: FacetOptions = {}): ChartSpe
   const res = (c: 'color' | 'x' | 'y') => (shared.has(c) ? 'shared' : 'independent');
   return { $schema: VEGA_LITE_SCHEMA, ...(o.title ? { title: o.title } : {}), description: `${panels.length} panels`,
     columns, concat, spacing: 24,
-    resolve: { scale: { color: res('color'), x: res('x'), y: res('y') }, legend: { color: res('color') } },
+    resolve: { scale: { color: res('color'), strokeDash: res('color'), x: res('x'), y: res('y') }, legend: { color: res('color'), strokeDash: res('color') } },
     config: baseConfig() } as unknown as ChartSpec;
 }

@@ -24,6 +24,11 @@ export interface HeatmapChartOptions extends ChartOptions {
   maxCells?: number;
 }
 
+/**
+ * A rows x cols matrix as coloured cells with a colour bar (row 0 at the top); `diverging`
+ * centres a two-sided scheme on 0.
+ * @example heatmapChart({ values: D.data, rows: D.rows, cols: D.cols }, { colorLabel: 'kernel distance' })
+ */
 export function heatmapChart(d: HeatmapData, o: HeatmapChartOptions = {}): ChartSpec {
   const { rows, cols } = d;
   if (!(Number.isInteger(rows) && rows > 0 && Number.isInteger(cols) && cols > 0))

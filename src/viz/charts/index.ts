@@ -1,4 +1,4 @@
-/**
+/*
  * Charts as Vega-Lite specifications: one function per chart kind, data in, plain JSON spec
  * out (browser-safe; the browser renders a spec with vega-embed, Node with renderSvg/renderPng).
  *
@@ -14,11 +14,11 @@
  *   writeReport(dir, { title, command, summary, settings, data, figures, tables, timings, files }) -> path of report.html
  *   imageGrid(opts) -> Promise<Uint8Array>   pixel-exact image cells with real-font captions (PNG)
  *
- * Example (a command writing a figure and its report):
+ * Example (a command writing a figure and its report; inside the repo the imports are
+ * ../viz/charts/index.js, ../viz/render-node.js and ../viz/report-node.js):
  *
- *   import { lineChart, seedBand } from '../viz/charts/index.js';
- *   import { writeChart } from '../viz/render-node.js';
- *   import { writeReport } from '../viz/report-node.js';
+ *   import { lineChart, seedBand } from 'ntk-robustness';
+ *   import { writeChart, writeReport } from 'ntk-robustness/node';
  *
  *   const band = seedBand([lossSeed0, lossSeed1, lossSeed2]);
  *   const spec = lineChart([{ label: 'train loss', x: epochs, ...band }],

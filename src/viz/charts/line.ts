@@ -30,6 +30,8 @@ export interface LineChartOptions extends ChartOptions {
   yFormat?: string;
 }
 
+const DASHES = [[1, 0], [7, 4], [2, 3], [10, 3, 2, 3], [5, 2], [1, 0], [7, 4], [2, 3], [10, 3, 2, 3], [5, 2]];
+
 /** Mean and a spread per x over several runs (one array per seed, equal lengths). */
 export function seedBand(runs: ArrayLike<number>[], spread: 'std' | 'minmax' = 'std'): { y: number[]; lo: number[]; hi: number[] } {
   if (runs.length === 0) throw new RangeError('seedBand: no runs');
@@ -47,7 +49,12 @@ export function seedBand(runs: ArrayLike<number>[], spread: 'std' | 'minmax' = '
   return { y, lo, hi };
 }
 
-/** One line (with markers and optional band) per series. */
+/**
+ * One line per series, with a marker at every point (unless `markers: false`) and a shaded
+ * band where the series has `lo`/`hi`. Series after the first are dashed as well as coloured.
+ * Non-finite y values break the line.
+ * @example lineChart([{ label: 'PGD', x: eps, y: acc }], { xLabel: 'ε', yLabel: 'accuracy', yFormat: '.0%' })
+ */
 export function lineChart(series: LineSeries[], o: LineChartOptions = {}): ChartSpec {
   if (series.length === 0) throw new RangeError('lineChart: no series');
   const rows: Record<string, unknown>[] = [];
@@ -66,7 +73,7 @@ export function lineChart(series: LineSeries[], o: LineChartOptions = {}): Chart
   const labels = series.map((s) => s.label);
   if (new Set(labels).size !== labels.length) throw new RangeError(`lineChart: series labels must differ, got ${labels.join(', ')}`);
   const single = series.length === 1;
-  const legend = single ? null : { title: o.legendTitle ?? null, symbolOpacity: 1, symbolType: o.markers === false ? 'stroke' : 'circle' };
+  const legend = single ? null : { title: o.legendTitle ?? null, symbolOpacity: 1, symbolType: 'stroke', symbolStrokeWidth: 2.5, symbolSize: 500 };
   const color = { field: 'series', type: 'nominal', scale: { domain: labels }, legend };
   // x range of the plotted (finite) points only: a trailing NaN must not stretch the axis
   let xlo = Infinity, xhi = -Infinity;
@@ -84,7 +91,9 @@ export function lineChart(series: LineSeries[], o: LineChartOptions = {}): Chart
     layer.push({ transform: [{ filter: 'isValid(datum.lo) && isValid(datum.hi)' }],
       mark: { type: 'area', opacity: 0.18, invalid: 'break-paths-filter-domains' },
       encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color } });
-  layer.push({ mark: { type: 'line', invalid: 'break-paths-filter-domains' }, encoding: { x, y, color } });
+  // dashes as well as colours: overlapping curves (PGD on FGSM) and grey print stay readable
+  const strokeDash = { field: 'series', type: 'nominal', scale: { domain: labels, range: DASHES }, legend };
+  layer.push({ mark: { type: 'line', invalid: 'break-paths-filter-domains' }, encoding: { x, y, color, strokeDash } });
   if (o.markers !== false)
     layer.push({ mark: { type: 'point', filled: true, size: 45, opacity: 1 },
       encoding: { x, y, color, tooltip } });

@@ -34,6 +34,11 @@ function niceRings(rmax: number): number[] {
   return out;
 }
 
+/**
+ * Trajectories in polar coordinates: point j of a series at (r[j] cos phi[j], r[j] sin phi[j]),
+ * joined in the order of t and coloured by t, over dashed circles of constant r.
+ * @example polarChart([{ r: radius, phi: angle, t: epochs }], { timeLabel: 'epoch' })
+ */
 export function polarChart(series: PolarSeries[], o: PolarChartOptions = {}): ChartSpec {
   if (series.length === 0) throw new RangeError('polarChart: no series');
   const k = o.angleUnit === 'deg' ? Math.PI / 180 : 1;

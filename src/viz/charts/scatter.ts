@@ -31,6 +31,11 @@ export interface ScatterChartOptions extends ChartOptions {
 
 const RESERVED = new Set(['x', 'y', 'color', 'group']);
 
+/**
+ * One point per (x[i], y[i]), coloured by `color[i]` on a continuous scale (colour bar) or by
+ * `group[i]`; the tooltip shows x, y, the colour and every column of `fields`.
+ * @example scatterChart({ x: usefulness, y: robustness, color: index }, { colorLabel: 'eigen-index' })
+ */
 export function scatterChart(d: ScatterData, o: ScatterChartOptions = {}): ChartSpec {
   if (d.color && d.group) throw new RangeError('scatterChart: give color or group, not both');
   const cols: Record<string, ArrayLike<unknown> | undefined> = { x: d.x, y: d.y, color: d.color, group: d.group };
