@@ -44,3 +44,9 @@ export { solveTriangular, solveTriangularInPlace, type TriangularOptions } from 
 export { eigh, eigvalsh, eighInPlace, eighPhaseTimes, type Progress as EighProgress, EighConvergenceError, type EighResult, type EighRawOptions } from "./linalg/eigh.js";
 export { tridiagEigh } from "./linalg/tridiag_dc.js";
 export { eighTop, eighTopInPlace, type EighTopOptions, type EighTopResult } from "./linalg/lanczos.js";
+// NTK eigen-features and robust-only kernels (paper Sec. 4, App. D)
+export {
+  eigenFeatures, attackMembers, memberGradients, memberMachine, fullMachine, featureStats, usefulNonRobust, robustKernelCurve,
+  type EigenFeatures, type EigenFeatureOptions, type Member, type MemberAttackOptions, type MemberAttackResult, type FeatureStat,
+  type RobustKernelOptions, type RobustKernelResult,
+} from "./features/index.js";

@@ -72,32 +72,7 @@ export function objectiveGradient(
   const k = model.outputs, b = X.rows;
   checkLabels(labels, k, b);
   if (known && (known.rows !== b || known.cols !== k)) throw new RangeError(`attack: known outputs are ${known.rows} x ${known.cols}, expected ${b} x ${k}`);
-  // The output weights w(F) of each objective (max-of-k: every class gradient, one w per class).
-  const weightsOf = (F: Matrix<Float64Array>): Matrix<Float64Array>[] => {
-    if (k === 1) {
-      // L = log(1 + exp(-y f)): dL/df = -y sigma(-y f). All three objectives coincide for k = 1.
-      const w = mat(b, 1);
-      for (let i = 0; i < b; i++) w.data[i] = -labels[i] * sigmoid(-labels[i] * F.data[i]);
-      return [w];
-    }
-    if (loss === 'ce') {
-      const w = softmax(F);
-      for (let i = 0; i < b; i++) w.data[i * k + labels[i]] -= 1;
-      return [w];
-    }
-    if (loss === 'sum-of-k') {
-      const w = mat(b, k);
-      for (let i = 0; i < b; i++) for (let j = 0; j < k; j++) w.data[i * k + j] = j === labels[i] ? -(k - 1) : 1;
-      return [w];
-    }
-    const ws: Matrix<Float64Array>[] = [];
-    for (let j = 0; j < k; j++) {
-      const w = mat(b, k);
-      for (let i = 0; i < b; i++) w.data[i * k + j] = 1;
-      ws.push(w);
-    }
-    return ws;
-  };
+  const weightsOf = (F: Matrix<Float64Array>) => objectiveWeights(F, labels, loss);
   // One fused pass when the model offers it and the outputs are not known yet.
   let F: Matrix<Float64Array>, G: Matrix<Float64Array>[];
   if (!known && model.forwardAndVjp) ({ F, G } = model.forwardAndVjp(X, weightsOf));
@@ -120,4 +95,35 @@ export function objectiveGradient(
     for (let p = 0; p < d; p++) grad.data[i * d + p] = G[best].data[i * d + p] - G[c].data[i * d + p];
   }
   return { grad, outputs: F };
+}
+
+/**
+ * The output weights w(F) of an objective at outputs F (b x k): grad_x L = sum_j w[b, j] grad_x f_j
+ * (max-of-k: one w per class, each picking that class's gradient). Labels are not re-checked.
+ */
+export function objectiveWeights(F: Matrix<Float64Array>, labels: Int32Array, loss: AttackLoss): Matrix<Float64Array>[] {
+  const k = F.cols, b = F.rows;
+  if (k === 1) {
+    // L = log(1 + exp(-y f)): dL/df = -y sigma(-y f). All three objectives coincide for k = 1.
+    const w = mat(b, 1);
+    for (let i = 0; i < b; i++) w.data[i] = -labels[i] * sigmoid(-labels[i] * F.data[i]);
+    return [w];
+  }
+  if (loss === 'ce') {
+    const w = softmax(F);
+    for (let i = 0; i < b; i++) w.data[i * k + labels[i]] -= 1;
+    return [w];
+  }
+  if (loss === 'sum-of-k') {
+    const w = mat(b, k);
+    for (let i = 0; i < b; i++) for (let j = 0; j < k; j++) w.data[i * k + j] = j === labels[i] ? -(k - 1) : 1;
+    return [w];
+  }
+  const ws: Matrix<Float64Array>[] = [];
+  for (let j = 0; j < k; j++) {
+    const w = mat(b, k);
+    for (let i = 0; i < b; i++) w.data[i * k + j] = 1;
+    ws.push(w);
+  }
+  return ws;
 }

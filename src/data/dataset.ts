@@ -17,6 +17,8 @@ export interface Dataset {
   binary?: boolean;
   /** Optional name of each class, indexed like the labels (for binary: [-1 class, +1 class]). */
   classNames?: string[];
+  /** Set by loadDataset: each record's position in its source file (after class selection and subsetting). */
+  sourceIndices?: Int32Array;
 }
 
 export function featureDim(ds: Dataset): number {

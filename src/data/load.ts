@@ -81,6 +81,7 @@ export function loadDataset(spec: DatasetSpec): Dataset {
   }
   const ds = src.materialize(indices);
   ds.y = y;
+  ds.sourceIndices = indices ?? Int32Array.from(y, (_, i) => i);
   ds.name = name;
   if (classes) {
     ds.classes = classes.length;

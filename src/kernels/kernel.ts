@@ -167,18 +167,20 @@ export class Kernel {
     const a = e.input(X.data), b = e.input(Xtrain.data);
     const run = new Run(prog, a.ptr, nb, b.ptr, n, false);
     const bufs: WasmBuffer[] = [];
-    let K: F64Matrix | null = null;
+    let K: F64Matrix | null = null, R = 0;
     const G: F64Matrix[] = [];
     try {
       run.valueAndVjp(outK.ptr, get === 'ntk' ? 0 : 1, () => {
         K = { data: outK.toArray() as Float64Array, rows: nb, cols: n };
-        return checkW(weightsFromK(K)).map((W) => {
-          const w = e.from(W.data), g = e.buffer('f64', nb * d);
-          bufs.push(w, g);
-          return { W: w.ptr, G: g.ptr };
-        });
+        const Ws = checkW(weightsFromK(K));
+        R = Ws.length;
+        // the outputs stacked in one buffer: one GEMM then serves every W
+        const g = e.buffer('f64', R * nb * d);
+        bufs.push(g);
+        return { W: Ws.map((W) => { const w = e.from(W.data); bufs.push(w); return w.ptr; }), G: g.ptr };
       });
-      for (let r = 0; r < bufs.length; r += 2) G.push({ data: bufs[r + 1].toArray() as Float64Array, rows: nb, cols: d });
+      const all = bufs[0]?.data as Float64Array | undefined;
+      for (let r = 0; r < R; r++) G.push({ data: all!.slice(r * nb * d, (r + 1) * nb * d), rows: nb, cols: d });
       return { K: K!, G };
     } finally {
       run.free(); a.release(); b.release(); outK.free();

@@ -134,10 +134,13 @@ export class Run {
   /**
    * Fused value + VJP, flat mode: one pass over the pairs writes the kernel (ntk: which 0,
    * nngp: 1) to outK (n1 x n2) and keeps its sensitivities to nngp0 and to the row inputs'
-   * q at each ReLU; then weights(K) gives any number of W (n1 x n2 byte offsets), each
-   * costing a light row task and one GEMM into its G (n1 x d byte offset).
+   * q at each ReLU; then weights(K) gives any number R of weight matrices W_r (n1 x n2 byte
+   * offsets) and the base G of R stacked n1 x d outputs. Each W_r costs a light row task
+   * (W_r * S0 into its slice of an R n1 x n2 stack, and the q chain into its G block); then
+   * ONE GEMM (R n1) x n2 x d adds stack X2 / d to all of G, instead of R thin GEMMs that
+   * would each re-pack X2.
    */
-  valueAndVjp(outK: number, which: 0 | 1, weights: () => { W: number; G: number }[]): void {
+  valueAndVjp(outK: number, which: 0 | 1, weights: () => { W: number[]; G: number }): void {
     const { e, prog, n1, n2 } = this;
     if (prog.mode !== 0) throw new Error('Run.valueAndVjp: flat (fully connected) programs only');
     const d = prog.d;
@@ -148,11 +151,16 @@ export class Run {
     this.selfChains();
     gemmRaw('f64', false, true, n1, n2, d, 1 / d, this.X1, d, this.X2, d, 0, N0, n2);
     e.parallelFor('ntk_sens_task', [this.sync()], n1);
-    for (const { W, G } of weights()) {
-      this.set('WV', W); this.set('GX', G); this.set('GN0', N0); // N0 is no longer needed: reuse it for W * S0
+    const { W, G } = weights();
+    const R = W.length;
+    if (R === 0) return;
+    // N0 is no longer needed: it holds the first W * S0 block, fresh memory the others
+    const stack = R === 1 ? N0 : this.alloc(R * n1 * n2);
+    for (let r = 0; r < R; r++) {
+      this.set('WV', W[r]); this.set('GX', G + r * n1 * d * 8); this.set('GN0', stack + r * n1 * n2 * 8);
       e.parallelFor('ntk_fused_bwd_task', [this.sync()], n1);
-      gemmRaw('f64', false, false, n1, d, n2, 1 / d, N0, n2, this.X2, d, 1, G, d);
     }
+    gemmRaw('f64', false, false, R * n1, d, n2, 1 / d, stack, n2, this.X2, d, 1, G, d);
   }
 
   free(): void {
