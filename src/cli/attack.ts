@@ -90,9 +90,11 @@ export async function runAttack(opts: AttackOptions): Promise<void> {
   }, progress.update);
   progress.done();
   const seconds = (performance.now() - t0) / 1000;
-  const files = writeAttackOutputs(opts.out, { opts, task, res, eps, seconds });
+  const files = await writeAttackOutputs(opts.out, { opts, task, res, eps, seconds, command: ['ntk', ...process.argv.slice(2)].join(' ') });
   say(`clean accuracy ${(100 * res.cleanAccuracy).toFixed(1)}% (train ${(100 * res.trainAccuracy).toFixed(1)}%)`);
   for (const r of res.results)
     say(`  ${r.method.padEnd(4)} ${r.loss.padEnd(8)} eps=${String(Number(r.eps.toPrecision(4))).padEnd(7)} robust accuracy ${(100 * r.robustAccuracy).toFixed(1)}%`);
   say(`done in ${seconds.toFixed(1)} s; wrote ${files.map((f) => join(opts.out, f)).join(', ')}`);
+  // the report path last, on stdout even with --quiet: it is what a user opens next
+  process.stdout.write(`report: ${join(opts.out, 'report.html')}\n`);
 }
