@@ -22,8 +22,8 @@ export interface DataOptions {
 }
 
 export interface Task {
-  train: { X: Matrix<Float64Array>; labels: Int32Array };
-  test: { X: Matrix<Float64Array>; labels: Int32Array };
+  train: { X: Matrix<Float64Array>; labels: Int32Array; indices?: Int32Array };
+  test: { X: Matrix<Float64Array>; labels: Int32Array; indices?: Int32Array };
   /** 1 for a binary task (labels -1/+1), else the number of classes. */
   outputs: number;
   shape: [number, number, number];
@@ -83,8 +83,8 @@ export function loadTask(opts: DataOptions): Task {
   const task = binary ? `binary ${names ? names.join(' (-1) vs ') + ' (+1)' : ''}` : `${outputs} classes`;
   const Xtr = asMatrix(tr);
   return {
-    train: { X: Xtr, labels: tr.y },
-    test: te ? { X: asMatrix(te), labels: te.y } : { X: { data: new Float64Array(0), rows: 0, cols: Xtr.cols }, labels: new Int32Array(0) },
+    train: { X: Xtr, labels: tr.y, indices: tr.indices },
+    test: te ? { X: asMatrix(te), labels: te.y, indices: te.indices } : { X: { data: new Float64Array(0), rows: 0, cols: Xtr.cols }, labels: new Int32Array(0) },
     outputs, shape: trainAll.shape, classNames: names,
     description: `${opts.dataset} ${trainAll.shape.join('x')}, ${task}, ${opts.train} train${te ? ` / ${opts.test} test` : ''} (seed ${opts.seed})`,
     info: { dataset: opts.dataset, shape: trainAll.shape, classes: opts.classes ?? null, classNames: names ?? null, binary, outputs,

@@ -7,6 +7,7 @@ import { UsageError } from './errors.js';
 import { OutOfMemoryError } from '../../bindings/heap.js';
 import { attackCommand } from './attack.js';
 import { kernelCommand } from './kernel.js';
+import { transferCommand } from './transfer.js';
 
 const program = new Command();
 program
@@ -14,7 +15,7 @@ program
   .description('Neural Tangent Kernel view of adversarial robustness: kernels, kernel machines and training-free attacks')
   .exitOverride()
   .configureOutput({ outputError: (s, write) => write(s) });
-for (const cmd of [attackCommand(), kernelCommand()]) {
+for (const cmd of [attackCommand(), kernelCommand(), transferCommand()]) {
   // addCommand does not inherit these: without them a bad flag of a subcommand exits 1
   cmd.exitOverride().configureOutput({ outputError: (s, write) => write(s) });
   program.addCommand(cmd);

@@ -17,6 +17,8 @@ export interface Dataset {
   binary?: boolean;
   /** Optional name of each class, indexed like the labels (for binary: [-1 class, +1 class]). */
   classNames?: string[];
+  /** Positions of these records in the source file (set by loadDataset for subsets). */
+  indices?: Int32Array;
 }
 
 export function featureDim(ds: Dataset): number {

@@ -82,6 +82,7 @@ export function loadDataset(spec: DatasetSpec): Dataset {
   const ds = src.materialize(indices);
   ds.y = y;
   ds.name = name;
+  if (indices) ds.indices = indices;
   if (classes) {
     ds.classes = classes.length;
     ds.binary = binary;
