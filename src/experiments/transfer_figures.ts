@@ -22,10 +22,12 @@ function series(label: string, runs: RunRecord[], pick: (r: RunRecord) => (numbe
   return { label, x: keep.map((i) => runs[0].epochs[i]), ...(runs.length > 1 ? band : { y: band.y }) };
 }
 
+const xRange = (res: TransferResult): [number, number] => [1, Math.max(...res.runs[0].epochs)];
+
 export function similarityChart(res: TransferResult): ChartSpec {
   const lines = [...byWidth(res.runs)].map(([w, runs]) => series(`width ${w}`, runs, (r) => r.similarity.mean));
   return lineChart(lines, { title: 'Cosine similarity of loss gradients, net vs NTK (mean over test points; band: seeds min-max)',
-    xLabel: 'epoch', yLabel: 'mean cosine similarity', xScale: 'log', yDomain: [0, 1], legendTitle: 'net' });
+    xLabel: 'epoch', yLabel: 'mean cosine similarity', xScale: 'log', xDomain: xRange(res), yDomain: [0, 1], legendTitle: 'net' });
 }
 
 export function accuracyChart(res: TransferResult, eps: number): ChartSpec {
@@ -33,10 +35,10 @@ export function accuracyChart(res: TransferResult, eps: number): ChartSpec {
   const panels = [...byWidth(res.runs)].map(([w, runs]) => lineChart([
     series('clean', runs, (r) => r.accuracy.clean),
     series('own FGSM (white-box)', runs, (r) => r.accuracy.own[key]),
-    series('NTK FGSM at matched t (transfer)', runs, (r) => r.accuracy.ntk[key]),
-    series('NTK FGSM at final t (computed before training)', runs, (r) => r.accuracy.ntkFinal[key]),
-  ], { title: `width ${w}`, xLabel: 'epoch', yLabel: 'test accuracy', xScale: 'log', yDomain: [0, 1], yFormat: '.0%', width: 300, height: 220 }));
-  return facetCharts(panels, { title: `Accuracy of the nets (centred output), FGSM eps = ${Number(eps.toPrecision(4))}; band: seeds min-max`, columns: Math.min(3, panels.length), shared: ['color'] });
+    series('NTK FGSM, matched t', runs, (r) => r.accuracy.ntk[key]),
+    series('NTK FGSM, final t', runs, (r) => r.accuracy.ntkFinal[key]),
+  ], { title: `width ${w}`, xLabel: 'epoch', yLabel: 'test accuracy', xScale: 'log', xDomain: xRange(res), yDomain: [0, 1], yFormat: '.0%', width: 300, height: 220 }));
+  return facetCharts(panels, { title: `Accuracy of the nets (centred output), FGSM eps = ${Number(eps.toPrecision(4))}; NTK attacks from the kernel alone; band: seeds min-max`, columns: Math.min(3, panels.length), shared: ['color'] });
 }
 
 /** Rows: test images; columns: the image, then NTK | net (widest, first seed) per figure epoch. */
