@@ -9,6 +9,7 @@ import type { WasmBuffer } from '../../bindings/engine.js';
 import { gemm } from '../linalg/gemm.js';
 import { checkFinite, checkMatrix, type Matrix } from '../linalg/matrix.js';
 import type { KernelOps } from './kernel_ops.js';
+import { flowGain } from './kernel_flow.js';
 
 export interface FitOptions {
   /** Training time; Infinity (default) is the converged machine. */
@@ -77,8 +78,7 @@ function fitInPlace(K: WasmBuffer<Float64Array>, n: number, Y: Matrix<Float64Arr
     const Vm = { data: V.data, rows: n, cols: n };
     const VtY = gemm(Vm, Y, { transA: true }), LVtY = { ...VtY, data: VtY.data.slice() };
     for (let i = 0; i < n; i++) {
-      const l = values[i] + ridge;
-      const g = Math.abs(l) < 1e-300 ? a : -Math.expm1(-a * l) / l;
+      const g = flowGain(values[i] + ridge, a);
       for (let j = 0; j < k; j++) { VtY.data[i * k + j] *= g; LVtY.data[i * k + j] *= g * values[i]; }
     }
     return { alpha: gemm(Vm, VtY), trainOutputs: gemm(Vm, LVtY) };

@@ -80,7 +80,7 @@ export function lineChart(series: LineSeries[], o: LineChartOptions = {}): Chart
   for (const r of rows) if (r.x !== null && r.y !== null) { xlo = Math.min(xlo, r.x as number); xhi = Math.max(xhi, r.x as number); }
   const xDomain = o.xDomain ?? (xlo < xhi ? [xlo, xhi] : undefined);
   const x = { field: 'x', type: 'quantitative', title: o.xLabel ?? 'x',
-    scale: { type: o.xScale ?? 'linear', ...(xDomain ? { domain: xDomain } : {}), nice: !o.xDomain, zero: false },
+    scale: { type: o.xScale ?? 'linear', ...(xDomain ? { domain: xDomain } : {}), nice: !o.xDomain, ...(o.xScale === 'log' ? {} : { zero: false }) },
     axis: o.xFormat ? { format: o.xFormat } : {} };
   const y = { field: 'y', type: 'quantitative', title: o.yLabel ?? 'y',
     scale: { type: o.yScale ?? 'linear', ...(o.yDomain ? { domain: o.yDomain } : {}), zero: o.yScale !== 'log' && o.yZero !== false },
