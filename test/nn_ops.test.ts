@@ -2,7 +2,8 @@
 // against central finite differences in f64, on small nets that use every layer kind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildNet, convTuning, conv, dense, relu, flatten, avgPool, maxPool, scale, serial, engine, twoLayerFrozenRelu, type Net, type Layer } from '../src/node.js';
+import { buildNet, conv, dense, relu, flatten, avgPool, maxPool, scale, serial, engine, twoLayerFrozenRelu, type Net, type Layer } from '../src/node.js';
+import { convTuning } from '../src/nn/ops/conv.js';
 import { rng, randn } from './helpers.js';
 
 function randArr(n: number, seed: number, lo = -1, hi = 1): Float64Array {

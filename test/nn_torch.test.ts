@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { buildNet, convTuning, conv, dense, relu, flatten, avgPool, maxPool, scale, engine, Trainer, lossAndGrad, toTorchLayout, fromTorchLayout, type Net, type Dtype, type TrainLoss } from '../src/node.js';
+import { buildNet, conv, dense, relu, flatten, avgPool, maxPool, scale, engine, Trainer, lossAndGrad, toTorchLayout, fromTorchLayout, type Net, type Dtype, type TrainLoss } from '../src/node.js';
+import { convTuning } from '../src/nn/ops/conv.js';
 
 interface Case {
   name: string; arch: 'cnn' | 'fc'; loss: TrainLoss; input: [number, number, number] | number; B: number;

@@ -11,10 +11,9 @@ export { empiricalKernel, type EmpiricalKernelOptions } from './empirical_ntk.js
 export { linearize, LinearizedNet, type LinearizeOptions } from './linearize.js';
 export { Net, buildNet, type NetOptions, type TensorLayout, type Trace } from './net.js';
 export { type Parameterization } from './init.js';
-export { Trainer, DivergedError, streamSeed, type TrainOptions, type AdvTrainOptions } from './train.js';
-export { lossAndGrad, checkTrainLabels, TRAIN_LOSSES, type TrainLoss } from './losses.js';
+export { Trainer, DivergedError, type TrainOptions, type AdvTrainOptions } from './train.js';
+export { lossAndGrad, TRAIN_LOSSES, type TrainLoss } from './losses.js';
 export { netModel, type NetModelOptions } from './model.js';
 export { toTorchLayout, fromTorchLayout, type TorchTensor } from '../io/torch_layout.js';
 export { netArch, NET_ARCHS, type NetArch } from './presets.js';
 export { evaluateNet, type RobustEval } from './evaluate.js';
-export { convTuning } from './ops/conv.js';
