@@ -102,7 +102,7 @@ worker.onmessage = async (ev: MessageEvent<Reply>) => {
     const spec = lineChart([
       { label: `true class ${m.label}`, x: m.curve.eps, y: m.curve.trueScore },
       { label: 'best other class', x: m.curve.eps, y: m.curve.bestOther },
-    ], { xLabel: `ε (${m.method.toUpperCase()})`, yLabel: 'output', yZero: false, width: 300, height: 170 });
+    ], { xLabel: `ε (${m.method.toUpperCase()})`, yLabel: 'output', yZero: false, xDomain: [0, 0.3], width: 250, height: 170 });
     await embed('#curve', spec as never, { actions: false, renderer: 'svg' });
     ($('attack') as HTMLButtonElement).disabled = false;
     setStatus('attacked', `attacked image ${m.index} in ${m.seconds.toFixed(2)} s`, 1);
