@@ -15,13 +15,13 @@ export function serveDir(dir, { port = 0, isolate = true } = {}) {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]));
     const file = join(root, path.endsWith('/') ? path + 'index.html' : path);
-    if (req.method !== 'GET' || !(file === root || file.startsWith(root + sep))) { res.writeHead(404); res.end(); return; }
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !(file === root || file.startsWith(root + sep))) { res.writeHead(404); res.end(); return; }
     try {
       const body = await readFile(file);
       const headers = { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' };
       if (isolate) Object.assign(headers, { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
       res.writeHead(200, headers);
-      res.end(body);
+      res.end(req.method === 'HEAD' ? undefined : body);
     } catch {
       res.writeHead(404); res.end();
     }

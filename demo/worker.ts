@@ -2,8 +2,8 @@
 // Web Workers when the page is cross-origin isolated: this worker may block, the page may
 // not), the kernel machine, the attacks and the Gram's eigen-features. The page only draws.
 import {
-  init, engine, arch, kernelOps, fitKernelMachine, kernelMachineModel, fgsm, pgd, decisions, eighTop,
-  type KernelOps, type Matrix, type FittedMachine, type DifferentiableModel,
+  init, engine, arch, kernelOps, solveAlpha, gemm, kernelMachineModel, fgsm, pgd, decisions, eighTop,
+  type KernelOps, type Matrix, type KernelMachine, type DifferentiableModel,
 } from '../src/index.js';
 import { EIGEN_FEATURES, EPS_CURVE, type Reply, type Request, type Subset, type Method } from './protocol.js';
 
@@ -11,7 +11,7 @@ const post = (r: Reply, transfer: Transferable[] = []) => (self as unknown as Wo
 const progress = (label: string, done: number, total: number) => post({ type: 'progress', label, done, total });
 
 let subset: Subset & { trainPixels: Uint8Array; trainLabels: Uint8Array };
-let fitted: { kernel: KernelOps; machine: FittedMachine; model: DifferentiableModel; Y: Matrix<Float64Array>; eig: { values: Float64Array; vectors: Matrix<Float64Array> } } | null = null;
+let fitted: { kernel: KernelOps; machine: KernelMachine; model: DifferentiableModel; Y: Matrix<Float64Array>; eig: { values: Float64Array; vectors: Matrix<Float64Array> } } | null = null;
 
 async function loadSubset(): Promise<typeof subset> {
   const res = await fetch(new URL('./mnist.bin', import.meta.url));
@@ -39,13 +39,18 @@ function fit(name: string, n: number): Reply {
   const Y = { data: new Float64Array(n * k), rows: n, cols: k };
   for (let i = 0; i < n; i++) Y.data[i * k + subset.trainLabels[i]] = 1;
   const kernel = kernelOps(arch(name), subset.shape);
-  const machine = fitKernelMachine(kernel, X, Y, { onProgress: (done, total) => progress(`Gram of ${n} training images (${name})`, done, total) });
+  // one Gram for both the fit and its eigen-features (fitKernelMachine would drop it)
+  const K = kernel.gram(X, (done, total) => progress(`Gram of ${n} training images (${name})`, done, total));
+  progress('solving for the dual coefficients', 0, 1);
+  const alpha = solveAlpha(K, Y);
+  const machine: KernelMachine = { kernel, Xtrain: X, alpha, outputs: k, t: Infinity, ridge: 0 };
   const model = kernelMachineModel(machine);
   progress('eigen-features of the Gram', 0, 1);
-  const eig = eighTop(kernel.gram(X), EIGEN_FEATURES);
+  const eig = eighTop(K, EIGEN_FEATURES);
+  const trainOutputs = gemm(K, alpha);
   fitted = { kernel, machine, model, Y, eig };
   const T = { data: toUnit(subset.testPixels), rows: subset.nTest, cols: d };
-  const pred = decisions(model.forward(T)), trainPred = decisions(machine.trainOutputs);
+  const pred = decisions(model.forward(T)), trainPred = decisions(trainOutputs);
   let ok = 0, okTrain = 0;
   for (let i = 0; i < subset.nTest; i++) if (pred[i] === subset.testLabels[i]) ok++;
   for (let i = 0; i < n; i++) if (trainPred[i] === subset.trainLabels[i]) okTrain++;
