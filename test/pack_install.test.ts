@@ -40,7 +40,7 @@ test('package: pack, install the tarball into an empty project, run the CLI, imp
       assert.ok(files.includes(f), `the tarball ships ${f}`);
     const stray = files.filter((f) => /^(test|bench|assembly|src|bindings)\/|^dist\/(test|bench)\/|\.ts$(?<!\.d\.ts)|\.map$/.test(f));
     assert.deepEqual(stray, [], 'no tests, benchmarks, sources or source maps');
-    assert.ok(files.length < 200, `${files.length} files`);
+    assert.ok(files.length < 250, `${files.length} files`); // a bound against stray folders (205 with the three wasm builds)
 
     // an empty project, production dependencies only (from the npm cache where it has them)
     const app = join(tmp, 'app');
