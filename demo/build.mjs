@@ -1,0 +1,52 @@
+// Builds the interactive attack page into a static folder: esbuild bundles the UI (main.ts),
+// the engine's Web Worker (worker.ts) and the pool's worker; the wasm builds are copied; a
+// compact MNIST subset (the first TRAIN training and TEST test images, uint8) is written as
+// one binary asset so the page needs no server computation and no 55 MB download.
+// Usage: node demo/build.mjs [outDir]   (after `npm run build`, which makes build/*.wasm)
+import { build as esbuild } from 'esbuild';
+import { mkdirSync, copyFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..');
+export const TRAIN = 1000, TEST = 48;
+const MAGIC = 0x4e544b44; // 'NTKD'
+
+/** Header (7 uint32: magic, nTrain, nTest, H, W, C, classes), then train pixels, train labels, test pixels, test labels (uint8). */
+export function encodeSubset(train, test) {
+  const d = train.shape[0] * train.shape[1] * train.shape[2];
+  const out = new Uint8Array(28 + (train.n + test.n) * (d + 1));
+  new Uint32Array(out.buffer, 0, 7).set([MAGIC, train.n, test.n, ...train.shape, train.classes]);
+  let o = 28;
+  for (const s of [train, test]) {
+    for (let i = 0; i < s.n * d; i++) out[o + i] = Math.round(s.x[i] * 255);
+    o += s.n * d;
+    out.set(Uint8Array.from(s.y), o);
+    o += s.n;
+  }
+  return out;
+}
+
+export async function buildDemo(outDir = join(HERE, 'dist')) {
+  for (const w of ['ntk.wasm', 'ntk-relaxed.wasm', 'ntk-single.wasm'])
+    if (!existsSync(join(ROOT, 'build', w))) throw new Error(`build/${w} is missing: run \`npm run build\` first`);
+  const node = await import(pathToFileURL(join(ROOT, 'dist/src/node.js')).href);
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  await esbuild({
+    entryPoints: { main: join(HERE, 'main.ts'), worker: join(HERE, 'worker.ts'), 'pool-worker': join(ROOT, 'bindings/worker-browser.ts') },
+    bundle: true, format: 'esm', target: 'es2022', outdir: outDir, minify: true, sourcemap: true, logLevel: 'warning',
+    // the wasm URLs are passed explicitly; the loader's default new URL(...) paths stay unused
+  });
+  copyFileSync(join(HERE, 'index.html'), join(outDir, 'index.html'));
+  for (const w of ['ntk.wasm', 'ntk-relaxed.wasm', 'ntk-single.wasm']) copyFileSync(join(ROOT, 'build', w), join(outDir, w));
+  const take = (ds, n) => ({ ...ds, n, x: ds.x.subarray(0, n * ds.x.length / ds.n), y: ds.y.subarray(0, n) });
+  writeFileSync(join(outDir, 'mnist.bin'), encodeSubset(take(node.loadMnist('train'), TRAIN), take(node.loadMnist('test'), TEST)));
+  return outDir;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const out = await buildDemo(process.argv[2] ? resolve(process.argv[2]) : undefined);
+  console.log(`demo built in ${out} (serve it with COOP/COEP for threads: npm run demo)`);
+}
