@@ -22,11 +22,10 @@ export {
 export { mulberry32, shuffleInPlace } from './data/rng.js';
 export { parseNpy, encodeNpy, type Npy, type NpyArray } from './io/npy.js';
 export { formatProgress, formatDuration, type ProgressCallback } from './io/progress.js';
-// Pictures (PNG bytes; the CLI writes them with writeFileAtomic)
-export { imageGrid, renderImageGrid, type ImageGridOptions, type GridLayout, type CellScaling } from './viz/grid.js';
-export { linePlot, renderLinePlot, niceTicks, PALETTE, MARKERS, type LinePlotOptions, type PlotLayout, type Series } from './viz/plot.js';
-export { Raster, type RGB, type Marker } from './viz/raster.js';
-export { textWidth, glyph, GLYPH_W, GLYPH_H, ADVANCE, LINE_H } from './viz/font.js';
+// Charts: functions from data to Vega-Lite specs (render with vega-embed in a page, or with
+// renderSvg/renderPng/writeChart from 'ntk-robustness/node'); report.html as a string
+export * from './viz/charts/index.js';
+export { reportHtml, type ReportInput, type ReportFigure, type ReportTable } from './viz/report.js';
 // analytic NNGP/NTK kernels (stax-like)
 export * from "./kernels/index.js";
 // finite nets in the NTK parameterisation and their empirical NTKs

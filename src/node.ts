@@ -14,6 +14,10 @@ export { loadDataset, type DatasetSpec } from './data/load.js';
 export { writeFileAtomic } from './io/atomic.js';
 export { readNpy, writeNpy } from './io/npy-node.js';
 export { progressBar, type ProgressBar, type ProgressBarOptions } from './io/progress-node.js';
+// Figures and reports: charts to SVG/PNG (packaged font), image grids, report.html
+export { renderSvg, renderPng, svgToPng, writeChart, type PngOptions, type WrittenChart } from './viz/render-node.js';
+export { imageGrid, renderImageGrid, type ImageGridOptions, type GridLayout, type CellScaling } from './viz/grid.js';
+export { writeReport } from './viz/report-node.js';
 
 setAutoInit(() => createNodeEngine());
 

@@ -36,6 +36,12 @@ test('ntk attack on MNIST writes the report, pictures and arrays; PGD >= FGSM', 
     const png = decode(readFileSync(join(dir, f)));
     assert.ok(png.width > 100 && png.height > 100, f);
   }
+  // report.html: the path is printed, figures inline, the attack table lists every result
+  assert.ok(r.out.includes(`report: ${join(dir, 'report.html')}`), r.out);
+  const html = readFileSync(join(dir, 'report.html'), 'utf8');
+  assert.ok((html.match(/<svg/g) ?? []).length >= 1 && html.includes('data:image/png;base64,'), 'eps-curve inline, examples embedded');
+  assert.equal((html.match(/<tr><td>(fgsm|pgd)<\/td>/g) ?? []).length, rep.results.length);
+  assert.match(readFileSync(join(dir, 'eps-curve.svg'), 'utf8'), /^<svg/);
   assert.ok(!readdirSync(dir).some((f) => f.includes('.tmp')), 'no temp files left');
 });
 
@@ -85,6 +91,12 @@ test('ntk kernel writes a Gram numpy can load, for dataset subsets and user .npy
   assert.deepEqual(K.shape, [50, 50]);
   assert.deepEqual(Kt.shape, [7, 50]);
   assert.equal(K.data[1 * 50 + 2], K.data[2 * 50 + 1]);
+  // K.json and K.report.html beside the Gram, with its statistics
+  const meta = JSON.parse(readFileSync(join(dir, 'K.json'), 'utf8'));
+  assert.equal(meta.gram.n, 50);
+  assert.equal(meta.gram.diagonalMax, Math.max(...Array.from({ length: 50 }, (_, i) => K.data[i * 51] as number)));
+  assert.ok(r.out.includes(`report: ${join(dir, 'K.report.html')}`), r.out);
+  assert.match(readFileSync(join(dir, 'K.report.html'), 'utf8'), /<svg[\s\S]*Gram statistics/);
   const x = new Float64Array(3 * 6 * 6).map((_, i) => (i % 7) / 7);
   writeNpy(join(dir, 'x.npy'), x, [3, 6, 6, 1]);
   r = ntk(['kernel', '--arch', 'conv1', '--x', join(dir, 'x.npy'), '--out', join(dir, 'Kc.npy'), '-q']);

@@ -2,7 +2,8 @@
 // and input gradients, for every preset.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { arch, referencePair, referencePairGrad, type ImageShape, type Matrix } from '../src/node.js';
+import { arch, type ImageShape, type Matrix } from '../src/node.js';
+import { referencePair, referencePairGrad } from '../src/kernels/maps.js';
 import { rng } from './helpers.js';
 
 function randMat(rows: number, cols: number, seed: number): Matrix<Float64Array> {

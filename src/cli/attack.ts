@@ -102,7 +102,7 @@ export async function runAttack(opts: AttackOptions): Promise<void> {
 type Say = (s: string) => void;
 
 /** Shared tail of both attack kinds: checks, run with progress, files, summary. */
-function finish(opts: AttackOptions, task: Task, say: Say, eps: number[], run: (progress: (done: number, total: number, label: string) => void) => AttackExperimentResult, check: () => void, what?: string): void {
+async function finish(opts: AttackOptions, task: Task, say: Say, eps: number[], run: (progress: (done: number, total: number, label: string) => void) => AttackExperimentResult, check: () => void, what?: string): Promise<void> {
   check();
   mkdirSync(opts.out, { recursive: true });
   say(`ntk attack: ${task.description}; ${what ?? `arch ${opts.arch}`}; ${engine().threads} thread(s)`);
@@ -111,15 +111,17 @@ function finish(opts: AttackOptions, task: Task, say: Say, eps: number[], run: (
   const res = run(progress.update);
   progress.done();
   const seconds = (performance.now() - t0) / 1000;
-  const files = writeAttackOutputs(opts.out, { opts, task, res, eps, seconds });
+  const files = await writeAttackOutputs(opts.out, { opts, task, res, eps, seconds, command: ['ntk', ...process.argv.slice(2)].join(' ') });
   say(`clean accuracy ${(100 * res.cleanAccuracy).toFixed(1)}% (train ${(100 * res.trainAccuracy).toFixed(1)}%)`);
   for (const r of res.results)
     say(`  ${r.method.padEnd(4)} ${r.loss.padEnd(8)} eps=${String(Number(r.eps.toPrecision(4))).padEnd(7)} robust accuracy ${(100 * r.robustAccuracy).toFixed(1)}%`);
   say(`done in ${seconds.toFixed(1)} s; wrote ${files.map((f) => join(opts.out, f)).join(', ')}`);
+  // the report path last, on stdout even with --quiet: it is what a user opens next
+  process.stdout.write(`report: ${join(opts.out, 'report.html')}\n`);
 }
 
 /** --model: a trained net through the same attack code (netModel is a DifferentiableModel). */
-function attackNet(opts: AttackOptions, task: Task, say: Say): void {
+async function attackNet(opts: AttackOptions, task: Task, say: Say): Promise<void> {
   const eps = curveEps(opts.eps, opts.curve);
   const { net, index } = loadNet(opts.model!);
   try {
@@ -129,7 +131,7 @@ function attackNet(opts: AttackOptions, task: Task, say: Say): void {
     if (net.outputs !== task.outputs) throw new UsageError(`--model ${opts.model}: the net has ${net.outputs} output(s) but the task has ${task.outputs === 1 ? '2 classes (binary, 1 output)' : `${task.outputs} classes`}`);
     opts.arch = index.arch;
     const model = netModel(net, { batch: opts.batch });
-    finish(opts, task, say, eps, (progress) => {
+    await finish(opts, task, say, eps, (progress) => {
       const trainAccuracy = accuracy(decisions(model.forward(task.train.X)), task.train.labels);
       return attackModel(model, task.test, task.outputs, {
         eps, methods: opts.method, losses: opts.loss, pgdSteps: opts.pgdSteps, pgdStepSize: opts.pgdStep,

@@ -1,10 +1,14 @@
-// Files of `ntk attack`: report.json, examples.png, eps-curve.png and the arrays as .npy.
+// Files of `ntk attack`: report.json, report.html, examples.png, eps-curve.png/.svg and the
+// arrays as .npy.
 // Every file is written atomically (temp file + rename), so a crash leaves no partial file.
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { writeNpy } from '../io/npy-node.js';
 import { imageGrid } from '../viz/grid.js';
-import { linePlot, type Series } from '../viz/plot.js';
+import { lineChart, type LineSeries } from '../viz/charts/index.js';
+import { writeChart } from '../viz/render-node.js';
+import { writeReport } from '../viz/report-node.js';
+import type { ReportFigure } from '../viz/report.js';
 import { engine } from '../engine.js';
 import type { AttackExperimentResult, AttackResult } from '../experiments/attack_experiment.js';
 import type { AttackOptions } from './attack.js';
@@ -24,13 +28,14 @@ export function headline(res: AttackExperimentResult, opts: AttackOptions): Atta
   return res.results.find((r) => r.method === method && r.eps === eps && (r.loss === opts.loss[0] || res.results.every((q) => q.loss === 'ce')));
 }
 
-export function writeAttackOutputs(
-  dir: string, ctx: { opts: AttackOptions; task: Task; res: AttackExperimentResult; eps: number[]; seconds: number },
-): string[] {
+export async function writeAttackOutputs(
+  dir: string, ctx: { opts: AttackOptions; task: Task; res: AttackExperimentResult; eps: number[]; seconds: number; command?: string },
+): Promise<string[]> {
   const { opts, task, res } = ctx;
   const [H, W, C] = task.shape, d = H * W * C, m = task.test.X.rows;
   const files: string[] = [];
   const put = (name: string, write: (path: string) => void) => { write(join(dir, name)); files.push(name); };
+  const figures: ReportFigure[] = [];
 
   // arrays: the clean test subset, its labels, and one adversarial set per requested budget
   put('x_test.npy', (p) => writeNpy(p, Float32Array.from(task.test.X.data), [m, H, W, C]));
@@ -51,27 +56,34 @@ export function writeAttackOutputs(
     for (let i = 0; i < rowsShown; i++) {
       const x = task.test.X.data.subarray(i * d, (i + 1) * d), a = h.adversarial.subarray(i * d, (i + 1) * d);
       images.push(x, a.map((v, j) => v - x[j]), a);
-      captions.push(`y=${labelName(task, task.test.labels[i])} p=${labelName(task, res.cleanPredictions[i])}`, `eps=${fmtEps(h.eps)}`, `p=${labelName(task, h.predictions[i])}`);
+      captions.push(`y=${labelName(task, task.test.labels[i])} p=${labelName(task, res.cleanPredictions[i])}`, `ε=${fmtEps(h.eps)}`, `p=${labelName(task, h.predictions[i])}`);
     }
-    put('examples.png', (p) => writeFileAtomic(p, imageGrid({
+    const title = `${opts.model ? `trained ${opts.arch} net` : `${opts.arch} NTK`}, ${opts.dataset}: ${h.method.toUpperCase()} ε=${fmtEps(h.eps)}`;
+    const png = await imageGrid({
       images, captions, shape: [H, W, C], cols: 3,
       headers: ['clean', 'perturbation (rescaled)', `adversarial (${h.method.toUpperCase()})`],
-      title: `${opts.model ? `trained ${opts.arch} net` : `${opts.arch} NTK`}, ${opts.dataset}: ${h.method.toUpperCase()} eps=${fmtEps(h.eps)}`,
-      scaling: ['clip', 'symmetric', 'clip'],
-    })));
+      title, scaling: ['clip', 'symmetric', 'clip'],
+    });
+    put('examples.png', (p) => writeFileAtomic(p, png));
+    figures.push({ title: 'Examples', png, file: 'examples.png',
+      caption: `First ${rowsShown} test points: clean input (y = label, p = prediction), the perturbation rescaled to the full grey range, and the adversarial input with its prediction.` });
   }
 
-  // eps-curve.png: robust accuracy vs eps, one series per attack, eps = 0 is clean accuracy
-  const series: Series[] = [];
+  // eps-curve: robust accuracy vs eps, one series per attack, eps = 0 is clean accuracy
+  const series: LineSeries[] = [];
   for (const method of opts.method) for (const loss of task.outputs === 1 ? ['ce'] : opts.loss) {
     const rs = res.results.filter((r) => r.method === method && r.loss === loss).sort((a, b) => a.eps - b.eps);
     if (!rs.length) continue;
     const xs = [0, ...rs.map((r) => r.eps)], ys = [res.cleanAccuracy, ...rs.map((r) => r.robustAccuracy)];
     series.push({ label: `${method.toUpperCase()}${loss === 'ce' ? '' : ` (${loss})`}`, x: xs, y: ys });
   }
-  put('eps-curve.png', (p) => writeFileAtomic(p, linePlot({
-    series, title: `Robust accuracy of the ${opts.model ? `trained ${opts.arch} net` : `${opts.arch} NTK machine`} on ${opts.dataset}`, xLabel: 'eps (L-inf)', yLabel: 'accuracy',
-  })));
+  const curve = await writeChart(dir, 'eps-curve', lineChart(series, {
+    title: `Robust accuracy of the ${opts.model ? `trained ${opts.arch} net` : `${opts.arch} NTK machine`} on ${opts.dataset}`, xLabel: 'ε (L∞ budget)', yLabel: 'accuracy',
+    yDomain: [0, 1], yFormat: '.0%', width: 520, height: 320,
+  }));
+  files.push(...curve.files);
+  figures.unshift({ title: 'Robust accuracy vs ε', svg: curve.svg, file: 'eps-curve.png',
+    caption: `Accuracy of the ${opts.model ? 'trained net' : 'kernel machine'} on the attacked test points; ε = 0 is the clean accuracy.` });
 
   const report = {
     tool: 'ntk-robustness', command: 'attack', date: new Date().toISOString(),
@@ -87,8 +99,21 @@ export function writeAttackOutputs(
     timings: { ...res.timings, totalSeconds: ctx.seconds },
     engine: { threads: engine().threads, wasmPeakBytes: engine().heap.peak },
     node: process.version,
-    files: [...files, 'report.json'],
+    files: [...files, 'report.json', 'report.html'],
   };
   put('report.json', (p) => writeFileAtomic(p, JSON.stringify(report, null, 2) + '\n'));
+  const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+  writeReport(dir, {
+    title: `ntk attack: ${opts.arch} NTK machine on ${opts.dataset}`, command: ctx.command, date: report.date,
+    summary: [`clean test accuracy ${pct(res.cleanAccuracy)} (train ${pct(res.trainAccuracy)}) on ${m} test points`,
+      ...(h ? [`${h.method.toUpperCase()} at ε = ${fmtEps(h.eps)}: robust accuracy ${pct(h.robustAccuracy)}`] : [])],
+    figures,
+    tables: [{ title: 'Attacks', columns: ['method', 'loss', 'ε', 'robust accuracy', 'success rate', 'seconds', 'array'],
+      rows: report.results.map((r) => [r.method, r.loss, r.eps, pct(r.robustAccuracy), pct(r.successRate), r.seconds, r.array]) }],
+    settings: { ...report.settings, threads: engine().threads }, data: task.info,
+    timings: { 'Gram': res.timings.gramSeconds, 'solve': res.timings.solveSeconds, 'predict': res.timings.predictSeconds, 'attacks': res.timings.attackSeconds, 'total': ctx.seconds },
+    files: [...files, 'report.html'],
+  });
+  files.push('report.html');
   return files;
 }

@@ -1,4 +1,5 @@
-// `ntk kernel`: write the analytic NTK/NNGP Gram (and the test-by-train cross-kernel) as .npy.
+// `ntk kernel`: write the analytic NTK/NNGP Gram (and the test-by-train cross-kernel) as .npy,
+// with <name>.json (settings, data, statistics, timings) and <name>.report.html beside it.
 import { Command, Option } from 'commander';
 import { dirname, basename, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
@@ -12,6 +13,10 @@ import { ARCH_HELP } from './kernel_choice.js';
 import { UsageError } from './errors.js';
 import { checkFits, gramBytes } from './limits.js';
 import { fmtBytes } from '../../bindings/heap.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { heatmapChart } from '../viz/charts/index.js';
+import { writeChart } from '../viz/render-node.js';
+import { writeReport } from '../viz/report-node.js';
 
 interface KernelCmdOptions extends DataOptions {
   arch: string;
@@ -62,6 +67,7 @@ function imageInputs(path: string, what: string): { X: Matrix<Float64Array>; sha
 async function runKernel(opts: KernelCmdOptions): Promise<void> {
   const say = (s: string) => { if (!opts.quiet) process.stderr.write(s + '\n'); };
   let X: Matrix<Float64Array>, X2: Matrix<Float64Array> | null = null, shape: [number, number, number] | null;
+  let data: Record<string, unknown>;
   if (opts.x) {
     const a = imageInputs(opts.x, '--x');
     X = a.X; shape = a.shape;
@@ -71,11 +77,13 @@ async function runKernel(opts: KernelCmdOptions): Promise<void> {
         throw new UsageError(`--x2 ${opts.x2}: inputs must have the shape of --x`);
       X2 = b.X;
     }
+    data = { inputs: opts.x, rows: X.rows, features: X.cols, shape: shape ?? null, ...(opts.x2 ? { inputs2: opts.x2, rows2: X2!.rows } : {}) };
   } else {
     if (opts.x2) throw new UsageError('--x2 needs --x');
     const task = loadTask(opts);
     X = task.train.X; shape = task.shape;
     if (opts.test) X2 = task.test.X;
+    data = task.info;
     say(`ntk kernel: ${task.description}`);
   }
   let kernel;
@@ -109,5 +117,42 @@ async function runKernel(opts: KernelCmdOptions): Promise<void> {
     writeNpy(p, Kx.data, [Kx.rows, Kx.cols]);
     written.push(p);
   }
-  say(`done in ${((performance.now() - t0) / 1000).toFixed(2)} s; wrote ${written.join(', ')}`);
+  const tKernels = (performance.now() - t0) / 1000;
+  const stem = join(dirname(out), basename(out, '.npy'));
+  const files = await writeKernelReport(stem, { opts, K, data, written, seconds: tKernels });
+  say(`done in ${tKernels.toFixed(2)} s; wrote ${[...written, ...files].join(', ')}`);
+  process.stdout.write(`report: ${stem}.report.html\n`);
+}
+
+/** Gram statistics, <stem>.json, a heatmap of the leading block and <stem>.report.html. */
+async function writeKernelReport(stem: string, c: { opts: KernelCmdOptions; K: Matrix<Float64Array>; data: Record<string, unknown>; written: string[]; seconds: number }): Promise<string[]> {
+  const { opts, K } = c, n = K.rows;
+  let dmin = Infinity, dmax = -Infinity, dsum = 0, omin = Infinity, omax = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const d = K.data[i * n + i];
+    dmin = Math.min(dmin, d); dmax = Math.max(dmax, d); dsum += d;
+    for (let j = 0; j < n; j++) if (j !== i) { const v = K.data[i * n + j]; omin = Math.min(omin, v); omax = Math.max(omax, v); }
+  }
+  const stats = { n, diagonalMin: dmin, diagonalMean: dsum / n, diagonalMax: dmax, offDiagonalMin: n > 1 ? omin : null, offDiagonalMax: n > 1 ? omax : null };
+  const settings = { arch: opts.arch, kind: opts.kind, out: opts.out, ...(opts.x ? { x: opts.x, x2: opts.x2 ?? null } : { dataset: opts.dataset, train: opts.train, test: opts.test, seed: opts.seed }) };
+  const dir = dirname(stem), name = basename(stem);
+  // the leading block (at most 40 x 40) as a heatmap: readable cells, and the same picture at any n
+  const b = Math.min(n, 40), block = new Float64Array(b * b);
+  for (let i = 0; i < b; i++) for (let j = 0; j < b; j++) block[i * b + j] = K.data[i * n + j];
+  const fig = await writeChart(dir, `${name}-block`, heatmapChart({ values: block, rows: b, cols: b }, {
+    title: `${opts.kind.toUpperCase()} Gram of ${opts.arch}${b < n ? `: first ${b} of ${n} points` : ''}`, xLabel: 'point j', yLabel: 'point i', colorLabel: `K(x_i, x_j)` }));
+  const files = [...fig.files.map((f) => join(dir, f)), `${stem}.json`, `${stem}.report.html`];
+  const json = { tool: 'ntk-robustness', command: 'kernel', date: new Date().toISOString(), settings, data: c.data, gram: stats,
+    timings: { kernelSeconds: c.seconds }, engine: { threads: engine().threads, wasmPeakBytes: engine().heap.peak }, node: process.version,
+    files: [...c.written, ...files].map((f) => basename(f)) };
+  writeFileAtomic(`${stem}.json`, JSON.stringify(json, null, 2) + '\n');
+  writeReport(dir, {
+    title: `ntk kernel: ${opts.kind.toUpperCase()} Gram of ${opts.arch}`, command: ['ntk', ...process.argv.slice(2)].join(' '), date: json.date,
+    summary: [`${n} x ${n} ${opts.kind.toUpperCase()} Gram written to ${basename(opts.out)}; diagonal ${dmin.toPrecision(4)} .. ${dmax.toPrecision(4)}`],
+    figures: [{ title: 'Leading block of the Gram', svg: fig.svg, file: basename(fig.files[0]) }],
+    tables: [{ title: 'Gram statistics', columns: Object.keys(stats), rows: [Object.values(stats)] }],
+    settings: { ...settings, threads: engine().threads }, data: c.data, timings: { kernels: c.seconds },
+    files: json.files,
+  }, `${name}.report.html`);
+  return files;
 }

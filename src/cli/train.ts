@@ -6,7 +6,8 @@ import { Command, Option } from 'commander';
 import { join } from 'node:path';
 import { engine } from '../engine.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { linePlot } from '../viz/plot.js';
+import { lineChart } from '../viz/charts/index.js';
+import { writeChart } from '../viz/render-node.js';
 import { buildNet, type Net } from '../nn/net.js';
 import { netArch, NET_ARCHS } from '../nn/presets.js';
 import { Trainer, DivergedError, type AdvTrainOptions } from '../nn/train.js';
@@ -134,11 +135,11 @@ export async function runTrain(opts: TrainCliOptions): Promise<void> {
       progress.done();
       history.push(row);
       saveCheckpoint(ckDir, net, trainer, opts.arch, arch.width, { epoch: e + 1, seed: opts.seed, settings, history });
-      write();
+      await write();
       const pct = (v: number | null) => (v === null || Number.isNaN(v) ? '-' : `${(100 * v).toFixed(1)}%`);
       say(`epoch ${e + 1}/${opts.epochs}: loss ${res.loss.toFixed(4)}, train ${pct(row.train.clean)} (robust ${pct(row.train.robust)}), test ${pct(row.test.clean)} (robust ${pct(row.test.robust)}), ${trainSeconds.toFixed(1)} s (${(n / trainSeconds).toFixed(0)} img/s)`);
     }
-    write();
+    await write();
     say(`done; wrote ${join(opts.out, 'train.json')}, ${join(opts.out, 'curves.png')}, ${ckDir}/`);
   } finally {
     trainer?.dispose();
@@ -151,7 +152,7 @@ function head(s: { X: { data: Float64Array; rows: number; cols: number }; labels
   return { X: { data: s.X.data.subarray(0, m * s.X.cols), rows: m, cols: s.X.cols }, labels: s.labels.subarray(0, m) };
 }
 
-function writeOutputs(opts: TrainCliOptions, history: EpochRow[], ev: RobustEval | null): void {
+async function writeOutputs(opts: TrainCliOptions, history: EpochRow[], ev: RobustEval | null): Promise<void> {
   const doc = { tool: 'ntk-robustness', command: 'train', date: new Date().toISOString(), arch: opts.arch, robustEval: ev, epochs: history };
   writeFileAtomic(join(opts.out, 'train.json'), JSON.stringify(doc, null, 1));
   const xs = history.map((r) => r.epoch);
@@ -163,8 +164,8 @@ function writeOutputs(opts: TrainCliOptions, history: EpochRow[], ev: RobustEval
     series.push({ label: `train robust (${ev.attack.toUpperCase()})`, x: xs, y: history.map((r) => r.train.robust ?? NaN) });
     series.push({ label: `test robust (${ev.attack.toUpperCase()})`, x: xs, y: history.map((r) => r.test.robust ?? NaN) });
   }
-  writeFileAtomic(join(opts.out, 'curves.png'), linePlot({
-    series, title: `${opts.arch} on ${opts.dataset}: accuracy per epoch${ev ? ` (robust: eps ${Number(ev.eps.toPrecision(3))})` : ''}`, xLabel: 'epoch', yLabel: 'accuracy',
-    xRange: [1, Math.max(2, ...xs)],
+  await writeChart(opts.out, 'curves', lineChart(series, {
+    title: `${opts.arch} on ${opts.dataset}: accuracy per epoch${ev ? ` (robust: ε ${Number(ev.eps.toPrecision(3))})` : ''}`, xLabel: 'epoch', yLabel: 'accuracy',
+    xDomain: [1, Math.max(2, ...xs)], yDomain: [0, 1], yFormat: '.0%',
   }));
 }

@@ -8,7 +8,7 @@
 // Inputs are flat float64 rows; images are H x W x C channels-last. Derivatives floor 1 - c^2 at
 // 1e-12 (|d arccos/dc| <= 1e6), so gradients at exactly parallel inputs stay finite.
 export { dense, conv, relu, flatten, scale, avgPool, maxPool, type AvgPoolLayer, type MaxPoolLayer, type Layer, type DenseLayer, type ConvLayer, type ReluLayer, type FlattenLayer, type ScaleLayer, type LayerStd } from './layers.js';
-export { inferShapes, mapSize, type MapShape, type LayerShape, type ParamSpec, type InferOptions } from './shapes.js';
-export { compileProgram, type ImageShape, type Program } from './compile.js';
+export type { ImageShape } from './compile.js';
 export { Kernel, serial, fc, convNet, twoLayerFrozenRelu, arch, ARCHS, type ArchName, type Get, type KernelOptions, type KernelResult, type PresetOptions } from './kernel.js';
-export { layerMap, referencePair, referencePairGrad, box3, SIN2_FLOOR, type LayerMap, type MapState, type MapAdjoint } from './maps.js';
+// (compileProgram and the per-layer maps in ./maps.js are internals: the op-program compiler and
+// the pairwise reference that tests check the fused kernels against)
