@@ -8,6 +8,7 @@ import { OutOfMemoryError } from '../../bindings/heap.js';
 import { attackCommand } from './attack.js';
 import { kernelCommand } from './kernel.js';
 import { trainCommand } from './train.js';
+import { dynamicsCommand } from './dynamics.js';
 
 const program = new Command();
 program
@@ -15,7 +16,7 @@ program
   .description('Neural Tangent Kernel view of adversarial robustness: kernels, kernel machines, training-free attacks and finite nets')
   .exitOverride()
   .configureOutput({ outputError: (s, write) => write(s) });
-for (const cmd of [attackCommand(), kernelCommand(), trainCommand()]) {
+for (const cmd of [attackCommand(), kernelCommand(), trainCommand(), dynamicsCommand()]) {
   // addCommand does not inherit these: without them a bad flag of a subcommand exits 1
   cmd.exitOverride().configureOutput({ outputError: (s, write) => write(s) });
   program.addCommand(cmd);
