@@ -36,6 +36,7 @@ export interface DynamicsCliOptions extends DataOptions {
   evalN: number;
   out: string;
   resume: boolean;
+  figures: boolean;
   quiet: boolean;
 }
 
@@ -57,6 +58,7 @@ export function dynamicsCommand(): Command {
     .option('--eval-n <n>', 'train and test points of the per-epoch clean/robust accuracy', positiveInt('--eval-n'), 200)
     .option('--out <dir>', 'output directory', 'runs/dynamics')
     .option('--resume', 'continue from the per-mode checkpoints in --out (same settings required)', false)
+    .option('--no-figures', 'write dynamics.json and the kernels only (no PNG/SVG figures, no report.html)')
     .option('-q, --quiet', 'no progress on stderr', false);
   addDataOptions(cmd, { train: 2000, test: 500 });
   cmd.action(async (opts: DynamicsCliOptions) => runDynamics(opts));
@@ -120,6 +122,7 @@ export async function runDynamics(opts: DynamicsCliOptions): Promise<void> {
     seconds, training: histories, metrics,
   };
   writeFileAtomic(join(opts.out, 'dynamics.json'), JSON.stringify(doc, null, 1));
+  if (!opts.figures) { say(`done in ${seconds.toFixed(1)} s; wrote ${join(opts.out, 'dynamics.json')}`); return; }
   const figures = await writeFigures(opts, modes as TrainMode[], histories, metrics, Ks, N, task.description);
   const report = writeReport(opts.out, {
     title: `Empirical NTK during training: ${opts.arch} on ${opts.dataset}`, command: ['ntk', ...process.argv.slice(2)].join(' '),
@@ -152,7 +155,7 @@ async function writeFigures(
     `1 − S between the kernels of every pair of epochs, per training mode (Fig. 6 left); NTK on the ${on}.`);
     const prev: LineSeries[] = modes.map((m) => ({ label: MODE_NAME[m], x: epochs.slice(1), y: M[m]!.distanceToPrevious }));
     await put(`distance-prev-${input}`, `Distance to the previous epoch (${on})`, lineChart(prev, {
-      title: `1 − S(K_t, K_{t−1}), ${on} (${where})`, xLabel: 'epoch t', yLabel: '1 − S(K_t, K_t−1)', yScale: 'log', yZero: false, width: 460, height: 280,
+      title: `1 − S(K_t, K_{t−1}), ${on} (${where})`, xLabel: 'epoch t', xFormat: 'd', yLabel: '1 − S(K_t, K_t−1)', yScale: 'log', yZero: false, width: 460, height: 280,
     }), `How far each epoch moved the kernel; a curve that drops early is a kernel that settles early (Sec. 5); NTK on the ${on}.`);
     const part = (p: 'whole' | 'top' | 'bottom', t: string) => polarChart(modes.map((m) => ({ label: MODE_NAME[m], r: M[m]!.polar[p].radius, phi: M[m]!.polar[p].angle, t: epochs })),
       { title: t, width: 240, height: 240 });
@@ -162,8 +165,8 @@ async function writeFigures(
     const conc: LineSeries[] = [];
     for (const m of modes) for (const c of Object.keys(M[m]!.concentration)) conc.push({ label: `${MODE_NAME[m]}, top ${c}`, x: epochs, y: M[m]!.concentration[c] });
     await put(`concentration-${input}`, `Spectral concentration and norm (${on})`, facetCharts([
-      lineChart(conc, { title: 'Σ_{i≤s} λ_i² / Σ λ_i²', xLabel: 'epoch', yLabel: 'energy in the top s', yFormat: '.0%', yZero: false, width: 300, height: 240 }),
-      lineChart(modes.map((m) => ({ label: MODE_NAME[m], x: epochs, y: M[m]!.frobenius })), { title: '|K_t|_F', xLabel: 'epoch', yLabel: '|K_t|_F', width: 300, height: 240 }),
+      lineChart(conc, { title: 'Σ_{i≤s} λ_i² / Σ λ_i²', xLabel: 'epoch', xFormat: 'd', yLabel: 'energy in the top s', yFormat: '.0%', yZero: false, width: 300, height: 240 }),
+      lineChart(modes.map((m) => ({ label: MODE_NAME[m], x: epochs, y: M[m]!.frobenius })), { title: '|K_t|_F', xLabel: 'epoch', xFormat: 'd', yLabel: '|K_t|_F', width: 300, height: 240 }),
     ], { title: `Empirical NTK spectrum, ${on} (${where})`, columns: 2 }),
     `Fraction of the squared eigenvalues in the top 10 / 20 eigenvalues, and the kernel's Frobenius norm (Figs. 5, 13); NTK on the ${on}.`);
   }
@@ -172,7 +175,7 @@ async function writeFigures(
     return lineChart([
       { label: 'train clean', x, y: h.map((r) => r.train.clean) }, { label: 'test clean', x, y: h.map((r) => r.test.clean) },
       { label: 'train PGD', x, y: h.map((r) => r.train.robust ?? NaN) }, { label: 'test PGD', x, y: h.map((r) => r.test.robust ?? NaN) },
-    ], { title: MODE_NAME[m], xLabel: 'epoch', yLabel: 'accuracy', yDomain: [0, 1], yFormat: '.0%', width: 220, height: 200 });
+    ], { title: MODE_NAME[m], xLabel: 'epoch', xFormat: 'd', yLabel: 'accuracy', yDomain: [0, 1], yFormat: '.0%', width: 220, height: 200 });
   }), { title: `Clean and PGD accuracy per epoch (${opts.arch}, ${desc.split(';')[0]}, first ${opts.evalN} points)`, columns: 3, shared: ['color'] }),
   `Clean and robust (PGD-${opts.steps}) accuracy on train and test points per epoch, per training mode (Fig. 12).`);
   // Fig. 15: kernel values on the clean batch before and after training, standard vs adversarial
