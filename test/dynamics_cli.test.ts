@@ -21,7 +21,7 @@ function ntk(args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 const tmp = () => mkdtempSync(join(tmpdir(), 'ntk-dyn-'));
-const small = ['--train', '60', '--test', '30', '--batch', '30', '--kernel-batch', '3', '--eval-n', '20', '--steps', '2', '--top', '5', '--train-modes', 'clean,pgd', '--lr', '0.05', '-q'];
+const small = ['--train', '60', '--test', '30', '--batch', '30', '--kernel-batch', '3', '--eval-n', '20', '--steps', '2', '--top', '5', '--train-modes', 'clean,pgd', '--lr', '0.05', '--linearize-at', '1', '-q'];
 
 test('ntk dynamics: json, kernels and figures; kernels equal a recomputation from the saved parameters; --resume gives identical results', async () => {
   const a = tmp(), b = tmp();
@@ -29,7 +29,13 @@ test('ntk dynamics: json, kernels and figures; kernels equal a recomputation fro
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /report: .*report\.html/);
   const ja = JSON.parse(readFileSync(join(a, 'dynamics.json'), 'utf8'));
-  assert.deepEqual(Object.keys(ja.training), ['clean', 'pgd']);
+  assert.deepEqual(Object.keys(ja.training), ['clean', 'clean-lin1', 'pgd', 'pgd-lin1']);
+  // the linearised model's NTK is J(p_1) J(p_1)^T whatever its parameters: constant after epoch 1
+  for (const run of ['clean-lin1', 'pgd-lin1']) {
+    assert.equal(ja.metrics.clean[run].distance[1][2], 0, run);
+    assert.deepEqual(ja.metrics.clean[run].distance[0], ja.metrics.clean[run.slice(0, -5)].distance[0].slice(0, 2).concat(ja.metrics.clean[run].distance[0][1]));
+    assert.notDeepEqual(ja.training[run][2].loss, ja.training[run][1].loss);
+  }
   assert.equal(ja.training.pgd.length, 3);
   const N = 3 * 10;
   for (const input of ['clean', 'pgd']) for (const mode of ['clean', 'pgd']) {
@@ -100,6 +106,7 @@ test('ntk dynamics: bad input exits 2 with one line', () => {
     [['--kernel-batch', '300', '--train', '100'], /--kernel-batch: 300 points but only 100/],
     [['--kernel-batch', '260', '--train', '300'], /2600 x 2600.*limit 2500/],
     [['--lr', '0'], /--lr/],
+    [['--epochs', '2', '--linearize-at', '3'], /--linearize-at: epoch 3 is beyond --epochs 2/],
   ] as const) {
     const r = ntk(['dynamics', ...args, '--out', out, '-q']);
     assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}\n${r.err}`);

@@ -14,6 +14,7 @@ import { writeChart } from '../viz/render-node.js';
 import { writeReport } from '../viz/report-node.js';
 import type { ReportFigure } from '../viz/report.js';
 import { kernelDynamics, type KernelDynamics } from '../experiments/dynamics_metrics.js';
+import { runLinearMode, linearName, linearKernelFile } from '../experiments/dynamics_linear.js';
 import { runMode, kernelFile, readKernel, TRAIN_MODES, type TrainMode, type KernelInput, type EpochRow, type DynamicsSettings, type Split } from '../experiments/dynamics.js';
 import { choice, number, positiveInt } from './parse.js';
 import { addDataOptions, loadTask, type DataOptions } from './data_options.js';
@@ -33,6 +34,7 @@ export interface DynamicsCliOptions extends DataOptions {
   steps: number;
   kernelBatch: number;
   top: number;
+  linearizeAt?: number;
   evalN: number;
   out: string;
   resume: boolean;
@@ -55,6 +57,7 @@ export function dynamicsCommand(): Command {
     .option('--steps <n>', 'PGD steps (training, kernel batch, evaluation)', positiveInt('--steps'), 10)
     .option('--kernel-batch <n>', 'points of the fixed kernel batch B (the first B training points); the kernel is (B k) x (B k)', positiveInt('--kernel-batch'), 20)
     .option('--top <s>', 'eigenspace size of the top/bottom polar split', positiveInt('--top'), 20)
+    .option('--linearize-at <e>', 'also train each mode\'s linearised net f(x; p_e) + J(x)(p - p_e) from epoch e (plain gradient steps at --lr, no momentum; its adversarial examples computed on f_lin), tracked the same way', nonNegInt('--linearize-at'))
     .option('--eval-n <n>', 'train and test points of the per-epoch clean/robust accuracy', positiveInt('--eval-n'), 200)
     .option('--out <dir>', 'output directory', 'runs/dynamics')
     .option('--resume', 'continue from the per-mode checkpoints in --out (same settings required)', false)
@@ -69,6 +72,13 @@ const head = (s: Split, n: number): Split => {
   const m = Math.min(n, s.X.rows);
   return { X: { data: s.X.data.subarray(0, m * s.X.cols), rows: m, cols: s.X.cols }, labels: s.labels.subarray(0, m) };
 };
+function nonNegInt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag}: expected an integer >= 0, got '${v}'`);
+    return n;
+  };
+}
 const pct = (v: number | null) => (v === null || Number.isNaN(v) ? '-' : `${(100 * v).toFixed(1)}%`);
 
 export async function runDynamics(opts: DynamicsCliOptions): Promise<void> {
@@ -84,6 +94,7 @@ export async function runDynamics(opts: DynamicsCliOptions): Promise<void> {
   if (opts.kernelBatch > task.train.X.rows) throw new UsageError(`--kernel-batch: ${opts.kernelBatch} points but only ${task.train.X.rows} training points are loaded`);
   const k = task.outputs, N = opts.kernelBatch * k;
   if (N > 2500) throw new UsageError(`--kernel-batch: the kernel would be ${N} x ${N} (B ${opts.kernelBatch} x ${k} outputs); the spectra use a dense eigh on ${N} x ${N}, limit 2500 (the paper's CIFAR setting)`);
+  if (opts.linearizeAt !== undefined && opts.linearizeAt > opts.epochs) throw new UsageError(`--linearize-at: epoch ${opts.linearizeAt} is beyond --epochs ${opts.epochs}`);
   if (opts.top > N) throw new UsageError(`--top: ${opts.top} exceeds the kernel size ${N}`);
   const arch = netArch(opts.arch, { outputs: k, width: opts.width });
   const s: DynamicsSettings = {
@@ -99,31 +110,37 @@ export async function runDynamics(opts: DynamicsCliOptions): Promise<void> {
   say(`ntk dynamics: ${task.description}; ${opts.arch} (${arch.parameterization}); modes ${modes.join(', ')}; ${opts.epochs} epochs; kernel batch ${opts.kernelBatch} (${N} x ${N}); eps ${Number(eps.toPrecision(4))}; ${engine().threads} thread(s)`);
   const progress = progressReporter(opts.quiet);
   const t0 = performance.now();
-  const histories: Partial<Record<TrainMode, EpochRow[]>> = {};
+  const histories: Record<string, EpochRow[]> = {};
+  const at = opts.linearizeAt;
+  const runs: Run[] = [];
   for (const mode of modes as TrainMode[]) {
-    histories[mode] = runMode(opts.out, mode, data, s, {
-      resume: opts.resume, progress: progress.update,
-      onEpoch: (r) => { progress.done(); say(`${mode} epoch ${r.epoch}/${opts.epochs}: ${r.loss === null ? 'initial' : `loss ${r.loss.toFixed(4)}`}, train ${pct(r.train.clean)} (PGD ${pct(r.train.robust)}), test ${pct(r.test.clean)} (PGD ${pct(r.test.robust)}), train ${r.trainSeconds.toFixed(1)} s, kernels ${r.kernelSeconds.toFixed(1)} s`); },
-    });
+    const line = (name: string) => (r: EpochRow) => { progress.done(); say(`${name} epoch ${r.epoch}/${opts.epochs}: ${r.loss === null ? 'initial' : `loss ${r.loss.toFixed(4)}`}, train ${pct(r.train.clean)} (PGD ${pct(r.train.robust)}), test ${pct(r.test.clean)} (PGD ${pct(r.test.robust)}), train ${r.trainSeconds.toFixed(1)} s, kernels ${r.kernelSeconds.toFixed(1)} s`); };
+    histories[mode] = runMode(opts.out, mode, data, s, { resume: opts.resume, progress: progress.update, onEpoch: line(mode), snapshotAt: at });
+    runs.push({ name: mode, label: MODE_NAME[mode], file: (input, e) => kernelFile(opts.out, mode, input, e) });
+    if (at !== undefined) {
+      const name = linearName(mode, at);
+      histories[name] = runLinearMode(opts.out, mode, at, histories[mode], data, s, { resume: opts.resume, progress: progress.update, onEpoch: line(name) });
+      runs.push({ name, label: `${MODE_NAME[mode]}, linearised from ${at}`, file: (input, e) => linearKernelFile(opts.out, mode, at, input, e) });
+    }
   }
   progress.done();
   const seconds = (performance.now() - t0) / 1000;
 
   // metrics from the saved kernels (what a later analysis would read)
-  const metrics: Record<KernelInput, Partial<Record<TrainMode, KernelDynamics>>> = { clean: {}, pgd: {} };
-  const Ks: Record<KernelInput, Partial<Record<TrainMode, Float64Array[]>>> = { clean: {}, pgd: {} };
-  for (const input of ['clean', 'pgd'] as const) for (const mode of modes as TrainMode[]) {
-    Ks[input][mode] = Array.from({ length: opts.epochs + 1 }, (_, e) => readKernel(kernelFile(opts.out, mode, input, e)));
-    metrics[input][mode] = kernelDynamics(Ks[input][mode]!, N, { top: opts.top, concentration: [10, 20].filter((c) => c <= N) });
+  const metrics: Record<KernelInput, Record<string, KernelDynamics>> = { clean: {}, pgd: {} };
+  const Ks: Record<KernelInput, Record<string, Float64Array[]>> = { clean: {}, pgd: {} };
+  for (const input of ['clean', 'pgd'] as const) for (const run of runs) {
+    Ks[input][run.name] = Array.from({ length: opts.epochs + 1 }, (_, e) => readKernel(run.file(input, e)));
+    metrics[input][run.name] = kernelDynamics(Ks[input][run.name], N, { top: opts.top, concentration: [10, 20].filter((c) => c <= N) });
   }
   const doc = {
-    tool: 'ntk-robustness', command: 'dynamics', date: new Date().toISOString(), settings: { ...s.record, modes, parameterization: arch.parameterization, threads: engine().threads },
+    tool: 'ntk-robustness', command: 'dynamics', date: new Date().toISOString(), settings: { ...s.record, modes, linearizeAt: at ?? null, parameterization: arch.parameterization, threads: engine().threads },
     data: task.info, kernel: { batch: opts.kernelBatch, outputs: k, size: N, files: 'MODE/kernels/{clean,pgd}_eNNN.npy (float32)', pgd: { eps, step, steps: opts.steps, randomStart: false } },
     seconds, training: histories, metrics,
   };
   writeFileAtomic(join(opts.out, 'dynamics.json'), JSON.stringify(doc, null, 1));
   if (!opts.figures) { say(`done in ${seconds.toFixed(1)} s; wrote ${join(opts.out, 'dynamics.json')}`); return; }
-  const figures = await writeFigures(opts, modes as TrainMode[], histories, metrics, Ks, N, task.description);
+  const figures = await writeFigures(opts, runs, histories, metrics, Ks, N, task.description);
   const report = writeReport(opts.out, {
     title: `Empirical NTK during training: ${opts.arch} on ${opts.dataset}`, command: ['ntk', ...process.argv.slice(2)].join(' '),
     settings: doc.settings, data: task.info, figures, timings: { total: seconds },
@@ -133,13 +150,15 @@ export async function runDynamics(opts: DynamicsCliOptions): Promise<void> {
 }
 
 const MODE_NAME: Record<TrainMode, string> = { clean: 'standard', fgsm: 'FGSM adv.', pgd: 'PGD adv.' };
+interface Run { name: string; label: string; file: (input: KernelInput, epoch: number) => string }
 const INPUT_NAME: Record<KernelInput, string> = { clean: 'clean batch', pgd: 'PGD-perturbed batch' };
 
 async function writeFigures(
-  opts: DynamicsCliOptions, modes: TrainMode[], hist: Partial<Record<TrainMode, EpochRow[]>>,
-  metrics: Record<KernelInput, Partial<Record<TrainMode, KernelDynamics>>>, Ks: Record<KernelInput, Partial<Record<TrainMode, Float64Array[]>>>, N: number, desc: string,
+  opts: DynamicsCliOptions, runs: Run[], hist: Record<string, EpochRow[]>,
+  metrics: Record<KernelInput, Record<string, KernelDynamics>>, Ks: Record<KernelInput, Record<string, Float64Array[]>>, N: number, desc: string,
 ): Promise<ReportFigure[]> {
   const figs: ReportFigure[] = [];
+  const modes = runs.map((r) => r.name), MODE_NAME: Record<string, string> = Object.fromEntries(runs.map((r) => [r.name, r.label]));
   const put = async (name: string, title: string, spec: ChartSpec, caption: string) => {
     const w = await writeChart(opts.out, name, spec);
     figs.push({ title, svg: w.svg, file: `${name}.png`, caption });
@@ -155,7 +174,7 @@ async function writeFigures(
     `1 − S between the kernels of every pair of epochs, per training mode (Fig. 6 left); NTK on the ${on}.`);
     const prev: LineSeries[] = modes.map((m) => ({ label: MODE_NAME[m], x: epochs.slice(1), y: M[m]!.distanceToPrevious }));
     await put(`distance-prev-${input}`, `Distance to the previous epoch (${on})`, lineChart(prev, {
-      title: `1 − S(K_t, K_{t−1}), ${on} (${where})`, xLabel: 'epoch t', xFormat: 'd', yLabel: '1 − S(K_t, K_t−1)', yScale: 'log', yZero: false, width: 460, height: 280,
+      title: `1 − S(K_t, K_{t−1}), ${on} (${where})`, xLabel: 'epoch t', xFormat: 'd', yLabel: '1 − S(K_t, K_t−1)', width: 460, height: 280,
     }), `How far each epoch moved the kernel; a curve that drops early is a kernel that settles early (Sec. 5); NTK on the ${on}.`);
     const part = (p: 'whole' | 'top' | 'bottom', t: string) => polarChart(modes.map((m) => ({ label: MODE_NAME[m], r: M[m]!.polar[p].radius, phi: M[m]!.polar[p].angle, t: epochs })),
       { title: t, width: 240, height: 240 });

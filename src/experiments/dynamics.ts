@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { writeNpy } from '../io/npy-node.js';
 import { parseNpy } from '../io/npy.js';
 import { saveCheckpoint, loadCheckpoint, hasCheckpoint } from '../io/checkpoint-node.js';
+import { saveNet } from '../io/params-node.js';
 import { buildNet, type Net } from '../nn/net.js';
 import type { NetArch } from '../nn/presets.js';
 import type { Parameterization } from '../nn/init.js';
@@ -67,7 +68,7 @@ export function readKernel(path: string): Float64Array {
  */
 export function runMode(
   out: string, mode: TrainMode, data: { train: Split; test: Split; evalTrain: Split; evalTest: Split; kernel: Split },
-  s: DynamicsSettings, opts: { resume: boolean; progress?: Progress; onEpoch?: (row: EpochRow) => void },
+  s: DynamicsSettings, opts: { resume: boolean; progress?: Progress; onEpoch?: (row: EpochRow) => void; snapshotAt?: number },
 ): EpochRow[] {
   const dir = join(out, mode), ckDir = join(dir, 'checkpoint');
   mkdirSync(join(dir, 'kernels'), { recursive: true });
@@ -100,8 +101,11 @@ export function runMode(
       for (const input of ['clean', 'pgd'] as const) writeNpy(kernelFile(out, mode, input, epoch), Float32Array.from(K[input].data), [K[input].rows, K[input].cols]);
       return (performance.now() - t0) / 1000;
     };
+    // p_e for a linearised run from epoch e, saved before the checkpoint that passes e
+    const snapshot = (epoch: number) => { if (opts.snapshotAt === epoch) saveNet(net, join(dir, `params_e${epoch}`), s.archName, s.arch.width); };
     if (start === 0) {
       const kernelSeconds = saveKernels(0);
+      snapshot(0);
       history = [{ epoch: 0, loss: null, trainSeconds: 0, kernelSeconds, ...evalRow() }];
       // epoch 0 is a checkpoint too, so a resume never recomputes or re-initialises it
       saveCheckpoint(ckDir, net, trainer, s.archName, s.arch.width, { epoch: 0, seed: s.seed, settings: record, history });
@@ -115,6 +119,7 @@ export function runMode(
       const kernelSeconds = saveKernels(e + 1);
       const row: EpochRow = { epoch: e + 1, loss: res.loss, trainSeconds, kernelSeconds, ...evalRow() };
       history.push(row);
+      snapshot(e + 1);
       saveCheckpoint(ckDir, net, trainer, s.archName, s.arch.width, { epoch: e + 1, seed: s.seed, settings: record, history });
       opts.onEpoch?.(row);
     }
