@@ -2,7 +2,7 @@
 // against central finite differences in f64, on small nets that use every layer kind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildNet, conv, dense, relu, flatten, avgPool, maxPool, scale, serial, engine, twoLayerFrozenRelu, type Net, type Layer } from '../src/node.js';
+import { buildNet, convTuning, conv, dense, relu, flatten, avgPool, maxPool, scale, serial, engine, twoLayerFrozenRelu, type Net, type Layer } from '../src/node.js';
 import { rng, randn } from './helpers.js';
 
 function randArr(n: number, seed: number, lo = -1, hi = 1): Float64Array {
@@ -85,10 +85,17 @@ const allKinds = (): Layer[] => [conv({ out: 3, wStd: 1.5, bStd: 0.2 }), relu(),
   dense({ out: 5, wStd: 1.4, bStd: 0.3 }), relu(), scale(2), dense({ out: 3, wStd: 1.2, bStd: 0.5 })];
 
 test('every layer op: backward and input gradients and JVP match central differences (f64, both parameterisations)', () => {
-  for (const parameterization of ['ntk', 'standard'] as const) {
-    const net = buildNet(allKinds(), { input: [7, 6, 2], dtype: 'f64', parameterization, seed: 5 });
-    try { checkNet(net, 3, 11, `all kinds ${parameterization}`); } finally { net.dispose(); }
-  }
+  const saved = convTuning.scatterBelowCin;
+  try {
+    // conv dX both ways: scatter (few input channels) and gather (flipped-weight conv)
+    for (const [form, below] of [['scatter', 100], ['gather', 0]] as const) {
+      convTuning.scatterBelowCin = below;
+      for (const parameterization of ['ntk', 'standard'] as const) {
+        const net = buildNet(allKinds(), { input: [7, 6, 2], dtype: 'f64', parameterization, seed: 5 });
+        try { checkNet(net, 3, 11, `all kinds ${parameterization}, conv dX ${form}`); } finally { net.dispose(); }
+      }
+    }
+  } finally { convTuning.scatterBelowCin = saved; }
   const fcNet = buildNet([flatten(), dense({ wStd: 1.4, bStd: 0.1 }), relu(), dense({ wStd: 1.4, bStd: 0.1, out: 2 })], { input: 9, width: 6, dtype: 'f64', seed: 1 });
   try { checkNet(fcNet, 4, 21, 'fc1'); } finally { fcNet.dispose(); }
   const two = buildNet(twoLayerFrozenRelu({ width: 7 }), { input: 5, dtype: 'f64', seed: 2 });

@@ -11,9 +11,9 @@ import { gemm_f32 } from '../linalg/gemm_f32';
 import { gemm_f64 } from '../linalg/gemm_f64';
 import { im2col } from './im2col';
 
-@inline function gemmT<T>(transA: i32, m: i32, n: i32, k: i32, alpha: f64, A: usize, lda: i32, B: usize, ldb: i32, beta: f64, C: usize, ldc: i32, work: usize): void {
-  if (sizeof<T>() == 4) gemm_f32(transA, 0, m, n, k, <f32>alpha, A, lda, B, ldb, <f32>beta, C, ldc, work);
-  else gemm_f64(transA, 0, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, work);
+@inline function gemmT<T>(transA: i32, m: i32, n: i32, k: i32, alpha: f64, A: usize, lda: i32, B: usize, ldb: i32, beta: f64, C: usize, ldc: i32, work: usize, transB: i32 = 0): void {
+  if (sizeof<T>() == 4) gemm_f32(transA, transB, m, n, k, <f32>alpha, A, lda, B, ldb, <f32>beta, C, ldc, work);
+  else gemm_f64(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, work);
 }
 
 /** Rows of output pixels per task whose patches fit the per-thread scratch (multiple of 4). */
@@ -24,7 +24,7 @@ function rowsFor<T>(C: i32, scratchBytes: usize): i32 {
 
 function convFwd<T>(
   X: usize, N: i32, H: i32, W: i32, Cin: i32, Wt: usize, Cout: i32, s: f64, bias: usize, bs: f64, beta: f64,
-  Y: usize, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, rowsPerTask: i32, task: i32, tid: i32,
+  Y: usize, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, rowsPerTask: i32, R: usize, task: i32, tid: i32,
 ): void {
   const P = N * H * W, r0 = task * rowsPerTask;
   if (r0 >= P) return;
@@ -52,6 +52,14 @@ function convFwd<T>(
           }
         }
       }
+    }
+    if (R != 0) {
+      // a following ReLU, fused while the rows are in cache: R = max(Y, 0)
+      const n = m * Cout, L = <i32>(16 / sizeof<T>()), z = v128.splat<T>(0);
+      const Rr = R + <usize>(r0 + a) * <usize>Cout * sizeof<T>();
+      let i = 0;
+      for (; i + L <= n; i += L) { const o = <usize>i * sizeof<T>(); v128.store(Rr + o, v128.max<T>(v128.load(Yr + o), z)); }
+      for (; i < n; i++) { const o = <usize>i * sizeof<T>(); const v = load<T>(Yr + o); store<T>(Rr + o, v > 0 ? v : 0); }
     }
   }
 }
@@ -104,6 +112,48 @@ function sumSlots<T>(slots: usize, nslots: i32, len: i32, nW: i32, sW: f64, sB: 
   }
 }
 
+/**
+ * dX of image `task` in scatter form, for few input channels (the gather form's GEMM would
+ * be Cin columns wide): dPatches = s dY W^T (HW x 9 Cin, a GEMM with transB), then each
+ * patch entry is added to the pixel it came from. One task per image, so no write races.
+ */
+function convDxScatter<T>(dY: usize, H: i32, W: i32, Cout: i32, Wt: usize, Cin: i32, s: f64, dX: usize,
+  scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
+  const HW = H * W, K = 9 * Cin, sz = sizeof<T>();
+  const img = dX + <usize>task * <usize>(HW * Cin) * sz;
+  memory.fill(img, 0, <usize>(HW * Cin) * sz);
+  const dp = scratch + <usize>tid * scratchBytes, gw = gwork + <usize>tid * gworkBytes;
+  const sub = rowsFor<T>(Cin, scratchBytes);
+  for (let a = 0; a < HW; a += sub) {
+    const m = min(sub, HW - a);
+    gemmT<T>(0, m, K, Cout, s, dY + (<usize>task * <usize>HW + <usize>a) * <usize>Cout * sz, Cout, Wt, Cout, 0.0, dp, K, gw, 1);
+    for (let r = 0; r < m; r++) {
+      const q = a + r, y = q / W, x = q - y * W;
+      let src = dp + <usize>r * <usize>K * sz;
+      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
+        const yy = y + dy, xx = x + dx;
+        if (yy >= 0 && yy < H && xx >= 0 && xx < W) {
+          const dst = img + <usize>((yy * W + xx) * Cin) * sz;
+          for (let c = 0; c < Cin; c++) {
+            const o = <usize>c * sz;
+            store<T>(dst + o, load<T>(dst + o) + load<T>(src + o));
+          }
+        }
+        src += <usize>Cin * sz;
+      }
+    }
+  }
+}
+
+export function nn_conv_dx_scatter_f32(dY: usize, H: i32, W: i32, Cout: i32, Wt: usize, Cin: i32, s: f64, dX: usize,
+  scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
+  convDxScatter<f32>(dY, H, W, Cout, Wt, Cin, s, dX, scratch, scratchBytes, gwork, gworkBytes, task, tid);
+}
+export function nn_conv_dx_scatter_f64(dY: usize, H: i32, W: i32, Cout: i32, Wt: usize, Cin: i32, s: f64, dX: usize,
+  scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
+  convDxScatter<f64>(dY, H, W, Cout, Wt, Cin, s, dX, scratch, scratchBytes, gwork, gworkBytes, task, tid);
+}
+
 /** Wf[k, o, c] = W[8 - k, c, o]: the weights of the gather form of dX. */
 function flip<T>(Wt: usize, Cin: i32, Cout: i32, Wf: usize): void {
   for (let k = 0; k < 9; k++) for (let c = 0; c < Cin; c++) for (let o = 0; o < Cout; o++) {
@@ -113,12 +163,12 @@ function flip<T>(Wt: usize, Cin: i32, Cout: i32, Wf: usize): void {
 }
 
 export function nn_conv_fwd_f32(X: usize, N: i32, H: i32, W: i32, Cin: i32, Wt: usize, Cout: i32, s: f64, bias: usize, bs: f64, beta: f64,
-  Y: usize, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, rowsPerTask: i32, task: i32, tid: i32): void {
-  convFwd<f32>(X, N, H, W, Cin, Wt, Cout, s, bias, bs, beta, Y, scratch, scratchBytes, gwork, gworkBytes, rowsPerTask, task, tid);
+  Y: usize, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, rowsPerTask: i32, R: usize, task: i32, tid: i32): void {
+  convFwd<f32>(X, N, H, W, Cin, Wt, Cout, s, bias, bs, beta, Y, scratch, scratchBytes, gwork, gworkBytes, rowsPerTask, R, task, tid);
 }
 export function nn_conv_fwd_f64(X: usize, N: i32, H: i32, W: i32, Cin: i32, Wt: usize, Cout: i32, s: f64, bias: usize, bs: f64, beta: f64,
-  Y: usize, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, rowsPerTask: i32, task: i32, tid: i32): void {
-  convFwd<f64>(X, N, H, W, Cin, Wt, Cout, s, bias, bs, beta, Y, scratch, scratchBytes, gwork, gworkBytes, rowsPerTask, task, tid);
+  Y: usize, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, rowsPerTask: i32, R: usize, task: i32, tid: i32): void {
+  convFwd<f64>(X, N, H, W, Cin, Wt, Cout, s, bias, bs, beta, Y, scratch, scratchBytes, gwork, gworkBytes, rowsPerTask, R, task, tid);
 }
 export function nn_conv_grad_slot_f32(X: usize, N: i32, H: i32, W: i32, Cin: i32, dY: usize, Cout: i32, withBias: i32,
   slots: usize, rowsPerSlot: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {

@@ -40,7 +40,7 @@ export interface AttackOptions extends DataOptions {
 
 export function attackCommand(): Command {
   const cmd = new Command('attack')
-    .description('training-free FGSM/PGD attacks on the NTK machine of a wide network (no network is trained)')
+    .description('training-free FGSM/PGD attacks on the NTK machine of a wide network (no network is trained), or on a trained net (--model)')
     .option('--arch <name>', `architecture whose NTK is used: ${ARCH_HELP}`, 'fc1')
     .option('--model <dir>', 'attack a trained net (the --out directory of ntk train, or any directory with params.json) instead of an NTK machine')
     .option('--eps <list>', 'L-inf budgets, comma-separated (fractions like 8/255 allowed)', numberList('--eps', { min: 0, max: 1 }), [0.1])

@@ -276,7 +276,7 @@ class RowPass {
     const m = a1 - a0, R = m * nO, k = net.outputs, tS = this.tS, tR = this.tR;
     net.view(tS.input, m * net.inputDim).set(X.data.subarray(a0 * X.cols, a1 * X.cols));
     // forward on the m samples (a trace of sb rows; only the first m are used)
-    runRows(net, tS, m);
+    net.run(m === tS.B ? tS : { ...tS, B: m });
     // each sample's layer inputs copied to its nO rows, where the row-wise backward reads
     // them (relu and max-pool masks; dense rows of the 'jacobian' route); conv rows and the
     // dense factors read the per-sample trace directly
@@ -318,13 +318,5 @@ class RowPass {
         g = dx;
       }
     }
-  }
-}
-
-/** Forward over the first m rows of a trace (a sub-batch smaller than the trace). */
-function runRows(net: Net, tr: Trace, m: number): void {
-  for (let i = 0; i < net.plan.length; i++) {
-    const op = net.layerOp(i), ctx = net.layerCtx(i, m);
-    if (op) op.forward(ctx, tr.acts[i], tr.acts[i + 1]);
   }
 }

@@ -20,3 +20,4 @@ export { netModel, type NetModelOptions } from './model.js';
 export { toTorchLayout, fromTorchLayout, type TorchTensor } from '../io/torch_layout.js';
 export { netArch, NET_ARCHS, type NetArch } from './presets.js';
 export { evaluateNet, type RobustEval } from './evaluate.js';
+export { convTuning } from './ops/conv.js';

@@ -187,7 +187,14 @@ export class Net {
   run(tr: Trace, params = this.params.ptr): void {
     for (let i = 0; i < this.plan.length; i++) {
       const op = this.ops[i];
-      if (op) op.forward(this.ctx(i, tr.B, params), tr.acts[i], tr.acts[i + 1]);
+      if (!op) continue;
+      if (op.forwardRelu && this.plan[i + 1]?.layer.kind === 'relu') {
+        // fused: the ReLU is applied while the op's output rows are in cache (both cached)
+        op.forwardRelu(this.ctx(i, tr.B, params), tr.acts[i], tr.acts[i + 1], tr.acts[i + 2]);
+        i++;
+        continue;
+      }
+      op.forward(this.ctx(i, tr.B, params), tr.acts[i], tr.acts[i + 1]);
     }
   }
 

@@ -5,6 +5,12 @@
 import { gemmScratch } from '../../linalg/gemm.js';
 import { BYTES, type Op, type OpCtx } from './types.js';
 
+/**
+ * dX in scatter form (dY W^T, then patch entries added to their pixels) below this many
+ * input channels, else in gather form (conv of dY with flipped weights, a GEMM Cin wide).
+ */
+export const convTuning = { scatterBelowCin: 8 };
+
 /** Per-thread patch scratch: 256 KiB, or 4 patch rows when those are larger. */
 function scratchFor(c: OpCtx, cin: number): { scratch: number; scratchBytes: number } {
   const rowBytes = 9 * cin * BYTES[c.dt];
@@ -13,7 +19,7 @@ function scratchFor(c: OpCtx, cin: number): { scratch: number; scratchBytes: num
 }
 
 /** y = s conv(x, Wt) (+ bs bias) (+ y when beta = 1) on an H x W x cin batch -> cout. */
-function convForward(c: OpCtx, x: number, cin: number, Wt: number, cout: number, s: number, bias: number, bs: number, beta: number, y: number): void {
+function convForward(c: OpCtx, x: number, cin: number, Wt: number, cout: number, s: number, bias: number, bs: number, beta: number, y: number, relu = 0): void {
   const { H, W } = c.ls.inShape;
   const P = c.B * H * W;
   const { scratch, scratchBytes } = scratchFor(c, cin);
@@ -21,12 +27,15 @@ function convForward(c: OpCtx, x: number, cin: number, Wt: number, cout: number,
   // rows per task: the whole scratch, but >= 4 tasks per thread when the batch allows
   const fit = Math.max(4, Math.floor(scratchBytes / (9 * cin * BYTES[c.dt])) & ~3);
   const rows = Math.max(4, Math.min(fit, Math.ceil(P / (4 * c.e.threads) / 4) * 4));
-  c.e.parallelFor(`nn_conv_fwd_${c.dt}`, [x, c.B, H, W, cin, Wt, cout, s, bias, bs, beta, y, scratch, scratchBytes, work, workBytes, rows], Math.ceil(P / rows));
+  c.e.parallelFor(`nn_conv_fwd_${c.dt}`, [x, c.B, H, W, cin, Wt, cout, s, bias, bs, beta, y, scratch, scratchBytes, work, workBytes, rows, relu], Math.ceil(P / rows));
 }
 
 export const convOp: Op = {
   forward(c, x, y) {
     convForward(c, x, c.ls.inShape.C, c.W, c.ls.outShape.C, c.wScale, c.b, c.bScale, 0, y);
+  },
+  forwardRelu(c, x, y, r) {
+    convForward(c, x, c.ls.inShape.C, c.W, c.ls.outShape.C, c.wScale, c.b, c.bScale, 0, y, r);
   },
   vjp(c, x, _y, dy, dx, gW, gb) {
     const cin = c.ls.inShape.C, cout = c.ls.outShape.C, { H, W } = c.ls.inShape, sz = BYTES[c.dt];
@@ -45,7 +54,12 @@ export const convOp: Op = {
         c.e.parallelFor(`nn_sum_slots_${c.dt}`, [slots, nSlots, len, nW, c.wScale, c.bScale, gW, 0, chunk], Math.ceil(len / chunk));
       } finally { c.e.heap.release(slots); }
     }
-    if (dx) {
+    if (dx && cin < convTuning.scatterBelowCin) {
+      // few input channels: dPatches = dY W^T (9 Cin wide) scattered back per image
+      const { scratch, scratchBytes } = scratchFor(c, cin);
+      const { work, workBytes } = gemmScratch(c.dt);
+      c.e.parallelFor(`nn_conv_dx_scatter_${c.dt}`, [dy, H, W, cout, c.W, cin, c.wScale, dx, scratch, scratchBytes, work, workBytes], c.B);
+    } else if (dx) {
       const Wf = c.e.heap.alloc(nW * sz);
       try {
         c.e.call(`nn_conv_flip_${c.dt}`, c.W, cin, cout, Wf);

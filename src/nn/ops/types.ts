@@ -21,6 +21,8 @@ export interface OpCtx {
 export interface Op {
   /** y = layer(x). */
   forward(c: OpCtx, x: number, y: number): void;
+  /** Optional fusion with a following ReLU: y = layer(x) and r = max(y, 0) in one pass. */
+  forwardRelu?(c: OpCtx, x: number, y: number, r: number): void;
   /** From the output cotangent dy: dx (input cotangent), gW and gb (parameter gradients, overwritten). y is the cached output. */
   vjp(c: OpCtx, x: number, y: number, dy: number, dx: number, gW: number, gb: number): void;
   /** Output tangent ty for an input tangent tx and parameter tangents tW, tb (0 = zero). */
