@@ -33,7 +33,7 @@ const BROWSER = [
   'NotPositiveDefiniteError', 'OutOfMemoryError', 'Rng', 'TRAIN_LOSSES', 'Trainer', 'VEGA_LITE_SCHEMA',
   'WasmBuffer', 'accuracy', 'arch', 'asMatrix', 'avgPool', 'buildNet', 'checkFinite', 'checkMatrix',
   'checkShape', 'checkTrainLabels', 'choSolve', 'choSolveInPlace', 'cholesky', 'choleskyInPlace',
-  'cifarDataset', 'cifarLabels', 'classFilter', 'classSelection', 'conv', 'convNet', 'createBrowserEngine',
+  'cifarDataset', 'cifarLabels', 'classFilter', 'classSelection', 'conv', 'convNet', 'convTuning', 'createBrowserEngine',
   'datasetTargets', 'decisions', 'dense', 'dtypeOf', 'eigh', 'eighInPlace', 'eighPhaseTimes', 'eighTop',
   'eighTopInPlace', 'eigvalsh', 'empiricalKernel', 'encodeIdx', 'encodeNpy', 'engine', 'evaluateNet',
   'facetCharts', 'fc', 'featureDim', 'fgsm', 'fitKernelMachine', 'flatten', 'formatDuration',
