@@ -11,6 +11,7 @@ import { trainCommand } from './train.js';
 import { featuresCommand } from './features.js';
 import { robustKernelCommand } from './robust_kernel.js';
 import { transferCommand } from './transfer.js';
+import { dynamicsCommand } from './dynamics.js';
 
 const program = new Command();
 program
@@ -18,7 +19,7 @@ program
   .description('Neural Tangent Kernel view of adversarial robustness: kernels, kernel machines, training-free attacks and finite nets')
   .exitOverride()
   .configureOutput({ outputError: (s, write) => write(s) });
-for (const cmd of [attackCommand(), kernelCommand(), trainCommand(), featuresCommand(), robustKernelCommand(), transferCommand()]) {
+for (const cmd of [attackCommand(), kernelCommand(), trainCommand(), featuresCommand(), robustKernelCommand(), transferCommand(), dynamicsCommand()]) {
   // addCommand does not inherit these: without them a bad flag of a subcommand exits 1
   cmd.exitOverride().configureOutput({ outputError: (s, write) => write(s) });
   program.addCommand(cmd);

@@ -1,5 +1,6 @@
 // Clean and robust accuracy of a net on a labelled set, through the attacks' model interface.
 import type { Matrix } from '../linalg/matrix.js';
+import type { DifferentiableModel } from '../attacks/model.js';
 import { mulberry32 } from '../data/rng.js';
 import { fgsm, pgd, decisions, accuracy } from '../attacks/fgsm_pgd.js';
 import type { Net } from './net.js';
@@ -9,7 +10,12 @@ export interface RobustEval { attack: 'fgsm' | 'pgd'; eps: number; step?: number
 
 export function evaluateNet(net: Net, X: Matrix<Float64Array>, labels: Int32Array, ev: RobustEval | null, batch = 256): { clean: number; robust: number | null } {
   if (X.rows === 0) return { clean: NaN, robust: null };
-  const model = netModel(net, { batch });
+  return evaluateModel(netModel(net, { batch }), X, labels, ev, batch);
+}
+
+/** The same for any DifferentiableModel (e.g. a linearised net). */
+export function evaluateModel(model: DifferentiableModel, X: Matrix<Float64Array>, labels: Int32Array, ev: RobustEval | null, batch = 256): { clean: number; robust: number | null } {
+  if (X.rows === 0) return { clean: NaN, robust: null };
   const clean = accuracy(decisions(model.forward(X)), labels);
   if (!ev) return { clean, robust: null };
   let correct = 0;
