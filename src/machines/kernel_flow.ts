@@ -7,7 +7,7 @@ import { engine } from '../engine.js';
 import type { WasmBuffer } from '../../bindings/engine.js';
 import { gemm } from '../linalg/gemm.js';
 import { checkFinite, checkMatrix, type Matrix } from '../linalg/matrix.js';
-import type { KernelOps } from './kernel_ops.js';
+import { residentGram, type KernelOps } from './kernel_ops.js';
 import type { KernelMachine } from './kernel_regression.js';
 
 /** g(l) = (1 - e^{-a l}) / l, with its limit a at l = 0 (null directions stay finite). */
@@ -45,11 +45,7 @@ export function kernelFlow(kernel: KernelOps, Xtrain: Matrix<Float64Array>, Y: M
   if (!(N > 0)) throw new RangeError(`kernel flow: normaliser must be > 0, got ${N}`);
   const e = engine();
   let t0 = performance.now();
-  let K: WasmBuffer<Float64Array>;
-  if (kernel.gramInto) {
-    K = e.buffer('f64', n * n);
-    try { kernel.gramInto(Xtrain, K, opts.onProgress); } catch (err) { K.free(); throw err; }
-  } else K = e.from(kernel.gram(Xtrain, opts.onProgress).data);
+  let K: WasmBuffer<Float64Array> = residentGram(kernel, Xtrain, opts.onProgress);
   const gramS = (performance.now() - t0) / 1000;
   t0 = performance.now();
   let V: WasmBuffer<Float64Array> | null = e.buffer('f64', n * n);

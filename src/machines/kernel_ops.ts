@@ -3,6 +3,7 @@
 // plugs in (analytic NTKs, NNGPs, test kernels with closed forms).
 import type { Matrix } from '../linalg/matrix.js';
 import type { WasmBuffer } from '../../bindings/engine.js';
+import { engine } from '../engine.js';
 
 export interface KernelOps {
   /** Gram Theta(X, X), n x n. */
@@ -25,4 +26,12 @@ export interface KernelOps {
   valueAndVjp?(
     X: Matrix<Float64Array>, Xtrain: Matrix<Float64Array>, weightsFromK: (K: Matrix<Float64Array>) => Matrix<Float64Array>[],
   ): { K: Matrix<Float64Array>; G: Matrix<Float64Array>[] };
+}
+
+/** The Gram Theta(X, X) in a fresh wasm buffer (straight there when the kernel can): the caller frees it. */
+export function residentGram(kernel: KernelOps, X: Matrix<Float64Array>, onProgress?: (done: number, total: number) => void): WasmBuffer<Float64Array> {
+  if (!kernel.gramInto) return engine().from(kernel.gram(X, onProgress).data);
+  const K = engine().buffer('f64', X.rows * X.rows);
+  try { kernel.gramInto(X, K, onProgress); } catch (err) { K.free(); throw err; }
+  return K;
 }

@@ -8,7 +8,7 @@ import { engine } from '../engine.js';
 import type { WasmBuffer } from '../../bindings/engine.js';
 import { gemm } from '../linalg/gemm.js';
 import { checkFinite, checkMatrix, type Matrix } from '../linalg/matrix.js';
-import type { KernelOps } from './kernel_ops.js';
+import { residentGram, type KernelOps } from './kernel_ops.js';
 import { flowGain } from './kernel_flow.js';
 
 export interface FitOptions {
@@ -118,13 +118,7 @@ export function fitKernelMachine(
   checkFit(n, Y, opts);
   const e = engine();
   let t0 = performance.now();
-  let K: WasmBuffer<Float64Array>;
-  if (kernel.gramInto) {
-    K = e.buffer('f64', n * n);
-    try { kernel.gramInto(Xtrain, K, opts.onProgress); } catch (err) { K.free(); throw err; }
-  } else {
-    K = e.from(kernel.gram(Xtrain, opts.onProgress).data);
-  }
+  let K: WasmBuffer<Float64Array> = residentGram(kernel, Xtrain, opts.onProgress);
   const gram = (performance.now() - t0) / 1000;
   t0 = performance.now();
   try {
