@@ -1,5 +1,6 @@
 // Shared test utilities: a seeded RNG and plain-JS reference linear algebra.
 import { mulberry32 } from '../src/data/rng.js';
+import type { ImageShape, Matrix } from '../src/node.js';
 
 /** Seeded uniform [0, 1) generator (the library's mulberry32). */
 export const rng = (seed: number): (() => number) => mulberry32(seed);
@@ -66,3 +67,30 @@ export function gemmErrRatio(
 
 export const U64 = 2 ** -53;
 export const U32 = 2 ** -24;
+
+/**
+ * Finite-difference check of a kernel's input VJP: f(X) = sum_{b,i} W[b,i] K(x_b, x_i) is
+ * differentiated along V in row `row` by Richardson-extrapolated central differences of
+ * steps h/2 and h; returns that and the analytic <G[row], V> from the given VJP rows G.
+ */
+export function kernelVjpDirectional(
+  k: { kernelFn(X1: Matrix<Float64Array>, X2: Matrix<Float64Array>, o: { get: 'ntk' | 'nngp'; shape: ImageShape }): { ntk?: Matrix<Float64Array>; nngp?: Matrix<Float64Array> } },
+  X: Matrix<Float64Array>, Xt: Matrix<Float64Array>, W: Matrix<Float64Array>, G: Matrix<Float64Array>,
+  get: 'ntk' | 'nngp', shape: ImageShape, row: number, V: Float64Array, h: number,
+): { an: number; fd: number } {
+  const d = X.cols;
+  const f = (Xp: Matrix<Float64Array>): number => {
+    const K = k.kernelFn(Xp, Xt, { get, shape })[get]!.data;
+    let s = 0;
+    for (let q = 0; q < K.length; q++) s += W.data[q] * K[q];
+    return s;
+  };
+  const dirDeriv = (step: number): number => {
+    const Xp = { ...X, data: X.data.slice() }, Xm = { ...X, data: X.data.slice() };
+    for (let j = 0; j < d; j++) { Xp.data[row * d + j] += step * V[j]; Xm.data[row * d + j] -= step * V[j]; }
+    return (f(Xp) - f(Xm)) / (2 * step);
+  };
+  let an = 0;
+  for (let j = 0; j < d; j++) an += G.data[row * d + j] * V[j];
+  return { an, fd: (4 * dirDeriv(h / 2) - dirDeriv(h)) / 3 };
+}

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { arch, type ImageShape, type Matrix } from '../src/node.js';
-import { rng, randn } from './helpers.js';
+import { rng, randn, kernelVjpDirectional } from './helpers.js';
 
 function gaussMat(rows: number, cols: number, seed: number): Matrix<Float64Array> {
   const r = rng(seed), data = new Float64Array(rows * cols);
@@ -88,22 +88,8 @@ for (const name of ['conv1', 'conv2']) {
       const k = arch(name), Xt = gaussMat(n, d, 31), X = gaussMat(b, d, 32), W = gaussMat(b, n, 33);
       for (const get of ['ntk', 'nngp'] as const) {
         const G = k.kernelVjp(X, Xt, W, { get, shape });
-        const f = (Xp: Matrix<Float64Array>): number => {
-          const K = k.kernelFn(Xp, Xt, { get, shape })[get]!.data;
-          let s = 0;
-          for (let q = 0; q < K.length; q++) s += W.data[q] * K[q];
-          return s;
-        };
         for (let row = 0; row < b; row++) {
-          const V = gaussMat(1, d, 40 + row).data;
-          const dirDeriv = (h: number): number => {
-            const Xp = { ...X, data: X.data.slice() }, Xm = { ...X, data: X.data.slice() };
-            for (let j = 0; j < d; j++) { Xp.data[row * d + j] += h * V[j]; Xm.data[row * d + j] -= h * V[j]; }
-            return (f(Xp) - f(Xm)) / (2 * h);
-          };
-          const fd = (4 * dirDeriv(5e-6) - dirDeriv(1e-5)) / 3;
-          let an = 0;
-          for (let j = 0; j < d; j++) an += G.data[row * d + j] * V[j];
+          const { an, fd } = kernelVjpDirectional(k, X, Xt, W, G, get, shape, row, gaussMat(1, d, 40 + row).data, 1e-5);
           assert.ok(Math.abs(an - fd) < 1e-6 * Math.max(Math.abs(an), 1e-3), `${get} row ${row}: analytic ${an} vs finite differences ${fd}`);
         }
       }

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { arch, type ImageShape, type Matrix } from '../src/node.js';
-import { rng, randn } from './helpers.js';
+import { rng, randn, kernelVjpDirectional } from './helpers.js';
 
 function randMat(rows: number, cols: number, seed: number, gauss = false): Matrix<Float64Array> {
   const r = rng(seed), data = new Float64Array(rows * cols);
@@ -31,24 +31,12 @@ for (const [name, shape, get] of cases) {
     for (let j = 0; j < d; j++) X.data[d + j] = Xt.data[2 * d + j] + 1e-4 * noise.data[j]; // row 1 nearly parallel to x_2
     const W = randMat(b, n, 14, true);
     const G = k.kernelVjp(X, Xt, W, { get, shape });
-    // f(X) = sum_{b,i} W[b,i] K(x_b, x_i); row b of G is df/dx_b
-    const f = (Xp: Matrix<Float64Array>): number => {
-      const K = k.kernelFn(Xp, Xt, { get, shape })[get]!.data;
-      let s = 0;
-      for (let q = 0; q < K.length; q++) s += W.data[q] * K[q];
-      return s;
-    };
     for (let row = 0; row < b; row++) {
       const V = randMat(1, d, 100 + row, true).data;
-      const dirDeriv = (h: number): number => {
-        const Xp = { ...X, data: X.data.slice() }, Xm = { ...X, data: X.data.slice() };
-        for (let j = 0; j < d; j++) { Xp.data[row * d + j] += h * V[j]; Xm.data[row * d + j] -= h * V[j]; }
-        return (f(Xp) - f(Xm)) / (2 * h);
-      };
-      const h = 1e-6;
-      const fd = (4 * dirDeriv(h / 2) - dirDeriv(h)) / 3;
-      let an = 0, gn = 0, vn = 0;
-      for (let j = 0; j < d; j++) { an += G.data[row * d + j] * V[j]; gn += G.data[row * d + j] ** 2; vn += V[j] ** 2; }
+      // f(X) = sum_{b,i} W[b,i] K(x_b, x_i); row b of G is df/dx_b
+      const { an, fd } = kernelVjpDirectional(k, X, Xt, W, G, get, shape, row, V, 1e-6);
+      let gn = 0, vn = 0;
+      for (let j = 0; j < d; j++) { gn += G.data[row * d + j] ** 2; vn += V[j] ** 2; }
       const scale = Math.max(Math.abs(an), 1e-3 * Math.sqrt(gn * vn));
       const tol = row === 1 ? 3e-5 : 1e-6;
       assert.ok(Math.abs(an - fd) / scale < tol, `row ${row}: analytic ${an} vs finite differences ${fd} (rel ${Math.abs(an - fd) / scale})`);
