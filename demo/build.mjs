@@ -31,19 +31,9 @@ export function encodeSubset(train, test) {
   return out;
 }
 
-export async function buildDemo(outDir = join(HERE, 'dist')) {
-  for (const w of ['ntk.wasm', 'ntk-relaxed.wasm', 'ntk-single.wasm'])
-    if (!existsSync(join(ROOT, 'build', w))) throw new Error(`build/${w} is missing: run \`npm run build\` first`);
+/** Writes the data subsets and datasets.json into outDir; returns the manifest. */
+export async function writeDatasets(outDir) {
   const node = await import(pathToFileURL(join(ROOT, 'dist/src/node.js')).href);
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
-  await esbuild({
-    entryPoints: { main: join(HERE, 'main.ts'), worker: join(HERE, 'worker.ts'), 'pool-worker': join(ROOT, 'bindings/worker-browser.ts'), 'coi-sw': join(HERE, 'coi-sw.ts') },
-    bundle: true, format: 'esm', target: 'es2022', outdir: outDir, minify: true, sourcemap: true, logLevel: 'warning',
-    // the wasm URLs are passed explicitly; the loader's default new URL(...) paths stay unused
-  });
-  copyFileSync(join(HERE, 'index.html'), join(outDir, 'index.html'));
-  for (const w of ['ntk.wasm', 'ntk-relaxed.wasm', 'ntk-single.wasm']) copyFileSync(join(ROOT, 'build', w), join(outDir, w));
   const take = (ds, n) => ({ ...ds, n, x: ds.x.subarray(0, n * ds.x.length / ds.n), y: ds.y.subarray(0, n) });
   const datasets = [];
   const mnist = encodeSubset(take(node.loadMnist('train'), TRAIN), take(node.loadMnist('test'), TEST));
@@ -63,7 +53,23 @@ export async function buildDemo(outDir = join(HERE, 'dist')) {
     // the page offers the choice disabled, with this reason
     datasets.push({ ...cifar, unavailable: `not in this build: ${e.message}` });
   }
-  writeFileSync(join(outDir, 'datasets.json'), JSON.stringify(datasets, null, 1) + '\n');
+  writeFileSync(join(outDir, 'datasets.json'), JSON.stringify(datasets) + '\n');
+  return datasets;
+}
+
+export async function buildDemo(outDir = join(HERE, 'dist')) {
+  for (const w of ['ntk.wasm', 'ntk-relaxed.wasm', 'ntk-single.wasm'])
+    if (!existsSync(join(ROOT, 'build', w))) throw new Error(`build/${w} is missing: run \`npm run build\` first`);
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  await esbuild({
+    entryPoints: { main: join(HERE, 'main.ts'), worker: join(HERE, 'worker.ts'), 'pool-worker': join(ROOT, 'bindings/worker-browser.ts'), 'coi-sw': join(HERE, 'coi-sw.ts') },
+    bundle: true, format: 'esm', target: 'es2022', outdir: outDir, minify: true, sourcemap: true, logLevel: 'warning',
+    // the wasm URLs are passed explicitly; the loader's default new URL(...) paths stay unused
+  });
+  copyFileSync(join(HERE, 'index.html'), join(outDir, 'index.html'));
+  for (const w of ['ntk.wasm', 'ntk-relaxed.wasm', 'ntk-single.wasm']) copyFileSync(join(ROOT, 'build', w), join(outDir, w));
+  await writeDatasets(outDir);
   return outDir;
 }
 

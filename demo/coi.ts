@@ -10,11 +10,18 @@ const RELOADED = 'ntk-coi-reloaded';
 
 export async function ensureIsolation(): Promise<Isolation> {
   const sw = navigator.serviceWorker;
+  const off = new URLSearchParams(location.search).get('coi') === '0';
+  if (off && sw?.controller) {
+    // served through the service worker of an earlier visit: drop it and load the page plainly
+    await sw.getRegistrations().then((rs) => Promise.all(rs.map((r) => r.unregister())));
+    location.reload();
+    return { isolated: false, reloading: true, reason: 'reloading without the cross-origin-isolation service worker (?coi=0)' };
+  }
   if (crossOriginIsolated) {
     sessionStorage.removeItem(RELOADED);
     return { isolated: true, via: sw?.controller ? 'service worker' : 'headers' };
   }
-  if (new URLSearchParams(location.search).get('coi') === '0') {
+  if (off) {
     await sw?.getRegistrations().then((rs) => Promise.all(rs.map((r) => r.unregister())));
     return { isolated: false, reloading: false, reason: 'not cross-origin isolated (?coi=0 turns the service worker off)' };
   }

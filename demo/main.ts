@@ -17,7 +17,7 @@ function setStatus(state: string, text: string, frac?: number) {
 
 const isolation = await ensureIsolation();
 if (isolation.isolated === false && isolation.reloading) {
-  setStatus('loading', 'reloading once under the cross-origin-isolation service worker (for threads)…');
+  setStatus('loading', `${isolation.reason}…`);
   await new Promise(() => {}); // the reload replaces this page
 }
 
@@ -92,8 +92,10 @@ function showGrid(preds?: number[]) {
     fig.dataset.index = String(i);
     fig.className = (i === picked ? 'picked ' : '') + (preds && preds[i] !== s.testLabels[i] ? 'wrong' : '');
     draw(c, Array.from(s.testPixels.subarray(i * d, (i + 1) * d), (v) => v / 255));
-    const arrow = info.classNames.length > 2 ? ' → ' : '→'; // binary names are longer: keep one line
-    fig.append(c, el('figcaption', { textContent: preds ? `${shortName(s.testLabels[i])}${arrow}${shortName(preds[i])}` : shortName(s.testLabels[i]) }));
+    const y = s.testLabels[i], name = shortName(y);
+    // multiclass: label -> prediction; binary names are longer: label and a tick or a cross
+    const cap = !preds ? name : info.classNames.length > 2 ? `${name} → ${shortName(preds[i])}` : `${name} ${preds[i] === y ? '✓' : '✗'}`;
+    fig.append(c, el('figcaption', { textContent: cap }));
     fig.onclick = () => {
       picked = i;
       for (const f of $('grid').children) f.classList.toggle('picked', f === fig);
@@ -167,7 +169,7 @@ worker.onmessage = async (ev: MessageEvent<Reply>) => {
     setStatus('ready', `${info.title}: ${subset.nTest} test images loaded; choose an architecture and build the machine`, 1);
   } else if (m.type === 'fitted') {
     showGrid(m.cleanPredictions);
-    $('accuracy').textContent = `(${m.arch}, ${m.n} training images: ${(100 * m.testAccuracy).toFixed(0)}% of ${m.cleanPredictions.length} test images correct; label → prediction)`;
+    $('accuracy').textContent = `(${m.arch}, ${m.n} training images: ${(100 * m.testAccuracy).toFixed(0)}% of ${m.cleanPredictions.length} test images correct; ${info.classNames.length > 2 ? 'label → prediction' : 'label, ✓ right / ✗ wrong'})`;
     button('fit').disabled = button('attack').disabled = button('features-run').disabled = false;
     $('features-area').hidden = true; featureStatsShown = null;
     setStatus('fitted', `machine built in ${m.seconds.toFixed(1)} s: pick an image and attack`, 1);
@@ -195,7 +197,7 @@ worker.onmessage = async (ev: MessageEvent<Reply>) => {
     const spec = lineChart([
       { label: binary ? 'margin y·f(x)' : `true class ${className(m.label)}`, x, y: m.curve.trueScore },
       { label: binary ? 'decision boundary' : 'best other class', x, y: m.curve.bestOther },
-    ], { xLabel: `ε${info.epsScale === 1 ? '' : ' (/255)'} (${m.method.toUpperCase()})`, yLabel: 'output', yZero: false, xDomain: [0, epsMax() * info.epsScale], width: 250, height: 170 });
+    ], { xLabel: `ε${info.epsScale === 1 ? '' : ' (/255)'} (${m.method.toUpperCase()})`, yLabel: 'output', yZero: false, xDomain: [0, epsMax() * info.epsScale], width: 220, height: 170 });
     await embed('#curve', spec as never, { actions: false, renderer: 'svg' });
     button('attack').disabled = false;
     setStatus('attacked', `attacked image ${m.index} in ${m.seconds.toFixed(2)} s`, 1);

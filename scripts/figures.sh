@@ -14,6 +14,7 @@ cp runs/mnist-fc1/eps-curve.svg runs/mnist-fc1/eps-curve.png runs/mnist-fc1/exam
 # the browser page (screenshot taken by its Chromium test)
 node --test dist/test/demo_chromium.test.js
 cp test-artifacts/demo-isolated.png docs/figures/demo.png
+cp test-artifacts/demo-cifar.png docs/figures/demo-cifar.png
 
 # ntk transfer: MNIST default run and the binary CIFAR run of the README
 ntk transfer --dataset mnist --widths 100,1000,10000 --seeds 3 --epochs 60 --train 500 --test 200 --out runs/transfer/ -q

@@ -6,7 +6,8 @@
 //   src/features' on the same inputs; a click shows a feature's gradient picture, whose norm
 //   equals memberGradients'), then binary CIFAR airplane/automobile (when ../shared/data has
 //   it): fc1 on 200 images, test image 2 flips at 8/255, scores equal the library's;
-// - no headers, but the page's cross-origin-isolation service worker: threads after one reload;
+// - no headers, but the page's cross-origin-isolation service worker: threads after one reload
+//   (and ?coi=0 then drops it: one thread);
 // - not isolated (?coi=0): one thread, same MNIST attack numbers.
 // Screenshots go to test-artifacts/. Skipped when no Chromium is installed (.ci/run installs Debian's).
 import { test } from 'node:test';
@@ -106,7 +107,7 @@ test('demo page: MNIST and CIFAR attacks, the eigen-feature scatter, threads by 
   const chrome = findChromium();
   if (!chrome) { t.skip('no chromium on this machine (apt-get install chromium)'); return; }
   const demoDir = join(ROOT, 'demo');
-  const { buildDemo, TEST } = await import(pathToFileURL(join(demoDir, 'build.mjs')).href);
+  const { buildDemo, writeDatasets, TEST } = await import(pathToFileURL(join(demoDir, 'build.mjs')).href);
   const { serveDir } = await import(pathToFileURL(join(demoDir, 'serve.mjs')).href);
   const out = mkdtempSync(join(tmpdir(), 'ntk-demo-'));
   const ref = mnistReference(TEST);
@@ -120,6 +121,15 @@ test('demo page: MNIST and CIFAR attacks, the eigen-feature scatter, threads by 
     browser = await chromium.launch({ executablePath: chrome, headless: true, args: ['--no-sandbox'] });
     mkdirSync(ARTIFACTS, { recursive: true });
     for (const mode of ['headers', 'service worker', 'none'] as const) {
+      if (mode === 'none') {
+        // the last page is built as without the CIFAR files: the choice must say why it is unavailable
+        const empty = mkdtempSync(join(tmpdir(), 'ntk-no-cifar-')), saved = process.env.NTK_CIFAR_DIR;
+        process.env.NTK_CIFAR_DIR = empty;
+        try { rmSync(join(out, 'cifar2.bin'), { force: true }); await writeDatasets(out); } finally {
+          if (saved === undefined) delete process.env.NTK_CIFAR_DIR; else process.env.NTK_CIFAR_DIR = saved;
+          rmSync(empty, { recursive: true, force: true });
+        }
+      }
       const server: Server = await serveDir(out, { isolate: mode === 'headers' });
       const page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
       const problems: string[] = [];
@@ -132,7 +142,18 @@ test('demo page: MNIST and CIFAR attacks, the eigen-feature scatter, threads by 
         await state('ready');
         assert.equal(await page.getAttribute('#engine', 'data-threads'), mode === 'none' ? '1' : '2', `${mode}: threads only when cross-origin isolated`);
         assert.equal(await page.getAttribute('#engine', 'data-isolation'), mode, `${mode}: how the page is isolated`);
-        if (mode === 'service worker') { assert.deepEqual(problems, []); continue; }
+        if (mode === 'service worker') {
+          // ?coi=0 drops the service worker again: one plain reload, one thread
+          await page.goto(`http://127.0.0.1:${port}/?threads=2&coi=0`);
+          await page.waitForSelector('#engine[data-isolation="none"]', { timeout: 60_000 });
+          assert.equal(await page.getAttribute('#engine', 'data-threads'), '1', '?coi=0 after the service worker: one thread');
+          assert.deepEqual(problems, []);
+          continue;
+        }
+        if (mode === 'none') {
+          const opt = await page.$eval('#dataset option[value="cifar2"]', (o) => ({ disabled: (o as HTMLOptionElement).disabled, text: o.textContent! }));
+          assert.ok(opt.disabled && /unavailable.*train\.bin.*not found/.test(opt.text), `the CIFAR choice is disabled and says why: ${opt.text}`);
+        }
         await fit('fc1', N_TRAIN);
         const r = await attack(PICK, String(EPS));
         assert.equal(r.cleanPred, ref.label, `${mode}: clean prediction`);
