@@ -13,6 +13,9 @@ function setStatus(state: string, text: string, frac?: number) {
   status.dataset.state = state;
   statusText.textContent = text;
   if (frac === undefined) bar.removeAttribute('value'); else bar.value = frac;
+  // switching data while the worker computes would pair replies with the wrong images
+  const data = document.getElementById('dataset') as HTMLSelectElement | null;
+  if (data) data.disabled = state === 'busy' || state === 'loading';
 }
 
 const isolation = await ensureIsolation();
