@@ -160,9 +160,11 @@ worker.onmessage = async (ev: MessageEvent<Reply>) => {
     badge.dataset.threads = String(m.threads);
     badge.dataset.isolation = isolation.isolated ? isolation.via : 'none';
     $('dataset').replaceChildren(...datasets.map((d) => el('option', {
-      value: d.id, disabled: !d.file,
-      textContent: d.file ? `${d.title} (${(d.bytes! / 1e6).toFixed(1)} MB)` : `${d.title}: unavailable, ${d.unavailable}`,
+      value: d.id, disabled: !d.file, title: d.unavailable ?? '',
+      textContent: d.file ? `${d.title} (${(d.bytes! / 1e6).toFixed(1)} MB)` : `${d.title} (unavailable)`,
     })));
+    // the reason on its own line: a long option would stretch the select and the page
+    $('dataset-note').textContent = datasets.filter((d) => !d.file).map((d) => `${d.title} unavailable: ${d.unavailable}`).join('; ');
     chooseDataset(datasets[0].id);
   } else if (m.type === 'dataset') {
     subset = m.subset;

@@ -152,7 +152,9 @@ test('demo page: MNIST and CIFAR attacks, the eigen-feature scatter, threads by 
         }
         if (mode === 'none') {
           const opt = await page.$eval('#dataset option[value="cifar2"]', (o) => ({ disabled: (o as HTMLOptionElement).disabled, text: o.textContent! }));
-          assert.ok(opt.disabled && /unavailable.*train\.bin.*not found/.test(opt.text), `the CIFAR choice is disabled and says why: ${opt.text}`);
+          const note = (await page.textContent('#dataset-note'))!;
+          assert.ok(opt.disabled && /unavailable/.test(opt.text), `the CIFAR choice is disabled: ${opt.text}`);
+          assert.match(note, /CIFAR.*unavailable.*train\.bin.*not found.*NTK_CIFAR_DIR/, 'and the page says why');
         }
         await fit('fc1', N_TRAIN);
         const r = await attack(PICK, String(EPS));
