@@ -79,8 +79,12 @@ function close(got: number[], want: number[], what: string, rel = 1e-6) {
 }
 
 /** Helpers on one page: wait for a status, set eps, attack and read the scores. */
-function driver(page: Page, problems: string[]) {
-  const state = (s: string, timeout = 120_000) => page.waitForSelector(`#status[data-state="${s}"]`, { timeout }).catch(async (e) => {
+function driver(page: Page, problems: string[], log: (s: string) => void) {
+  let t0 = performance.now();
+  const state = (s: string, timeout = 120_000) => page.waitForSelector(`#status[data-state="${s}"]`, { timeout }).then(() => {
+    log(`'${s}' after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    t0 = performance.now();
+  }, async (e) => {
     throw new Error(`page never reached '${s}': status '${await page.textContent('#status-text').catch(() => '?')}'; ${problems.join('; ')}; ${(e as Error).message}`);
   });
   const fit = async (a: string, n: number) => {
@@ -135,7 +139,7 @@ test('demo page: MNIST and CIFAR attacks, the eigen-feature scatter, threads by 
       const problems: string[] = [];
       page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-      const { state, fit, attack } = driver(page, problems);
+      const { state, fit, attack } = driver(page, problems, (s) => t.diagnostic(`${mode}: ${s}`));
       try {
         const port = (server.address() as { port: number }).port;
         await page.goto(`http://127.0.0.1:${port}/?threads=2${mode === 'none' ? '&coi=0' : ''}`);
