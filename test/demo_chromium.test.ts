@@ -107,7 +107,7 @@ function driver(page: Page, problems: string[], log: (s: string) => void) {
   return { state, fit, attack };
 }
 
-test('demo page: MNIST and CIFAR attacks, the eigen-feature scatter, threads by headers / service worker / none, in headless Chromium', { timeout: 600_000 }, async (t) => {
+test('demo page: MNIST and CIFAR attacks, the eigen-feature scatter, threads by headers / service worker / none, in headless Chromium', { timeout: 900_000 }, async (t) => {
   const chrome = findChromium();
   if (!chrome) { t.skip('no chromium on this machine (apt-get install chromium)'); return; }
   const demoDir = join(ROOT, 'demo');
