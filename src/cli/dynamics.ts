@@ -5,7 +5,7 @@
 // checkpoints; --resume continues a killed run to the same numbers.
 import { Command } from 'commander';
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { engine } from '../engine.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { netArch, NET_ARCHS } from '../nn/presets.js';
@@ -169,6 +169,9 @@ function linearTable(c: Record<string, LinearComparisonRow[]>, at: number, T: nu
 const MODE_NAME: Record<TrainMode, string> = { clean: 'standard', fgsm: 'FGSM adv.', pgd: 'PGD adv.' };
 interface Run { name: string; label: string; file: (input: KernelInput, epoch: number) => string }
 
+/** Larger SVGs go into report.html as their PNG (the page stays light enough to open). */
+const REPORT_SVG_LIMIT = 2 << 20;
+
 async function writeFigures(
   opts: DynamicsCliOptions, runs: Run[], hist: Record<string, EpochRow[]>,
   metrics: Record<KernelInput, Record<string, KernelDynamics>>, Ks: Record<KernelInput, Record<string, Float64Array[]>>, N: number, eps: number,
@@ -179,7 +182,9 @@ async function writeFigures(
     arch: opts.arch, dataset: opts.dataset, kernelBatch: opts.kernelBatch, evalN: opts.evalN, steps: opts.steps, eps,
   })) {
     const w = await writeChart(opts.out, f.name, f.spec);
-    figs.push({ title: f.title, svg: w.svg, file: `${f.name}.png`, caption: f.caption });
+    // a kernel heatmap of B = 20 is 4 x 40,000 SVG rects (28 MB): report.html embeds its PNG instead
+    const inline = w.svg.length <= REPORT_SVG_LIMIT ? { svg: w.svg } : { png: new Uint8Array(readFileSync(join(opts.out, `${f.name}.png`))) };
+    figs.push({ title: f.title, ...inline, file: `${f.name}.png`, caption: f.caption });
   }
   return figs;
 }
