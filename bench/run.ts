@@ -5,7 +5,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { machineInfo, table, writeResults, type Ctx, type CaseModule, type Row } from './harness.js';
 
-export const CASES = ['gemm', 'gram', 'factor', 'kernels', 'attack', 'auto_attack', 'builds', 'nn', 'features'];
+export const CASES = ['gemm', 'gram', 'factor', 'kernels', 'attack', 'auto_attack', 'builds', 'nn', 'features', 'paper_cost'];
 
 const NOTES = [
   'ours: AssemblyScript SIMD kernels in wasm (this package) on operands already in wasm memory (gemmRaw/gramRaw); a fresh engine per row, so `cold s` is the first call (V8 tiering, first touch of new memory, worker start-up included).',

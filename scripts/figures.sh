@@ -29,5 +29,6 @@ cp runs/transfer-cifar2/accuracy.png docs/transfer/cifar2-accuracy.png
 # ntk dynamics default run
 ntk dynamics --out runs/dynamics -q
 mkdir -p docs/figures/dynamics
-cp runs/dynamics/distance-clean.png runs/dynamics/distance-prev-clean.png runs/dynamics/polar-pgd.png \
-  runs/dynamics/concentration-clean.png runs/dynamics/accuracy.png docs/figures/dynamics/
+cp runs/dynamics/distance-clean.png runs/dynamics/distance-prev-clean.png runs/dynamics/distance-prev-pgd.png \
+  runs/dynamics/polar-pgd.png runs/dynamics/concentration-clean.png runs/dynamics/concentration-pgd.png \
+  runs/dynamics/accuracy.png docs/figures/dynamics/

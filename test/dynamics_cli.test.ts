@@ -39,6 +39,15 @@ test('ntk dynamics: json, kernels and figures; kernels equal a recomputation fro
     assert.notDeepEqual(ja.training[run][2].loss, ja.training[run][1].loss);
   }
   assert.equal(ja.training.pgd.length, 3);
+  // App. E.1: each mode beside its linearised run, read from the same histories and distances
+  for (const mode of ['clean', 'pgd']) {
+    const [base, lin] = ja.linearComparison[mode];
+    assert.deepEqual([base.run, lin.run], [mode, `${mode}-lin1`]);
+    assert.deepEqual(lin.test, ja.training[`${mode}-lin1`][2].test);
+    assert.equal(lin.fromLinearizationPoint.clean, ja.metrics.clean[`${mode}-lin1`].distance[2][1]);
+    assert.equal(base.fromInit.pgd, ja.metrics.pgd[mode].distance[2][0]);
+  }
+  assert.match(readFileSync(join(a, 'report.html'), 'utf8'), /Linearised from epoch 1 vs not, at epoch 2/);
   const N = 3 * 10;
   for (const input of ['clean', 'pgd']) for (const mode of ['clean', 'pgd']) {
     const m = ja.metrics[input][mode];

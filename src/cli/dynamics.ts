@@ -5,16 +5,16 @@
 // checkpoints; --resume continues a killed run to the same numbers.
 import { Command } from 'commander';
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { engine } from '../engine.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { netArch, NET_ARCHS } from '../nn/presets.js';
-import { lineChart, heatmapChart, polarChart, facetCharts, type LineSeries, type ChartSpec } from '../viz/charts/index.js';
 import { writeChart } from '../viz/render-node.js';
 import { writeReport } from '../viz/report-node.js';
 import type { ReportFigure } from '../viz/report.js';
 import { kernelDynamics, type KernelDynamics } from '../experiments/dynamics_metrics.js';
-import { runLinearMode, linearName, linearKernelFile } from '../experiments/dynamics_linear.js';
+import { dynamicsFigures } from '../experiments/dynamics_figures.js';
+import { runLinearMode, linearName, linearKernelFile, linearComparison, type LinearComparisonRow } from '../experiments/dynamics_linear.js';
 import { runMode, kernelFile, readKernel, TRAIN_MODES, type TrainMode, type KernelInput, type EpochRow, type DynamicsSettings, type Split } from '../experiments/dynamics.js';
 import { choice, number, positiveInt } from './parse.js';
 import { addDataOptions, loadTask, type DataOptions } from './data_options.js';
@@ -133,78 +133,58 @@ export async function runDynamics(opts: DynamicsCliOptions): Promise<void> {
     Ks[input][run.name] = Array.from({ length: opts.epochs + 1 }, (_, e) => readKernel(run.file(input, e)));
     metrics[input][run.name] = kernelDynamics(Ks[input][run.name], N, { top: opts.top, concentration: [10, 20].filter((c) => c <= N) });
   }
+  const distances = (input: KernelInput) => Object.fromEntries(runs.map((r) => [r.name, metrics[input][r.name].distance]));
+  const comparison: Record<string, LinearComparisonRow[]> | null = at === undefined ? null
+    : Object.fromEntries(modes.map((m) => [m, linearComparison(m as TrainMode, at, opts.epochs, histories, { clean: distances('clean'), pgd: distances('pgd') })]));
+  const table = comparison && linearTable(comparison, at!, opts.epochs, runs);
+  if (table) for (const r of [table.columns, ...table.rows]) say(r.join(' | '));
   const doc = {
     tool: 'ntk-robustness', command: 'dynamics', date: new Date().toISOString(), settings: { ...s.record, modes, linearizeAt: at ?? null, parameterization: arch.parameterization, threads: engine().threads },
     data: task.info, kernel: { batch: opts.kernelBatch, outputs: k, size: N, files: 'MODE/kernels/{clean,pgd}_eNNN.npy (float32)', pgd: { eps, step, steps: opts.steps, randomStart: false } },
     seconds, training: histories, metrics,
+    linearComparison: comparison,
   };
   writeFileAtomic(join(opts.out, 'dynamics.json'), JSON.stringify(doc, null, 1));
   if (!opts.figures) { say(`done in ${seconds.toFixed(1)} s; wrote ${join(opts.out, 'dynamics.json')}`); return; }
-  const figures = await writeFigures(opts, runs, histories, metrics, Ks, N, task.description);
+  const figures = await writeFigures(opts, runs, histories, metrics, Ks, N, eps);
   const report = writeReport(opts.out, {
     title: `Empirical NTK during training: ${opts.arch} on ${opts.dataset}`, command: ['ntk', ...process.argv.slice(2)].join(' '),
-    settings: doc.settings, data: task.info, figures, timings: { total: seconds },
+    settings: doc.settings, data: task.info, figures, timings: { total: seconds }, tables: table ? [table] : undefined,
   });
   say(`done in ${seconds.toFixed(1)} s; wrote ${join(opts.out, 'dynamics.json')}, ${figures.length} figures`);
   process.stdout.write(`report: ${report}\n`);
 }
 
+/** The App. E.1 comparison: each mode beside its linearised continuation, at the last epoch. */
+function linearTable(c: Record<string, LinearComparisonRow[]>, at: number, T: number, runs: Run[]): { title: string; columns: string[]; rows: string[][] } {
+  const label = Object.fromEntries(runs.map((r) => [r.name, r.label])), f = (v: number) => v.toPrecision(3);
+  return {
+    title: `Linearised from epoch ${at} vs not, at epoch ${T}`,
+    columns: ['run', 'train clean', 'train PGD', 'test clean', 'test PGD', `1 − S(K_${T}, K_0) clean / PGD batch`, `1 − S(K_${T}, K_${at}) clean / PGD batch`, `train s, epochs ${at + 1}-${T}`],
+    rows: Object.values(c).flat().map((r) => [label[r.run] ?? r.run, pct(r.train.clean), pct(r.train.robust), pct(r.test.clean), pct(r.test.robust),
+      `${f(r.fromInit.clean)} / ${f(r.fromInit.pgd)}`, `${f(r.fromLinearizationPoint.clean)} / ${f(r.fromLinearizationPoint.pgd)}`, r.trainSeconds.toFixed(1)]),
+  };
+}
+
 const MODE_NAME: Record<TrainMode, string> = { clean: 'standard', fgsm: 'FGSM adv.', pgd: 'PGD adv.' };
 interface Run { name: string; label: string; file: (input: KernelInput, epoch: number) => string }
-const INPUT_NAME: Record<KernelInput, string> = { clean: 'clean batch', pgd: 'PGD-perturbed batch' };
+
+/** Larger SVGs go into report.html as their PNG (the page stays light enough to open). */
+const REPORT_SVG_LIMIT = 2 << 20;
 
 async function writeFigures(
   opts: DynamicsCliOptions, runs: Run[], hist: Record<string, EpochRow[]>,
-  metrics: Record<KernelInput, Record<string, KernelDynamics>>, Ks: Record<KernelInput, Record<string, Float64Array[]>>, N: number, desc: string,
+  metrics: Record<KernelInput, Record<string, KernelDynamics>>, Ks: Record<KernelInput, Record<string, Float64Array[]>>, N: number, eps: number,
 ): Promise<ReportFigure[]> {
   const figs: ReportFigure[] = [];
-  const modes = runs.map((r) => r.name), MODE_NAME: Record<string, string> = Object.fromEntries(runs.map((r) => [r.name, r.label]));
-  const put = async (name: string, title: string, spec: ChartSpec, caption: string) => {
-    const w = await writeChart(opts.out, name, spec);
-    figs.push({ title, svg: w.svg, file: `${name}.png`, caption });
-  };
-  const epochs = Array.from({ length: opts.epochs + 1 }, (_, e) => e);
-  const where = `${opts.arch}, ${opts.dataset}, kernel batch ${opts.kernelBatch}`;
-  for (const input of ['clean', 'pgd'] as const) {
-    const M = metrics[input], on = INPUT_NAME[input];
-    await put(`distance-${input}`, `Kernel distance (${on})`, facetCharts(modes.map((m) => heatmapChart(
-      { values: M[m]!.distance.flat(), rows: epochs.length, cols: epochs.length, rowLabels: epochs.map(String), colLabels: epochs.map(String) },
-      { title: MODE_NAME[m], xLabel: 'epoch', yLabel: 'epoch', colorLabel: '1 − S', width: 200, height: 200 })),
-    { title: `Empirical NTK distance 1 − S(K_s, K_t), ${on} (${where})`, columns: 3 }),
-    `1 − S between the kernels of every pair of epochs, per training mode (Fig. 6 left); NTK on the ${on}.`);
-    const prev: LineSeries[] = modes.map((m) => ({ label: MODE_NAME[m], x: epochs.slice(1), y: M[m]!.distanceToPrevious }));
-    await put(`distance-prev-${input}`, `Distance to the previous epoch (${on})`, lineChart(prev, {
-      title: `1 − S(K_t, K_{t−1}), ${on} (${where})`, xLabel: 'epoch t', xFormat: 'd', yLabel: '1 − S(K_t, K_t−1)', width: 460, height: 280,
-    }), `How far each epoch moved the kernel; a curve that drops early is a kernel that settles early (Sec. 5); NTK on the ${on}.`);
-    const part = (p: 'whole' | 'top' | 'bottom', t: string) => polarChart(modes.map((m) => ({ label: MODE_NAME[m], r: M[m]!.polar[p].radius, phi: M[m]!.polar[p].angle, t: epochs })),
-      { title: t, width: 240, height: 240 });
-    await put(`polar-${input}`, `Polar trajectory (${on})`, facetCharts([part('whole', 'whole space'), part('top', `top-${Math.min(opts.top, N)} eigenspace`), part('bottom', 'bottom space')],
-      { title: `Kernel trajectory: r = |K_t − K_0| / |K_T − K_0|, φ = arccos S(K_t, K_0), ${on} (${where})`, columns: 3 }),
-    `Polar trajectory per training mode (Figs. 6 right, 14): radius relative to the total move, angle to the initial kernel; NTK on the ${on}.`);
-    const conc: LineSeries[] = [];
-    for (const m of modes) for (const c of Object.keys(M[m]!.concentration)) conc.push({ label: `${MODE_NAME[m]}, top ${c}`, x: epochs, y: M[m]!.concentration[c] });
-    await put(`concentration-${input}`, `Spectral concentration and norm (${on})`, facetCharts([
-      lineChart(conc, { title: 'Σ_{i≤s} λ_i² / Σ λ_i²', xLabel: 'epoch', xFormat: 'd', yLabel: 'energy in the top s', yFormat: '.0%', yZero: false, width: 300, height: 240 }),
-      lineChart(modes.map((m) => ({ label: MODE_NAME[m], x: epochs, y: M[m]!.frobenius })), { title: '|K_t|_F', xLabel: 'epoch', xFormat: 'd', yLabel: '|K_t|_F', width: 300, height: 240 }),
-    ], { title: `Empirical NTK spectrum, ${on} (${where})`, columns: 2 }),
-    `Fraction of the squared eigenvalues in the top 10 / 20 eigenvalues, and the kernel's Frobenius norm (Figs. 5, 13); NTK on the ${on}.`);
+  for (const f of dynamicsFigures({
+    runs, histories: hist, metrics, cleanKernels: Ks.clean, N, epochs: opts.epochs, top: opts.top,
+    arch: opts.arch, dataset: opts.dataset, kernelBatch: opts.kernelBatch, evalN: opts.evalN, steps: opts.steps, eps,
+  })) {
+    const w = await writeChart(opts.out, f.name, f.spec);
+    // a kernel heatmap of B = 20 is 4 x 40,000 SVG rects (28 MB): report.html embeds its PNG instead
+    const inline = w.svg.length <= REPORT_SVG_LIMIT ? { svg: w.svg } : { png: new Uint8Array(readFileSync(join(opts.out, `${f.name}.png`))) };
+    figs.push({ title: f.title, ...inline, file: `${f.name}.png`, caption: f.caption });
   }
-  await put('accuracy', 'Accuracy', facetCharts(modes.map((m) => {
-    const h = hist[m]!, x = h.map((r) => r.epoch);
-    return lineChart([
-      { label: 'train clean', x, y: h.map((r) => r.train.clean) }, { label: 'test clean', x, y: h.map((r) => r.test.clean) },
-      { label: 'train PGD', x, y: h.map((r) => r.train.robust ?? NaN) }, { label: 'test PGD', x, y: h.map((r) => r.test.robust ?? NaN) },
-    ], { title: MODE_NAME[m], xLabel: 'epoch', xFormat: 'd', yLabel: 'accuracy', yDomain: [0, 1], yFormat: '.0%', width: 220, height: 200 });
-  }), { title: `Clean and PGD accuracy per epoch (${opts.arch}, ${desc.split(';')[0]}, first ${opts.evalN} points)`, columns: 3, shared: ['color'] }),
-  `Clean and robust (PGD-${opts.steps}) accuracy on train and test points per epoch, per training mode (Fig. 12).`);
-  // Fig. 15: kernel values on the clean batch before and after training, standard vs adversarial
-  const panels: ChartSpec[] = [], K0 = Ks.clean[modes[0]]![0];
-  const all = [K0, ...modes.map((m) => Ks.clean[m]![opts.epochs])];
-  const lim = Math.max(...all.map((K) => K.reduce((a, v) => Math.max(a, Math.abs(v)), 0)));
-  const hm = (K: Float64Array, t: string) => heatmapChart({ values: K, rows: N, cols: N }, { title: t, diverging: true, colorDomain: [-lim, lim], colorLabel: 'K', width: 200, height: 200, xLabel: '(sample, output)', yLabel: '(sample, output)' });
-  panels.push(hm(K0, 'initialisation'));
-  for (const m of modes) panels.push(hm(Ks.clean[m]![opts.epochs], `${MODE_NAME[m]}, epoch ${opts.epochs}`));
-  await put('kernel-values', 'Kernel values', facetCharts(panels, { title: `Empirical NTK on the clean batch before and after training (${where})`, columns: Math.min(4, panels.length), shared: ['color'] }),
-    'The (B k) x (B k) empirical NTK on the clean kernel batch at initialisation (same for every mode: same seed) and after the last epoch of each training mode (Fig. 15), on one colour scale.');
   return figs;
 }

@@ -91,3 +91,34 @@ export function runLinearMode(
     net.dispose();
   }
 }
+
+export interface LinearComparisonRow {
+  /** Run name: the mode ('pgd') or its linearised continuation ('pgd-lin1'). */
+  run: string;
+  /** Accuracy at the last epoch, on the --eval-n train / test points (robust: PGD). */
+  train: { clean: number; robust: number | null };
+  test: { clean: number; robust: number | null };
+  /** 1 - S(K_T, K_0) and 1 - S(K_T, K_e) on the clean and the PGD-perturbed batch. */
+  fromInit: Record<KernelInput, number>;
+  fromLinearizationPoint: Record<KernelInput, number>;
+  /** Training seconds of epochs e+1..T (the part the two runs do differently). */
+  trainSeconds: number;
+}
+
+/** A mode beside its linearised continuation from epoch `at`: the final accuracies and how far each kernel moved (App. E.1). */
+export function linearComparison(
+  mode: TrainMode, at: number, epochs: number, histories: Record<string, EpochRow[]>,
+  distance: Record<KernelInput, Record<string, number[][]>>,
+): LinearComparisonRow[] {
+  return [mode as string, linearName(mode, at)].map((run) => {
+    const h = histories[run], last = h?.[h.length - 1];
+    if (!last || last.epoch !== epochs) throw new RangeError(`linearComparison: run '${run}' has no epoch ${epochs}`);
+    const d = (input: KernelInput, s: number) => distance[input][run][epochs][s];
+    return {
+      run, train: last.train, test: last.test,
+      fromInit: { clean: d('clean', 0), pgd: d('pgd', 0) },
+      fromLinearizationPoint: { clean: d('clean', at), pgd: d('pgd', at) },
+      trainSeconds: h.filter((r) => r.epoch > at).reduce((a, r) => a + r.trainSeconds, 0),
+    };
+  });
+}

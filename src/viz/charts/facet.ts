@@ -4,6 +4,8 @@ import { type ChartSpec, VEGA_LITE_SCHEMA, baseConfig } from './theme.js';
 
 export interface FacetOptions {
   title?: string;
+  /** A line (or lines) under the title, e.g. what the axes mean or which data. */
+  subtitle?: string | string[];
   /** Panels per row (default: up to 3). */
   columns?: number;
   /** Share the colour legend / axes scales across panels (default independent). */
@@ -26,7 +28,7 @@ export function facetCharts(panels: ChartSpec[], o: FacetOptions = {}): ChartSpe
   });
   const shared = new Set(o.shared ?? []);
   const res = (c: 'color' | 'x' | 'y') => (shared.has(c) ? 'shared' : 'independent');
-  return { $schema: VEGA_LITE_SCHEMA, ...(o.title ? { title: o.title } : {}), description: `${panels.length} panels`,
+  return { $schema: VEGA_LITE_SCHEMA, ...(o.title ? { title: o.subtitle ? { text: o.title, subtitle: o.subtitle } : o.title } : {}), description: `${panels.length} panels`,
     columns, concat, spacing: 24,
     resolve: { scale: { color: res('color'), strokeDash: res('color'), x: res('x'), y: res('y') }, legend: { color: res('color'), strokeDash: res('color') } },
     config: baseConfig() } as unknown as ChartSpec;

@@ -83,7 +83,7 @@ export function lineChart(series: LineSeries[], o: LineChartOptions = {}): Chart
     scale: { type: o.xScale ?? 'linear', ...(xDomain ? { domain: xDomain } : {}), nice: !o.xDomain, ...(o.xScale === 'log' ? {} : { zero: false }) },
     axis: o.xFormat ? { format: o.xFormat } : {} };
   const y = { field: 'y', type: 'quantitative', title: o.yLabel ?? 'y',
-    scale: { type: o.yScale ?? 'linear', ...(o.yDomain ? { domain: o.yDomain } : {}), zero: o.yScale !== 'log' && o.yZero !== false },
+    scale: { type: o.yScale ?? 'linear', ...(o.yDomain ? { domain: o.yDomain } : {}), ...(o.yScale === 'log' ? {} : { zero: o.yZero !== false }) },
     axis: o.yFormat ? { format: o.yFormat } : {} };
   const tooltip = [{ field: 'series', title: 'series' }, { field: 'x', title: o.xLabel ?? 'x', format: '~g' }, { field: 'y', title: o.yLabel ?? 'y', format: '~g' }];
   const layer: Record<string, unknown>[] = [];
