@@ -10,7 +10,7 @@ import { kernelOps } from '../src/kernels/ops.js';
 import { fitKernelMachine, predict } from '../src/machines/kernel_regression.js';
 import { kernelFlow } from '../src/machines/kernel_flow.js';
 import { Trainer, type Net } from '../src/nn/index.js';
-import { twoLayerNet, centredModel } from '../src/experiments/transfer_net.js';
+import { twoLayerNet, centredModel, taylorModel } from '../src/experiments/transfer_net.js';
 import { FullBatchGd } from '../src/experiments/full_batch_gd.js';
 import { runTransfer, logCheckpoints, alignment, type RunRecord, type TransferSettings, type TransferStore } from '../src/experiments/transfer.js';
 import { loadDataset } from '../src/data/load.js';
@@ -86,6 +86,55 @@ test('centred net: input gradients match central finite differences (f64) after 
       assert.ok(m0.forward(x).data.every((v) => v === 0));
     } finally { gd.dispose(); net.dispose(); net0.dispose(); }
   }
+});
+
+test("linearised (Taylor) model: gradients match finite differences; the net's gradient is its gradient plus the flipped units", () => {
+  const d = 10, m = 64, k = 3, X = points(12, d, 2), Y = labelsToTargets(Int32Array.from({ length: 12 }, (_, i) => i % 3), 3);
+  const net = twoLayerNet(d, m, k, 5, { dtype: 'f64' }), net0 = twoLayerNet(d, m, k, 5, { dtype: 'f64' });
+  const gd = new FullBatchGd(net, X, Y, 2, 12);
+  try {
+    for (let e = 0; e < 20; e++) gd.step();
+    const lin = taylorModel(net, net0), c = centredModel(net, net0);
+    const x = points(40, d, 9), w = { data: Float64Array.from({ length: 40 * k }, (_, i) => Math.sin(i + 1)), rows: 40, cols: k };
+    const G = lin.vjp(x, [w])[0], Gn = c.vjp(x, [w])[0], F = lin.forward(x).data, flips = lin.flips(x);
+    // independently: W (d x m) row-major, A (m x k) frozen, f_lin - f_0 = m^-1/2 sum_r a_r 1(w0.x > 0) (w - w0).x
+    const W = net.getParams(), W0 = net0.getParams(), A = Float64Array.from(net.consts!.data), s = 1 / Math.sqrt(m);
+    let anyFlip = 0, noFlip = 0;
+    for (let b = 0; b < 40; b++) {
+      const xb = x.data.subarray(b * d, (b + 1) * d);
+      const z = (V: Float64Array, r: number) => xb.reduce((acc, v, i) => acc + v * V[i * m + r], 0);
+      let count = 0;
+      const flipTerm = new Float64Array(d);
+      for (let r = 0; r < m; r++) {
+        const on0 = z(W0, r) > 0, on = z(W, r) > 0;
+        if (on0 !== on) count++;
+        // flip term of the net's gradient: m^-1/2 sum_r a_r [1(w.x > 0) - 1(w0.x > 0)] w_r, weighted by w
+        if (on0 !== on) {
+          let aw = 0;
+          for (let j = 0; j < k; j++) aw += A[r * k + j] * w.data[b * k + j];
+          for (let i = 0; i < d; i++) flipTerm[i] += (on ? 1 : -1) * s * aw * W[i * m + r];
+        }
+      }
+      assert.equal(flips[b], count, `row ${b}: flipped units`);
+      count ? anyFlip++ : noFlip++;
+      for (let i = 0; i < d; i++) assert.ok(Math.abs(Gn.data[b * d + i] - G.data[b * d + i] - flipTerm[i]) < 1e-10, `row ${b}: net gradient = linearised + flip term`);
+      // forward: independent sum over units
+      for (let j = 0; j < k; j++) {
+        let f = 0;
+        for (let r = 0; r < m; r++) if (z(W0, r) > 0) f += s * A[r * k + j] * (z(W, r) - z(W0, r));
+        assert.ok(Math.abs(F[b * k + j] - f) < 1e-10, `row ${b} output ${j}: ${F[b * k + j]} vs ${f}`);
+      }
+      // central finite differences of the linearised model (piecewise linear: exact away from w0.x = 0)
+      const obj = (xx: Float64Array) => lin.forward({ data: xx, rows: 1, cols: d }).data.reduce((acc, v, j) => acc + v * w.data[b * k + j], 0);
+      for (let i = 0; i < d; i++) {
+        const h = 1e-7, xp = Float64Array.from(xb), xm = Float64Array.from(xb);
+        xp[i] += h; xm[i] -= h;
+        const fd = (obj(xp) - obj(xm)) / (2 * h);
+        assert.ok(Math.abs(G.data[b * d + i] - fd) < 1e-6 * (1 + Math.abs(fd)), `row ${b} d/dx_${i}: ${G.data[b * d + i]} vs ${fd}`);
+      }
+    }
+    assert.ok(anyFlip > 0 && noFlip > 0, `the check covers rows with and without flipped units (${anyFlip} / ${noFlip})`);
+  } finally { gd.dispose(); net.dispose(); net0.dispose(); }
 });
 
 test('full-batch GD: chunked accumulation equals one chunk and the Trainer (MSE, lr / 2, one batch)', () => {
@@ -174,6 +223,26 @@ test('small MNIST run: NTK FGSM (from the kernel alone) hurts the nets about as 
   }
   // at epoch 1 the similarity is high at both widths (few units have changed sign yet)
   for (const r of full.runs) assert.ok(r.similarity.median[1]! > 0.8, `width ${r.width}: median similarity at epoch 1 ${r.similarity.median[1]}`);
+  // what the kernel regime guarantees: the linearised net's gradient aligns with the NTK's,
+  // better with width; the trained net's is that plus the hidden units that changed sign on
+  // the test point (more of them with width, each adding +-w_r/sqrt(m) of norm ~sqrt(d/m)):
+  // high similarity where none changed, near 0 elsewhere
+  for (const seed of [0, 1]) {
+    const narrow = full.runs.find((r) => r.width === 200 && r.seed === seed)!, wide = full.runs.find((r) => r.width === 2000 && r.seed === seed)!;
+    for (let j = 1; j <= last; j++) {
+      assert.ok(wide.linearised.mean[j]! > 0.9, `width 2000 epoch ${wide.epochs[j]}: linearised similarity ${wide.linearised.mean[j]}`);
+      assert.ok(wide.linearised.mean[j]! > narrow.linearised.mean[j]!, `epoch ${wide.epochs[j]}: linearised similarity grows with width (${narrow.linearised.mean[j]} -> ${wide.linearised.mean[j]})`);
+      assert.ok(wide.flips.mean[j] > narrow.flips.mean[j], `epoch ${wide.epochs[j]}: flipped units grow with width (${narrow.flips.mean[j]} -> ${wide.flips.mean[j]})`);
+      for (const r of [narrow, wide]) {
+        const none = r.similarityByFlips.none[j], some = r.similarityByFlips.some[j];
+        assert.ok(r.linearised.mean[j]! > r.similarity.mean[j]!, `width ${r.width}: linearised ${r.linearised.mean[j]} vs net ${r.similarity.mean[j]}`);
+        if (none !== null && some !== null) assert.ok(none > some + 0.4, `width ${r.width} epoch ${r.epochs[j]}: similarity without flips ${none}, with ${some}`);
+      }
+      if (wide.similarityByFlips.none[j] !== null) assert.ok(wide.similarityByFlips.none[j]! > 0.9, `width 2000: similarity on unflipped points ${wide.similarityByFlips.none[j]}`);
+    }
+    assert.equal(wide.flips.mean[0], 0);
+    assert.equal(wide.linearised.mean[0], null, 'epoch 0: the linearised gradient is 0 too');
+  }
   // kill after the 3rd checkpoint save, then resume from what was saved
   let saved: ReturnType<TransferStore['load']> = null, saves = 0;
   const killer: TransferStore = {
@@ -187,4 +256,20 @@ test('small MNIST run: NTK FGSM (from the kernel alone) hurts the nets about as 
   assert.ok(saved!.current, 'killed mid-run');
   const resumed = runTransfer(ops, task, settings(), { store: { load: () => saved, save: () => {} } });
   assert.deepEqual(strip(resumed.runs), strip(full.runs));
+});
+
+test('transfer figures: log epoch ticks are thinned so labels cannot collide (the "5060" axis)', async () => {
+  const { epochTicks } = await import('../src/experiments/transfer_figures.js');
+  const cps = logCheckpoints(60, 8);
+  for (const px of [300, 480]) {
+    const t = epochTicks(cps, px), x = (e: number) => (Math.log(e) / Math.log(60)) * px;
+    assert.equal(t[t.length - 1], 60);
+    assert.equal(t[0], 1);
+    for (let i = 1; i < t.length; i++) assert.ok(x(t[i]) - x(t[i - 1]) >= 26, `ticks ${t[i - 1]} and ${t[i]} are ${x(t[i]) - x(t[i - 1])} px apart`);
+    assert.ok(t.every((e) => cps.includes(e)));
+  }
+  // 40 log-spaced checkpoints up to 1000 still give readable ticks
+  const many = epochTicks(logCheckpoints(1000, 40), 300);
+  assert.ok(many.length >= 4 && many.length <= 12, `${many.length} ticks`);
+  assert.deepEqual(epochTicks([0, 5], 300), [5]);
 });

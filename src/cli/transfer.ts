@@ -114,12 +114,12 @@ export async function runTransferCli(opts: TransferCliOptions): Promise<void> {
   };
   writeFileAtomic(join(opts.out, 'transfer.json'), JSON.stringify(json, (_k, v) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v)));
   const last = settings.checkpoints.length - 1, e0 = String(Number(eps[0].toPrecision(6)));
-  const rows = res.runs.map((r) => [r.width, r.seed, r.similarity.mean[last], r.accuracy.clean[last], r.accuracy.own[e0][last], r.accuracy.ntk[e0][last], r.accuracy.ntkFinal[e0][last], r.alignment?.relMismatch ?? null, Number(r.seconds.toFixed(1))]);
+  const rows = res.runs.map((r) => [r.width, r.seed, r.similarity.mean[last], r.linearised.mean[last], r.flips.zeroShare[last], r.accuracy.clean[last], r.accuracy.own[e0][last], r.accuracy.ntk[e0][last], r.accuracy.ntkFinal[e0][last], r.alignment?.relMismatch ?? null, Number(r.seconds.toFixed(1))]);
   writeReport(opts.out, {
     title: 'ntk transfer', command: json.command, settings: settings as unknown as Record<string, unknown>, data: task.info,
     summary: [`lr ${res.lr.value.toPrecision(4)} (${res.lr.auto ? 'auto' : 'given'}; stable below ${res.lr.stableBelow.toPrecision(4)}); NTK time t = ${opts.timeScale} x lr x epoch`],
     figures: [{ title: 'Gradient similarity', svg: charts[0].svg, file: 'similarity.png' }, { title: 'Accuracy', svg: charts[1].svg, file: 'accuracy.png' }],
-    tables: [{ title: `Final epoch ${opts.epochs} (eps ${e0})`, columns: ['width', 'seed', 'similarity', 'clean', 'own FGSM', 'NTK FGSM', 'NTK FGSM (final t)', 'output mismatch at epoch 1', 'seconds'], rows }],
+    tables: [{ title: `Final epoch ${opts.epochs} (eps ${e0})`, columns: ['width', 'seed', 'similarity', 'linearised similarity', 'test points with no unit flipped', 'clean', 'own FGSM', 'NTK FGSM', 'NTK FGSM (final t)', 'output mismatch at epoch 1', 'seconds'], rows }],
     timings: { total: seconds, gram: res.ntk.seconds.gram, eigh: res.ntk.seconds.eigh, 'NTK attacks': res.ntk.seconds.attacks },
     files: ['transfer.json', ...files],
   });

@@ -16,7 +16,7 @@ import { objectiveGradient } from '../attacks/losses.js';
 import { accuracy, decisions, pgd, signedStep } from '../attacks/fgsm_pgd.js';
 import { labelsToTargets } from '../data/dataset.js';
 import { FullBatchGd } from './full_batch_gd.js';
-import { centredModel, twoLayerNet, type TwoLayerInit } from './transfer_net.js';
+import { centredModel, taylorModel, twoLayerNet, type TwoLayerInit } from './transfer_net.js';
 
 export interface TransferSettings {
   widths: number[];
@@ -49,6 +49,12 @@ export interface TransferTask {
 }
 
 type PerEps = Record<string, (number | null)[]>;
+type Summaries = { mean: (number | null)[]; std: (number | null)[]; q10: (number | null)[]; median: (number | null)[]; q90: (number | null)[] };
+const emptySummaries = (): Summaries => ({ mean: [], std: [], q10: [], median: [], q90: [] });
+function pushSummary(to: Summaries, v: (number | null)[]): void {
+  const sm = summary(v);
+  to.mean.push(sm.mean); to.std.push(sm.std); to.q10.push(sm.q10); to.median.push(sm.median); to.q90.push(sm.q90);
+}
 
 /** Numbers of one net (width, seed) at every checkpoint. */
 export interface RunRecord {
@@ -56,7 +62,17 @@ export interface RunRecord {
   seed: number;
   epochs: number[];
   trainLoss: number[];
-  similarity: { mean: (number | null)[]; std: (number | null)[]; q10: (number | null)[]; median: (number | null)[]; q90: (number | null)[] };
+  similarity: Summaries;
+  /**
+   * The same similarity for the net's first-order Taylor model around its initialisation at
+   * the trained weights (transfer_net.ts taylorModel): the net's gradient without the term
+   * from hidden units that changed sign on the test point.
+   */
+  linearised: Summaries;
+  /** Hidden units whose sign on a test point changed since initialisation (over test points). */
+  flips: { mean: number[]; median: number[]; zeroShare: number[] };
+  /** Mean net similarity over the test points with no changed unit, and over the others. */
+  similarityByFlips: { none: (number | null)[]; some: (number | null)[] };
   accuracy: { clean: number[]; own: PerEps; ntk: PerEps; ntkFinal: PerEps; ownPgd?: PerEps; ntkPgd?: PerEps };
   /** Loss gradients of the first `gradientImages` test points at the figure epochs (f32 values). */
   gradients: { epoch: number; images: number[][] }[];
@@ -198,7 +214,7 @@ export function runTransfer(kernel: KernelOps, task: TransferTask, s: TransferSe
           gd.epoch = rec.epochs[rec.epochs.length - 1];
           log(`${label}: resumed at epoch ${gd.epoch}`);
         } else {
-          rec = { width, seed, epochs: [], trainLoss: [], similarity: { mean: [], std: [], q10: [], median: [], q90: [] },
+          rec = { width, seed, epochs: [], trainLoss: [], similarity: emptySummaries(), linearised: emptySummaries(), flips: { mean: [], median: [], zeroShare: [] }, similarityByFlips: { none: [], some: [] },
             accuracy: { clean: [], own: {}, ntk: {}, ntkFinal: {}, ...(s.pgd ? { ownPgd: {}, ntkPgd: {} } : {}) }, gradients: [], alignment: null, seconds: 0 };
         }
         const tStart = performance.now() - rec.seconds * 1000;
@@ -215,8 +231,18 @@ export function runTransfer(kernel: KernelOps, task: TransferTask, s: TransferSe
           const { grad, outputs: F } = objectiveGradient(model, test.X, test.labels, 'ce', s.eps[0]);
           rec.epochs.push(target);
           rec.trainLoss.push(target === 0 ? initialLoss(net, train.X, Y) : lastLoss);
-          const sm = summary(rowCosines(grad.data, at.G, M, d));
-          rec.similarity.mean.push(sm.mean); rec.similarity.std.push(sm.std); rec.similarity.q10.push(sm.q10); rec.similarity.median.push(sm.median); rec.similarity.q90.push(sm.q90);
+          const cos = rowCosines(grad.data, at.G, M, d);
+          pushSummary(rec.similarity, cos);
+          // the linearised (Taylor) model at the trained weights, and the units that changed sign
+          const taylor = taylorModel(net, net0);
+          pushSummary(rec.linearised, rowCosines(objectiveGradient(taylor, test.X, test.labels, 'ce', s.eps[0]).grad.data, at.G, M, d));
+          const perPoint = taylor.flips(test.X), flips = Array.from(perPoint).sort((a, b) => a - b);
+          rec.flips.mean.push(flips.reduce((a, b) => a + b, 0) / M);
+          rec.flips.median.push(flips[Math.floor(M / 2)]);
+          rec.flips.zeroShare.push(flips.filter((f) => f === 0).length / M);
+          const meanOf = (keep: (i: number) => boolean) => summary(cos.filter((_, i) => keep(i))).mean;
+          rec.similarityByFlips.none.push(meanOf((i) => perPoint[i] === 0));
+          rec.similarityByFlips.some.push(meanOf((i) => perPoint[i] > 0));
           rec.accuracy.clean.push(accuracy(decisions(F), test.labels));
           for (const eps of s.eps) {
             const key = epsKey(eps);
@@ -237,7 +263,7 @@ export function runTransfer(kernel: KernelOps, task: TransferTask, s: TransferSe
         runs.push(rec);
         hooks.store?.save(runs, null);
         const j = rec.epochs.length - 1, e0 = epsKey(s.eps[0]);
-        log(`${label}: ${rec.seconds.toFixed(1)} s; epoch ${rec.epochs[j]}: loss ${rec.trainLoss[j].toPrecision(4)}, similarity ${fmt(rec.similarity.mean[j])}, clean ${pct(rec.accuracy.clean[j])}, own FGSM ${pct(rec.accuracy.own[e0][j])}, NTK FGSM ${pct(rec.accuracy.ntk[e0][j])}` +
+        log(`${label}: ${rec.seconds.toFixed(1)} s; epoch ${rec.epochs[j]}: loss ${rec.trainLoss[j].toPrecision(4)}, similarity ${fmt(rec.similarity.mean[j])} (linearised ${fmt(rec.linearised.mean[j])}; ${pct(rec.flips.zeroShare[j])} of test points with no unit flipped: ${fmt(rec.similarityByFlips.none[j])}, others ${fmt(rec.similarityByFlips.some[j])}), clean ${pct(rec.accuracy.clean[j])}, own FGSM ${pct(rec.accuracy.own[e0][j])}, NTK FGSM ${pct(rec.accuracy.ntk[e0][j])}` +
           (rec.alignment ? `; time check at epoch ${rec.alignment.epoch}: |f-f0 - f_t|/|f_t| = ${rec.alignment.relMismatch.toPrecision(3)}, fitted scale ${rec.alignment.fittedScale.toPrecision(3)}` : ''));
       } finally {
         gd.dispose(); net.dispose(); net0.dispose();

@@ -24,10 +24,37 @@ function series(label: string, runs: RunRecord[], pick: (r: RunRecord) => (numbe
 
 const xRange = (res: TransferResult): [number, number] => [1, Math.max(...res.runs[0].epochs)];
 
+/**
+ * Tick values for a log epoch axis of `px` pixels: the checkpoint epochs, thinned so that
+ * neighbours are at least `gapPx` apart (the last kept first; vega's own log ticks printed
+ * 50 and 60 on top of each other as "5060").
+ */
+export function epochTicks(epochs: number[], px: number, gapPx = 26): number[] {
+  const pos = [...new Set(epochs.filter((e) => e >= 1))].sort((a, b) => a - b);
+  if (pos.length <= 1) return pos;
+  const lo = Math.log(pos[0]), span = Math.log(pos[pos.length - 1]) - lo || 1;
+  const x = (e: number) => ((Math.log(e) - lo) / span) * px;
+  const kept = [pos[pos.length - 1]];
+  for (let i = pos.length - 2; i >= 0; i--) if (x(kept[kept.length - 1]) - x(pos[i]) >= gapPx) kept.push(pos[i]);
+  return kept.reverse();
+}
+
+/**
+ * Three panels sharing the width colours: the trained nets' similarity with the NTK, the
+ * same for their linearised (Taylor) models, and the share of test points on which no hidden
+ * unit changed sign during training (the net's similarity is high on those, near 0 on the rest).
+ */
 export function similarityChart(res: TransferResult): ChartSpec {
-  const lines = [...byWidth(res.runs)].map(([w, runs]) => series(`width ${w}`, runs, (r) => r.similarity.mean));
-  return lineChart(lines, { title: 'Cosine similarity of loss gradients, net vs NTK (mean over test points; band: seeds min-max)',
-    xLabel: 'epoch', yLabel: 'mean cosine similarity', xScale: 'log', xDomain: xRange(res), yDomain: [0, 1], legendTitle: 'net' });
+  const groups = [...byWidth(res.runs)];
+  const w = 300, ticks = epochTicks(res.runs[0].epochs, w);
+  const opts = { xLabel: 'epoch', xScale: 'log' as const, xDomain: xRange(res), xTicks: ticks, yDomain: [0, 1] as [number, number], width: w, height: 230, legendTitle: 'width' };
+  const panel = (title: string, yLabel: string, pick: (r: RunRecord) => (number | null)[], yFormat?: string) =>
+    lineChart(groups.map(([wd, runs]) => series(`${wd}`, runs, pick)), { ...opts, title, yLabel, ...(yFormat ? { yFormat } : {}) });
+  return facetCharts([
+    panel('trained net (centred output)', 'mean cosine similarity', (r) => r.similarity.mean),
+    panel('linearised net (Taylor model at init)', 'mean cosine similarity', (r) => r.linearised.mean),
+    panel('test points with no hidden unit flipped', 'share of test points', (r) => r.flips.zeroShare, '.0%'),
+  ], { title: 'Loss-gradient cosine similarity with the NTK at matched t (mean over test points; band: seeds min-max)', columns: 3, shared: ['color'] });
 }
 
 export function accuracyChart(res: TransferResult, eps: number): ChartSpec {
@@ -37,7 +64,7 @@ export function accuracyChart(res: TransferResult, eps: number): ChartSpec {
     series('own FGSM (white-box)', runs, (r) => r.accuracy.own[key]),
     series('NTK FGSM, matched t', runs, (r) => r.accuracy.ntk[key]),
     series('NTK FGSM, final t', runs, (r) => r.accuracy.ntkFinal[key]),
-  ], { title: `width ${w}`, xLabel: 'epoch', yLabel: 'test accuracy', xScale: 'log', xDomain: xRange(res), yDomain: [0, 1], yFormat: '.0%', width: 300, height: 220 }));
+  ], { title: `width ${w}`, xLabel: 'epoch', yLabel: 'test accuracy', xScale: 'log', xDomain: xRange(res), xTicks: epochTicks(res.runs[0].epochs, 300), yDomain: [0, 1], yFormat: '.0%', width: 300, height: 220 }));
   return facetCharts(panels, { title: `Accuracy of the nets (centred output), FGSM eps = ${Number(eps.toPrecision(4))}; NTK attacks from the kernel alone; band: seeds min-max`, columns: Math.min(3, panels.length), shared: ['color'] });
 }
 

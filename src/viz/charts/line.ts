@@ -28,6 +28,8 @@ export interface LineChartOptions extends ChartOptions {
   /** d3-format strings for axis labels, e.g. '.0%' or '~g'. */
   xFormat?: string;
   yFormat?: string;
+  /** Explicit x-axis tick values (e.g. the data's x on a log axis, where the default ticks can crowd). */
+  xTicks?: number[];
 }
 
 const DASHES = [[1, 0], [7, 4], [2, 3], [10, 3, 2, 3], [5, 2], [1, 0], [7, 4], [2, 3], [10, 3, 2, 3], [5, 2]];
@@ -81,7 +83,7 @@ export function lineChart(series: LineSeries[], o: LineChartOptions = {}): Chart
   const xDomain = o.xDomain ?? (xlo < xhi ? [xlo, xhi] : undefined);
   const x = { field: 'x', type: 'quantitative', title: o.xLabel ?? 'x',
     scale: { type: o.xScale ?? 'linear', ...(xDomain ? { domain: xDomain } : {}), nice: !o.xDomain, ...(o.xScale === 'log' ? {} : { zero: false }) },
-    axis: o.xFormat ? { format: o.xFormat } : {} };
+    axis: { ...(o.xFormat ? { format: o.xFormat } : {}), ...(o.xTicks ? { values: o.xTicks } : {}) } };
   const y = { field: 'y', type: 'quantitative', title: o.yLabel ?? 'y',
     scale: { type: o.yScale ?? 'linear', ...(o.yDomain ? { domain: o.yDomain } : {}), ...(o.yScale === 'log' ? {} : { zero: o.yZero !== false }) },
     axis: o.yFormat ? { format: o.yFormat } : {} };
