@@ -9,13 +9,19 @@
 import type { Matrix } from '../linalg/matrix.js';
 import { gemm } from '../linalg/gemm.js';
 import { objectiveWeights, checkLabels } from '../attacks/losses.js';
-import { checkBudget, signedStep } from '../attacks/fgsm_pgd.js';
+import { checkBudget, decisions, signedStep } from '../attacks/fgsm_pgd.js';
+import { pgdMembers } from './pgd_members.js';
 import type { EigenFeatures } from './eigen_features.js';
 import { machineOutputs, memberCoefficients, memberKernelWeights, memberOutputs, projectionBasis, projections, type Member } from './members.js';
 
 export interface MemberAttackOptions {
   /** L-inf budget of FGSM; 0 evaluates clean outputs only. */
   eps: number;
+  /** 'pgd' also runs PGD on each predictor at the points FGSM did not break (default 'fgsm'). */
+  attack?: 'fgsm' | 'pgd';
+  /** PGD steps (default 10) and step size (default 0.01, the authors' kernel setting). */
+  steps?: number;
+  stepSize?: number;
   /** Test points per block; default: as many as keep the predictors' kernel weights near 256 MiB. */
   batch?: number;
   onProgress?: (done: number, total: number, label: string) => void;
@@ -26,9 +32,14 @@ export interface MemberAttackResult {
   clean: Matrix<Float64Array>[];
   /** Per member, outputs at its own FGSM points (m x k); absent when eps = 0. */
   adversarial?: Matrix<Float64Array>[];
+  /**
+   * Per member, outputs at the point the stronger attack keeps (attack 'pgd'): FGSM's where
+   * it broke the point, else PGD's best point; so never more accurate than `adversarial`.
+   */
+  pgd?: Matrix<Float64Array>[];
   /** The whole machine's clean outputs (m x k). */
   machine: Matrix<Float64Array>;
-  seconds: { clean: number; gradients: number; adversarial: number };
+  seconds: { clean: number; gradients: number; adversarial: number; pgd?: number };
 }
 
 const rowsOf = (X: Matrix<Float64Array>, lo: number, hi: number) => ({ data: X.data.subarray(lo * X.cols, hi * X.cols), rows: hi - lo, cols: X.cols });
@@ -78,7 +89,7 @@ export function attackMembers(fs: EigenFeatures, members: Member[], X: Matrix<Fl
   const B = Math.max(1, opts.batch ?? (jac ? jacobianBlock(fs.V.cols, members.length, d) : memberBlock(members.length, n)));
   const clean = Cs.map(() => ({ data: new Float64Array(m * k), rows: m, cols: k }));
   const machine = { data: new Float64Array(m * k), rows: m, cols: k };
-  const seconds = { clean: 0, gradients: 0, adversarial: 0 };
+  const seconds: MemberAttackResult['seconds'] = { clean: 0, gradients: 0, adversarial: 0 };
   const advX = attack ? Cs.map(() => new Float64Array(m * d)) : [];
   const label = attack ? `FGSM gradients (${members.length} predictors${jac ? ', one Jacobian pass' : ''})` : 'clean outputs';
   progress(0, m, label);
@@ -136,5 +147,19 @@ export function attackMembers(fs: EigenFeatures, members: Member[], X: Matrix<Fl
     progress((done = g1), total, 'adversarial outputs');
   }
   seconds.adversarial = (performance.now() - t0) / 1000;
-  return { clean, adversarial, machine, seconds };
+  if (opts.attack !== 'pgd') return { clean, adversarial, machine, seconds };
+  // PGD only where FGSM left the predictor correct
+  const t1 = performance.now();
+  const steps = opts.steps ?? 10, stepSize = opts.stepSize ?? 0.01;
+  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`attackMembers: PGD steps must be a positive integer, got ${steps}`);
+  checkBudget(stepSize, 'PGD step size');
+  const standing: number[] = [];
+  adversarial.forEach((A, j) => { const pred = decisions(A); for (let i = 0; i < m; i++) if (pred[i] === labels[i]) standing.push(j * m + i); });
+  const pgd = adversarial.map((A) => ({ data: Float64Array.from(A.data), rows: m, cols: k }));
+  if (standing.length) {
+    const F = pgdMembers(fs, Cs, X, labels, clean, Int32Array.from(standing), { eps: opts.eps, steps, stepSize, onProgress: opts.onProgress });
+    standing.forEach((g, r) => { const j = Math.floor(g / m), i = g - j * m; pgd[j].data.set(F.outputs.data.subarray(r * k, (r + 1) * k), i * k); });
+  }
+  seconds.pgd = (performance.now() - t1) / 1000;
+  return { clean, adversarial, pgd, machine, seconds };
 }
