@@ -4,5 +4,5 @@ export { memberCoefficients, memberMachine, fullMachine, projections, projection
 export { attackMembers, memberBlock, jacobianBlock, combineGradients, type MemberAttackOptions, type MemberAttackResult } from './attack_members.js';
 export { pgdMembers, stackedMemberModel, type PgdMemberOptions } from './pgd_members.js';
 export { memberGradients, pickOutputs } from './gradients.js';
-export { featureStats, usefulNonRobust, majorityShare, type FeatureStat } from './feature_stats.js';
+export { featureStats, usefulNonRobust, usefulNonRobustRule, majorityShare, type FeatureStat, type UsefulNonRobustRule } from './feature_stats.js';
 export { robustKernelCurve, type RobustKernelOptions, type RobustKernelResult, type LabelledSet } from './robust_kernel.js';
