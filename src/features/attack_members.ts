@@ -49,9 +49,13 @@ export function memberBlock(members: number, n: number, cap = 256): number {
   return Math.max(1, Math.min(cap, Math.floor((384 * 2 ** 20) / (24 * Math.max(1, members) * Math.max(1, n)))));
 }
 
-/** Test points per block on the Jacobian path: `columns` feature gradients (wasm + JS copies) and `members` combined ones of b x d doubles near 256 MiB. */
+/**
+ * Test points per block on the Jacobian path: `columns` feature gradients (wasm + JS copies),
+ * `members` combined ones and the 128 Jacobian columns of the pass, each b x d doubles, near
+ * 256 MiB together.
+ */
 export function jacobianBlock(columns: number, members: number, d: number, cap = 256): number {
-  return Math.max(1, Math.min(cap, Math.floor((256 * 2 ** 20) / (8 * d * (2 * Math.max(1, columns) + Math.max(1, members))))));
+  return Math.max(1, Math.min(cap, Math.floor((256 * 2 ** 20) / (8 * d * (2 * Math.max(1, columns) + Math.max(1, members) + 128)))));
 }
 
 /**
