@@ -7,9 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   arch, kernelOps, eigenFeatures, attackMembers, memberGradients, memberMachine, fullMachine, featureStats, robustKernelCurve,
-  fitKernelMachine, predict, outputVjp, kernelMachineModel, fgsm, decisions, accuracy, type Matrix, type KernelOps,
+  fitKernelMachine, predict, outputVjp, kernelMachineModel, fgsm, pgd, lossValues, decisions, accuracy, type Matrix, type KernelOps,
 } from '../src/node.js';
-import { projections, memberOutputs, memberCoefficients, pickOutputs } from '../src/features/index.js';
+import { projections, memberOutputs, memberCoefficients, pickOutputs, pgdMembers } from '../src/features/index.js';
 import { rng, maxAbsDiff } from './helpers.js';
 
 function data(n: number, d: number, seed: number): Matrix<Float64Array> {
@@ -164,4 +164,41 @@ test('robust-only kernels: ranked by validation robustness; keeping every featur
   assert.equal(last.robust, accuracy(decisions(predict(full, adv)), yt));
   assert.equal(last.transfer, last.robust, 'with every feature the own attack is the full kernel\'s');
   assert.equal(r.full.robust, last.robust);
+});
+
+test('PGD on features: points stay in the eps-ball and [0, 1], equal pgd() on each feature as a kernel machine, and never beat FGSM', () => {
+  for (const k of [1, 3]) {
+    const n = 60, d = 10, X = data(n, d, 21), Xt = data(15, d, 22), y = labelsFor(X, k), yt = labelsFor(Xt, k);
+    const fs = eigenFeatures(fc1, X, targets(y, k), { indices: [0, 1, 2, 5, 9, 20] });
+    const members = [[0], [1], [2], [3], [4], [5], [1, 2, 3]];
+    const eps = 0.08, steps = 7, stepSize = 0.02;
+    const r = attackMembers(fs, members, Xt, yt, { eps, attack: 'pgd', steps, stepSize, batch: 4 });
+    const m = Xt.rows;
+    members.forEach((mb, j) => {
+      const fg = accuracy(decisions(r.adversarial![j]), yt), pg = accuracy(decisions(r.pgd![j]), yt);
+      assert.ok(pg <= fg, `k=${k} member ${j}: PGD accuracy ${pg} above FGSM's ${fg}`);
+      // where both leave the point standing, PGD's kept point has at least FGSM's loss
+      const lf = lossValues(r.adversarial![j], yt), lp = lossValues(r.pgd![j], yt);
+      const ok = decisions(r.pgd![j]);
+      for (let i = 0; i < m; i++) if (ok[i] === yt[i]) assert.ok(lp[i] >= lf[i] - 1e-12, `k=${k} member ${j} point ${i}: PGD loss ${lp[i]} below FGSM's ${lf[i]}`);
+    });
+    // every (member, point) pair attacked directly: the points and the generic attack
+    const rows = Int32Array.from({ length: members.length * m }, (_, g) => g);
+    const Cs = members.map((mb) => memberCoefficients(fs, mb));
+    const got = pgdMembers(fs, Cs, Xt, yt, r.clean, rows, { eps, steps, stepSize, keepPoints: true, chunk: 9 });
+    for (let g = 0; g < rows.length; g++) {
+      const i = g % m;
+      for (let p = 0; p < d; p++) {
+        const v = got.points!.data[g * d + p], x0 = Xt.data[i * d + p];
+        assert.ok(v >= 0 && v <= 1 && Math.abs(v - x0) <= eps + 1e-15, `pair ${g} coord ${p}: ${v} vs clean ${x0}`);
+      }
+    }
+    members.forEach((mb, j) => {
+      const mm = memberMachine(fs, mb);
+      const want = pgd(kernelMachineModel(mm), Xt, yt, { eps, steps, stepSize });
+      const pts = got.points!.data.subarray(j * m * d, (j + 1) * m * d);
+      assert.ok(maxAbsDiff(pts, want.data) < 1e-12, `k=${k} member ${j}: PGD points differ from pgd() by ${maxAbsDiff(pts, want.data)}`);
+      assert.ok(rel(got.outputs.data.subarray(j * m * k, (j + 1) * m * k), predict(mm, want).data) < 1e-9);
+    });
+  }
 });

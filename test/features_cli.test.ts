@@ -62,12 +62,31 @@ test('ntk features with two architectures on a binary MNIST task: per-architectu
   assert.equal(rep.architectures[0].decomposition.length, 6);
 });
 
+test('ntk features --arch conv1 --attack pgd on binary CIFAR: PGD robustness per feature never above FGSM; the useful non-robust rule is stated', () => {
+  const dir = tmp();
+  const r = ntk(['features', '--dataset', 'cifar2', '--arch', 'conv1', '--train', '60', '--test', '12', '--top', '5', '--attack', 'pgd', '--steps', '3', '--step-size', '0.01', '--images', '1', '--out', dir]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /one Jacobian pass/);
+  const rep = JSON.parse(readFileSync(join(dir, 'features.json'), 'utf8'));
+  assert.deepEqual([rep.settings.attack, rep.settings.steps, rep.settings.stepSize], ['pgd', 3, 0.01]);
+  const a = rep.architectures[0];
+  for (const f of a.features) assert.ok(f.robustnessPgd <= f.robustness, `feature ${f.index}: PGD ${f.robustnessPgd} above FGSM ${f.robustness}`);
+  assert.ok(a.timings.pgdSeconds >= 0);
+  const rule = rep.usefulNonRobustRule;
+  // 12 test points: two standard errors of the majority share
+  const p = rep.majorityShare;
+  assert.ok(Math.abs(rule.margin - Math.max(0.02, 2 * Math.sqrt(p * (1 - p) / 12))) < 1e-12 && rule.robustAtMost === 0.1);
+  assert.deepEqual(a.usefulNonRobust, a.features.filter((f: any) => f.usefulness > rule.usefulAbove && f.robustnessPgd <= 0.1).map((f: any) => f.index));
+  assert.match(rep.definitions.usefulNonRobust, /majority share \+ margin/);
+});
+
 test('ntk features / robust-kernel: bad input exits 2 with one line', () => {
   const dir = tmp();
   for (const [args, re] of [
     [['features', '--train', '50', '--test', '5', '--features', '60', '--out', dir], /--features: index 60 is out of range for 50 training points/],
     [['features', '--arch', 'fc1,fc9', '--train', '50', '--out', dir], /--arch: unknown architecture 'fc9'/],
     [['features', '--eps', '0.1,0.2', '--train', '50', '--out', dir], /takes one budget/],
+    [['features', '--attack', 'apgd', '--train', '50', '--out', dir], /--attack/],
     [['robust-kernel', '--train', '50', '--top', '60', '--out', dir], /--top 60: more features than the 50 training points/],
   ] as [string[], RegExp][]) {
     const r = ntk(args);

@@ -9,7 +9,7 @@ import { engine } from '../engine.js';
 import { accuracy, decisions, fgsm } from '../attacks/fgsm_pgd.js';
 import { kernelMachineModel } from '../attacks/model.js';
 import { attackMembers } from '../features/attack_members.js';
-import { featureStats, majorityShare, usefulNonRobust, type FeatureStat } from '../features/feature_stats.js';
+import { featureStats, majorityShare, usefulNonRobust, usefulNonRobustRule, type FeatureStat } from '../features/feature_stats.js';
 import { fullMachine, withResidentTrain } from '../features/members.js';
 import { predict } from '../machines/kernel_regression.js';
 import { archGradientsPng, decompositionPng, featureGradientsPng } from '../features/pictures.js';
@@ -21,7 +21,7 @@ import type { ReportFigure } from '../viz/report.js';
 import { addDataOptions, loadTask, type DataOptions, type Task } from './data_options.js';
 import { kernelOpsFor, ARCH_HELP } from './kernel_choice.js';
 import { addEigenOptions, checkEigenFits, defaultEps, eigenFeaturesCached, writeSubsetIndices, type EigenCliOptions } from './features_shared.js';
-import { intList, nonNegativeInt, numberList, positiveInt } from './parse.js';
+import { choice, intList, nonNegativeInt, number, numberList, positiveInt } from './parse.js';
 import { progressReporter } from './progress.js';
 import { UsageError } from './errors.js';
 import { ARCHS } from '../kernels/kernel.js';
@@ -31,6 +31,9 @@ export interface FeaturesOptions extends DataOptions, EigenCliOptions {
   top: number;
   features?: number[];
   eps?: number[];
+  attack: 'fgsm' | 'pgd';
+  steps: number;
+  stepSize: number;
   show?: number[];
   images: number;
   batch?: number;
@@ -45,6 +48,9 @@ export function featuresCommand(): Command {
     .option('--top <k>', 'evaluate the leading k features (indices 0..k-1; Lanczos)', nonNegativeInt('--top'), 100)
     .option('--features <list>', 'further eigen-indices to evaluate, e.g. 0,1,3,10,25,1500,1987 (high ones use the full eigendecomposition)', intList('--features'))
     .option('--eps <budget>', 'L-inf budget of the FGSM on each feature (default 8/255 on CIFAR, 0.1 otherwise; 0 = clean only)', numberList('--eps', { min: 0, max: 1 }))
+    .option('--attack <kind>', "attack on each feature: 'fgsm' (one pass for all features), or 'pgd' (also PGD at the points FGSM left standing; robustness under the stronger per point)", choice('--attack', ['fgsm', 'pgd'] as const), 'fgsm')
+    .option('--steps <n>', 'PGD steps (--attack pgd)', positiveInt('--steps'), 10)
+    .option('--step-size <s>', "PGD step size (--attack pgd; default 0.01, the authors' kernel setting)", number('--step-size', { min: 0 }), 0.01)
     .option('--show <list>', 'eigen-indices pictured in gradients.png (default: 0-4 and the --features ones, at most 8)', intList('--show'))
     .option('--images <n>', 'test images in gradients.png', positiveInt('--images'), 3)
     .option('--batch <n>', 'test points per kernel pass (default: sized so the features\' kernel weights stay near 256 MiB)', positiveInt('--batch'))
@@ -134,9 +140,10 @@ export async function runFeatures(opts: FeaturesOptions): Promise<void> {
     say(`wrote ${name} in ${((performance.now() - tp) / 1000).toFixed(1)} s`);
   }
   const seconds = (performance.now() - t0) / 1000;
+  const unrRule = usefulNonRobustRule(task.test.labels);
   const report = {
     tool: 'ntk-robustness', command: 'features', date: new Date().toISOString(),
-    settings: { arch: archs, top: opts.top, features: opts.features ?? [], eps, eigen: opts.eigen, t: Number.isFinite(opts.t) ? opts.t : 'inf', eta: opts.eta, ridge: opts.ridge, batch: opts.batch ?? 'auto' },
+    settings: { arch: archs, top: opts.top, features: opts.features ?? [], eps, attack: opts.attack, ...(opts.attack === 'pgd' ? { steps: opts.steps, stepSize: opts.stepSize } : {}), eigen: opts.eigen, t: Number.isFinite(opts.t) ? opts.t : 'inf', eta: opts.eta, ridge: opts.ridge, batch: opts.batch ?? 'auto' },
     data: task.info,
     definitions: {
       index: 'eigen-index, 0 = largest eigenvalue of the training Gram',
@@ -144,10 +151,12 @@ export async function runFeatures(opts: FeaturesOptions): Promise<void> {
       robustness: 'accuracy of f_i under FGSM (logistic / cross-entropy loss) computed on f_i itself at eps',
       share: 'mean_x <f_i(x), f(x)> / mean_x |f(x)|^2, f the whole kernel machine; sums to 1 over all n features',
       predicted: 'fraction of test points assigned to each class by f_i (binary: [-1, +1])',
-      usefulNonRobust: 'usefulness >= majority share + 0.05 and robustness <= 0.1 (the paper calls a feature robust when its accuracy under attack stays away from zero)',
+      robustnessPgd: 'with --attack pgd: accuracy of f_i when each point takes the stronger of its FGSM point and the best point of PGD on f_i (steps x step size, projected to the eps-ball and [0, 1])',
+      usefulNonRobust: `usefulness > majority share + margin (margin = max(0.02, two binomial standard errors of the majority share on the test points) = ${unrRule.margin.toFixed(4)} here) and accuracy under attack (robustnessPgd if run, else robustness) <= ${unrRule.robustAtMost}: useful (better than a constant guess, paper Sec. 2.2) but robust only for gamma ~ 0 (App. A)`,
       multiclass: 'a feature is rank one in output space (f_i(x) = s_i(x) u_i): its argmax is argmax u_i where s_i > 0 and argmin u_i where s_i < 0, so it predicts at most two classes and its accuracy is at most their combined share',
     },
     majorityShare: majorityShare(task.test.labels),
+    usefulNonRobustRule: { usefulAbove: majorityShare(task.test.labels) + unrRule.margin, ...unrRule },
     architectures: runs.map((r) => ({
       arch: r.arch, resumedFromCheckpoint: r.resumed, eigenMethod: r.fs.method,
       machine: { cleanAccuracy: r.machine.clean, robustAccuracy: r.machine.robust },
@@ -171,8 +180,8 @@ export async function runFeatures(opts: FeaturesOptions): Promise<void> {
     settings: report.settings, data: task.info,
     figures: [...runs.flatMap((r) => r.figures), ...archFigure],
     tables: runs.map((r) => ({
-      title: `${r.arch}: features`, columns: ['index', 'eigenvalue', 'usefulness', 'robustness', 'share'],
-      rows: r.stats.map((x) => [x.index, x.eigenvalue, x.usefulness, x.robustness, x.share]),
+      title: `${r.arch}: features`, columns: ['index', 'eigenvalue', 'usefulness', 'robustness', ...(opts.attack === 'pgd' ? ['robustness (PGD)'] : []), 'share'],
+      rows: r.stats.map((x) => [x.index, x.eigenvalue, x.usefulness, x.robustness, ...(opts.attack === 'pgd' ? [x.robustnessPgd ?? null] : []), x.share]),
     })),
     timings: Object.fromEntries(runs.flatMap((r) => Object.entries(r.timings).map(([k, v]) => [multi ? `${r.arch} ${k}` : k, v]))),
     files: [...files, 'features.json'],
@@ -186,7 +195,7 @@ async function evaluateArch(
   progress: (done: number, total: number, label: string) => void,
 ): Promise<ArchRun> {
   const { X, labels } = task.test, s = fs.indices.length;
-  const res = attackMembers(fs, Array.from({ length: s }, (_, p) => [p]), X, labels, { eps, batch: opts.batch, onProgress: progress });
+  const res = attackMembers(fs, Array.from({ length: s }, (_, p) => [p]), X, labels, { eps, batch: opts.batch, onProgress: progress, attack: opts.attack, steps: opts.steps, stepSize: opts.stepSize });
   const stats = featureStats(fs, res, labels);
   // the whole kernel under its own FGSM, for reference
   let t0 = performance.now();
@@ -230,6 +239,7 @@ async function evaluateArch(
     timings: {
       gramSeconds: fs.seconds.gram, eigensolveSeconds: fs.seconds.eigen, machineSolveSeconds: fs.seconds.solve,
       featureEvaluationSeconds: res.seconds.clean, attackGradientSeconds: res.seconds.gradients, attackEvaluationSeconds: res.seconds.adversarial,
+      ...(res.seconds.pgd !== undefined ? { pgdSeconds: res.seconds.pgd } : {}),
       wholeKernelAttackSeconds: machineSeconds, pictureSeconds,
     },
   };
@@ -238,11 +248,13 @@ async function evaluateArch(
 function summarise(run: ArchRun, task: Task, say: (s: string) => void): void {
   const st = run.stats;
   say(`${run.arch}: whole kernel clean ${pct(run.machine.clean)}, robust ${pct(run.machine.robust)}; majority share ${pct(majorityShare(task.test.labels))}`);
-  say('  index   eigenvalue  useful  robust   share');
+  const pg = st.some((s) => s.robustnessPgd !== undefined);
+  say(`  index   eigenvalue  useful  robust${pg ? '     PGD' : ''}   share`);
   const pick = st.length <= 12 ? st : st.filter((s, j) => j < 6 || j === st.length - 1 || [10, 25, 50, 99].includes(s.index));
-  for (const s of pick) say(`  ${String(s.index).padStart(5)}  ${s.eigenvalue.toExponential(3).padStart(11)}  ${pct(s.usefulness)}  ${pct(s.robustness)}  ${s.share.toFixed(3).padStart(7)}`);
+  for (const s of pick) say(`  ${String(s.index).padStart(5)}  ${s.eigenvalue.toExponential(3).padStart(11)}  ${pct(s.usefulness)}  ${pct(s.robustness)}${pg ? '  ' + pct(s.robustnessPgd ?? null) : ''}  ${s.share.toFixed(3).padStart(7)}`);
   const unr = usefulNonRobust(st, task.test.labels);
-  say(`  useful but non-robust: ${unr.length ? unr.slice(0, 20).map((s) => s.index).join(', ') + (unr.length > 20 ? `, ... (${unr.length})` : '') : 'none'}`);
+  const rule = usefulNonRobustRule(task.test.labels);
+  say(`  useful but non-robust (clean > ${pct(majorityShare(task.test.labels) + rule.margin).trim()}, under attack <= ${pct(rule.robustAtMost).trim()}): ${unr.length ? unr.slice(0, 20).map((s) => s.index).join(', ') + (unr.length > 20 ? `, ... (${unr.length})` : '') : 'none'}`);
   const t = run.timings;
-  say(`  time: Gram ${t.gramSeconds.toFixed(1)} s, eigensolve ${t.eigensolveSeconds.toFixed(1)} s, features ${t.featureEvaluationSeconds.toFixed(1)} s, attacks ${(t.attackGradientSeconds + t.attackEvaluationSeconds).toFixed(1)} s${run.resumed ? ' (Gram/eigensolve from checkpoint)' : ''}`);
+  say(`  time: Gram ${t.gramSeconds.toFixed(1)} s, eigensolve ${t.eigensolveSeconds.toFixed(1)} s, features ${t.featureEvaluationSeconds.toFixed(1)} s, attacks ${(t.attackGradientSeconds + t.attackEvaluationSeconds).toFixed(1)} s${t.pgdSeconds !== undefined ? `, PGD ${t.pgdSeconds.toFixed(1)} s` : ''}${run.resumed ? ' (Gram/eigensolve from checkpoint)' : ''}`);
 }

@@ -14,6 +14,8 @@ export interface FeatureStat {
   usefulness: number;
   /** Accuracy of f_i under FGSM computed on f_i itself (null when eps = 0). */
   robustness: number | null;
+  /** Accuracy under the stronger of FGSM and PGD on f_i per point (absent unless PGD ran). */
+  robustnessPgd?: number;
   /**
    * Share of the prediction: mean_x <f_i(x), f(x)> / mean_x |f(x)|^2 with f the whole machine.
    * Over all n features the shares sum to 1 exactly (they can be negative).
@@ -40,6 +42,7 @@ export function featureStats(fs: EigenFeatures, res: MemberAttackResult, labels:
       index: fs.indices[p], eigenvalue: fs.values[p],
       usefulness: accuracy(pred, labels),
       robustness: res.adversarial ? accuracy(decisions(res.adversarial[p]), labels) : null,
+      ...(res.pgd ? { robustnessPgd: accuracy(decisions(res.pgd[p]), labels) } : {}),
       share: ff > 0 ? dot(F, res.machine) / ff : 0,
       predicted: counts.map((c) => c / Math.max(1, pred.length)),
     };
@@ -53,12 +56,33 @@ export function majorityShare(labels: Int32Array): number {
   return labels.length ? Math.max(...counts.values()) / labels.length : NaN;
 }
 
+/** Thresholds of "useful but non-robust" (stated in features.json and the README). */
+export interface UsefulNonRobustRule {
+  /** Clean accuracy must exceed the majority share by this margin (absolute). */
+  margin: number;
+  /** Accuracy under attack at most this (the paper: robust only for gamma ~ 0). */
+  robustAtMost: number;
+}
+
 /**
- * Useful but non-robust (paper Sec. 2.2: robust means accuracy under attack bounded away from
- * zero): clean accuracy at least `margin` above the majority share (better than a constant
- * guess), yet accuracy under its own attack at most `robustBelow` (default 0.1).
+ * The rule for m test points: useful = clean accuracy above the majority share (a constant
+ * guess) by max(0.02, two binomial standard errors of that share on m points), so a feature
+ * at chance is not called useful by sampling noise; non-robust = accuracy under its own
+ * attack at most 0.1 (paper Sec. 2.2 / App. A: useful, but gamma-robust only for gamma ~ 0).
  */
-export function usefulNonRobust(stats: FeatureStat[], labels: Int32Array, margin = 0.05, robustBelow = 0.1): FeatureStat[] {
+export function usefulNonRobustRule(labels: Int32Array): UsefulNonRobustRule {
+  const p = majorityShare(labels), m = Math.max(1, labels.length);
+  return { margin: Math.max(0.02, 2 * Math.sqrt((p * (1 - p)) / m)), robustAtMost: 0.1 };
+}
+
+/**
+ * Useful but non-robust: clean accuracy above the majority share by the rule's margin, and
+ * accuracy under its own attack (PGD's when it ran, else FGSM's) at most rule.robustAtMost.
+ */
+export function usefulNonRobust(stats: FeatureStat[], labels: Int32Array, rule: UsefulNonRobustRule = usefulNonRobustRule(labels)): FeatureStat[] {
   const base = majorityShare(labels);
-  return stats.filter((s) => s.robustness !== null && s.usefulness >= base + margin && s.robustness <= robustBelow);
+  return stats.filter((s) => {
+    const robust = s.robustnessPgd ?? s.robustness;
+    return robust !== null && s.usefulness > base + rule.margin && robust <= rule.robustAtMost;
+  });
 }

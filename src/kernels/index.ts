@@ -4,6 +4,7 @@
 //   k.gramInto(X1, X2 | null, {ntk?: WasmBuffer, nngp?: WasmBuffer}, {shape?})  (no copy of the Gram)
 //   k.kernelVjp(X, Xtrain, W, {get?: 'ntk' | 'nngp', shape?})  -> G, G[b] = sum_i W[b,i] dK(x_b, x_i)/dx_b
 //   k.kernelJacobian(x, Xtrain, {get?, shape?})  -> n x d (small n)
+//   k.kernelJacobianTimes(X, Xtrain, A, {get?, shape?})  -> G_r = sum_i A[i,r] dK(x_b, x_i)/dx_b, every column r in one pass
 // Presets fc(L), convNet(L), twoLayerFrozenRelu(), arch('fc1'..'fc5' | 'conv1' | 'conv2' | 'twolayer').
 // Inputs are flat float64 rows; images are H x W x C channels-last. Derivatives floor 1 - c^2 at
 // 1e-12 (|d arccos/dc| <= 1e6), so gradients at exactly parallel inputs stay finite.

@@ -5,6 +5,7 @@ import { checkFinite, checkMatrix, type Matrix } from '../linalg/matrix.js';
 import { compileProgram, type ImageShape, type Program } from './compile.js';
 import { conv, dense, flatten, relu, scale, type Layer } from './layers.js';
 import { Run } from './run.js';
+import { jacobianTimesPixels } from './jacobian_times.js';
 
 export type Get = 'ntk' | 'nngp' | 'both';
 
@@ -186,6 +187,34 @@ export class Kernel {
       run.free(); a.release(); b.release(); outK.free();
       for (const buf of bufs) buf.free();
     }
+  }
+
+  /**
+   * Jacobian times a matrix: for each column r of A (n x R), G_r (b x d) with
+   * G_r[b, :] = sum_i A[i, r] dK(x_b, x_i)/dx_b, i.e. kernelVjp with W_r[b, i] = A[i, r],
+   * for all R columns in ONE pass over the b x n pairs (conv kernels: per training point
+   * its Jacobian column for the whole block, then one GEMM per block of training points;
+   * FC kernels: the fused value + VJP). Feature gradients (rank-one kernel weights
+   * c[b] v_i) need exactly this.
+   */
+  kernelJacobianTimes(X: Matrix, Xtrain: Matrix, A: Matrix, opts: Omit<KernelOptions, 'get'> & { get?: 'ntk' | 'nngp' } = {}): F64Matrix[] {
+    const get = opts.get ?? 'ntk';
+    if (get !== 'ntk' && get !== 'nngp') throw new RangeError(`kernelJacobianTimes: get must be 'ntk' or 'nngp', got '${get}'`);
+    X = checkInput(X, 'kernelJacobianTimes: X');
+    Xtrain = checkInput(Xtrain, 'kernelJacobianTimes: Xtrain');
+    A = checkInput(A, 'kernelJacobianTimes: A');
+    if (Xtrain.cols !== X.cols) throw new RangeError(`kernelJacobianTimes: X rows have ${X.cols} values but Xtrain rows have ${Xtrain.cols}`);
+    if (A.rows !== Xtrain.rows) throw new RangeError(`kernelJacobianTimes: A must have one row per training point (${Xtrain.rows}), got ${A.rows} x ${A.cols}`);
+    const prog = this.program(X.cols, opts.shape);
+    const nb = X.rows, n = Xtrain.rows, R = A.cols;
+    if (prog.mode !== 0) return jacobianTimesPixels(prog, X as F64Matrix, Xtrain as F64Matrix, A as F64Matrix, get === 'ntk' ? 0 : 1, opts.onProgress);
+    const Ws = Array.from({ length: R }, (_, r) => {
+      const W = new Float64Array(nb * n);
+      for (let i = 0; i < n; i++) { const v = A.data[i * R + r]; for (let b = 0; b < nb; b++) W[b * n + i] = v; }
+      return { data: W, rows: nb, cols: n };
+    });
+    if (R === 0) return [];
+    return this.kernelValueAndVjp(X, Xtrain, () => Ws, { shape: opts.shape, get }).G;
   }
 
   /** Jacobian rows dK(x, x_i)/dx for one input x (1 x d): n x d. For small n (costs n^2 pairs). */

@@ -19,6 +19,9 @@ export function kernelOps(k: Kernel, shape?: ImageShape, get: 'ntk' | 'nngp' = '
       ? k.kernelValueAndVjp(X, Xtrain, () => Ws, opts).G
       : Ws.map((W) => k.kernelVjp(X, Xtrain, W, opts))),
     valueAndVjp: (X, Xtrain, weightsFromK) => k.kernelValueAndVjp(X, Xtrain, weightsFromK, opts),
+    // conv kernels: many rank-one weight sets in one pass over the pairs (their vjp costs a
+    // pass per weight matrix); FC kernels' fused vjp is already one pass and also gives K
+    jacobianTimes: pixelProgram(k, shape) ? (X, Xtrain, A) => k.kernelJacobianTimes(X, Xtrain, A, opts) : undefined,
     crossTimes(X1, X2, A) {
       checkMatrix(A, 'crossTimes: A');
       if (A.rows !== X2.rows) throw new RangeError(`crossTimes: A has ${A.rows} rows but X2 has ${X2.rows}`);
@@ -33,4 +36,10 @@ export function kernelOps(k: Kernel, shape?: ImageShape, get: 'ntk' | 'nngp' = '
       } finally { K.free(); out.free(); }
     },
   };
+}
+
+/** Whether the kernel runs per-pixel maps (conv nets) on rows of this image shape. */
+function pixelProgram(k: Kernel, shape?: ImageShape): boolean {
+  if (!shape) return false;
+  try { return k.program(shape[0] * shape[1] * shape[2], shape).mode === 1; } catch { return false; }
 }

@@ -17,6 +17,12 @@ export interface KernelOps {
    * (b x n); returns one b x d matrix per W_r. Several W share one pass over the kernel.
    */
   vjp(X: Matrix<Float64Array>, Xtrain: Matrix<Float64Array>, W: Matrix<Float64Array>[]): Matrix<Float64Array>[];
+  /**
+   * Optional: for each column r of A (n x R), G_r (b x d) = sum_i A[i, r] dTheta(x_b, x_i)/dx_b,
+   * all R in one pass over the pairs (vjp with rank-one weights W_r[b, i] = A[i, r]). Kernels
+   * whose vjp costs a pass per weight matrix (conv NTKs) provide it; feature gradients use it.
+   */
+  jacobianTimes?(X: Matrix<Float64Array>, Xtrain: Matrix<Float64Array>, A: Matrix<Float64Array>): Matrix<Float64Array>[];
   /** Optional: Theta(X1, X2) A (n1 x k) without handing the n1 x n2 kernel to JS. */
   crossTimes?(X1: Matrix<Float64Array>, X2: Matrix<Float64Array>, A: Matrix<Float64Array>): Matrix<Float64Array>;
   /**
