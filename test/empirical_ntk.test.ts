@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { buildNet, conv, dense, relu, flatten, avgPool, maxPool, engine, empiricalKernel, twoLayerFrozenRelu, type Net, type Layer, type Matrix } from '../src/node.js';
 import { rng } from './helpers.js';
 import { entkTuning } from '../src/nn/empirical_ntk.js';
+import { convDxWinograd } from '../src/nn/ops/conv.js';
 
 function randMat(rows: number, cols: number, seed: number): Matrix<Float64Array> {
   const r = rng(seed), data = new Float64Array(rows * cols);
@@ -150,6 +151,29 @@ test('Winograd conv rows (even H, W; channels multiples of 4) equal the explicit
       assert.ok(maxRel(k32.data, K.data) < 1e-5, `f32 vs f64: ${maxRel(k32.data, K.data)}`);
     } finally { n32.dispose(); }
   } finally { entkTuning.winograd = saved; net.dispose(); }
+});
+
+test('conv input cotangent by Winograd F(2x2, 3x3) equals the VJP\'s im2col dx (f64, f32); odd sizes and channel counts are declined', () => {
+  const e = engine();
+  for (const dtype of ['f64', 'f32'] as const) {
+    for (const [input, out, ok] of [[[8, 6, 4], 8, true], [[4, 10, 12], 16, true], [[7, 6, 4], 8, false], [[8, 6, 3], 8, false], [[8, 6, 4], 6, false]] as const) {
+      const net = buildNet([conv({ out, wStd: s2, bStd: 0.1 }), relu(), flatten(), dense({ out: 2 })], { input: input as never, dtype, seed: 3 });
+      try {
+        const B = 5, [H, W, C] = input, ny = B * H * W * out, nx = B * H * W * C;
+        const ctx = net.layerCtx(0, B), r = rng(7), dy = e.buffer(dtype, ny);
+        for (let i = 0; i < ny; i++) dy.data[i] = r() - 0.5;
+        const a = e.buffer(dtype, nx), b = e.buffer(dtype, nx);
+        try {
+          net.layerOp(0)!.vjp(ctx, 0, 0, dy.ptr, a.ptr, 0, 0);
+          assert.equal(convDxWinograd(ctx, dy.ptr, b.ptr), ok, `${input} -> ${out}`);
+          if (ok) {
+            const rel = maxRel(b.toArray(), a.toArray());
+            assert.ok(rel < (dtype === 'f64' ? 1e-13 : 1e-5), `${dtype} ${input} -> ${out}: ${rel}`);
+          }
+        } finally { dy.free(); a.free(); b.free(); }
+      } finally { net.dispose(); }
+    }
+  }
 });
 
 interface Fixture {

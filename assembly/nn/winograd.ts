@@ -12,10 +12,14 @@
 // M[xi] = V[xi]^T U[xi] with K = the tile count: 16 multiplications per tile where the
 // direct form needs 36 (2.25x fewer).
 
-/** V[xi][t][c] = (B^T d_t B)[u][v] for every tile t and channel c. */
-export function winoInput<T>(X: usize, H: i32, W: i32, C: i32, V: usize): void {
+/**
+ * V[xi][t0 + t][c] = (B^T d_t B)[u][v] for every tile t of the image and channel c; a plane
+ * (one xi) holds planeTiles tiles (the image's own count when 0).
+ */
+export function winoInput<T>(X: usize, H: i32, W: i32, C: i32, V: usize, t0: i32 = 0, planeTiles: i32 = 0): void {
   const sz = <usize>sizeof<T>(), L = <i32>(16 / sizeof<T>());
-  const tw = W >> 1, nT = (H >> 1) * tw, plane = <usize>nT * <usize>C * sz;
+  const tw = W >> 1, nT = planeTiles ? planeTiles : (H >> 1) * tw, plane = <usize>nT * <usize>C * sz;
+  V += <usize>t0 * <usize>C * sz;
   const z = v128.splat<T>(0);
   for (let ty = 0; ty < (H >> 1); ty++) {
     for (let tx = 0; tx < tw; tx++) {
@@ -122,6 +126,57 @@ export function winoFilterOut<T>(M: usize, C: i32, ldM: i32, Co: i32, nq: i32, s
           v128.store(d + kstride, v128.mul<T>(sv, v128.mul<T>(half, v128.sub<T>(w1, w2))));
           v128.store(d + 2 * kstride, v128.mul<T>(sv, v128.add<T>(h12, w3)));
         }
+      }
+    }
+  }
+}
+
+/** U[xi][ci][co] = s (G w G^T)[u][v] of 3 x 3 x Ci x Co HWIO weights w (the forward transform). */
+export function winoFilter<T>(Wt: usize, Ci: i32, Co: i32, s: f64, U: usize): void {
+  const sz = <usize>sizeof<T>(), n = Ci * Co, plane = <usize>n * sz;
+  for (let i = 0; i < n; i++) {
+    const p = Wt + <usize>i * sz, ks = plane;
+    // g[ky][kx] at p + (3 ky + kx) plane; (G g) over ky per column, then over kx
+    let t0: f64 = 0, t1: f64 = 0, t2: f64 = 0;
+    for (let u = 0; u < 4; u++) {
+      for (let kx = 0; kx < 3; kx++) {
+        const g0 = <f64>load<T>(p + <usize>kx * ks), g1 = <f64>load<T>(p + <usize>(3 + kx) * ks), g2 = <f64>load<T>(p + <usize>(6 + kx) * ks);
+        const r = u == 0 ? g0 : u == 1 ? 0.5 * (g0 + g1 + g2) : u == 2 ? 0.5 * (g0 - g1 + g2) : g2;
+        if (kx == 0) t0 = r; else if (kx == 1) t1 = r; else t2 = r;
+      }
+      const q = U + <usize>i * sz + <usize>(4 * u) * plane;
+      store<T>(q, <T>(s * t0));
+      store<T>(q + plane, <T>(s * 0.5 * (t0 + t1 + t2)));
+      store<T>(q + 2 * plane, <T>(s * 0.5 * (t0 - t1 + t2)));
+      store<T>(q + 3 * plane, <T>(s * t2));
+    }
+  }
+}
+
+/** Y (H x W x Co, rows of Co) of the tiles t0 .. of M[xi][t][co] (planeTiles tiles a plane): y = A^T m A. */
+export function winoOutput<T>(M: usize, planeTiles: i32, t0: i32, H: i32, W: i32, Co: i32, Y: usize): void {
+  const sz = <usize>sizeof<T>(), L = <i32>(16 / sizeof<T>());
+  const tw = W >> 1, plane = <usize>planeTiles * <usize>Co * sz, row = <usize>W * <usize>Co * sz;
+  for (let ty = 0; ty < (H >> 1); ty++) {
+    for (let tx = 0; tx < tw; tx++) {
+      const src0 = M + <usize>(t0 + ty * tw + tx) * <usize>Co * sz;
+      const dst = Y + (<usize>(2 * ty) * <usize>W + <usize>(2 * tx)) * <usize>Co * sz;
+      for (let o = 0; o < Co; o += L) {
+        const src = src0 + <usize>o * sz;
+        // A^T over u per column v: [m0 + m1 + m2, m1 - m2 - m3]
+        const m00 = v128.load(src), m01 = v128.load(src + plane), m02 = v128.load(src + 2 * plane), m03 = v128.load(src + 3 * plane);
+        const m10 = v128.load(src + 4 * plane), m11 = v128.load(src + 5 * plane), m12 = v128.load(src + 6 * plane), m13 = v128.load(src + 7 * plane);
+        const m20 = v128.load(src + 8 * plane), m21 = v128.load(src + 9 * plane), m22 = v128.load(src + 10 * plane), m23 = v128.load(src + 11 * plane);
+        const m30 = v128.load(src + 12 * plane), m31 = v128.load(src + 13 * plane), m32 = v128.load(src + 14 * plane), m33 = v128.load(src + 15 * plane);
+        const a0 = v128.add<T>(v128.add<T>(m00, m10), m20), b0 = v128.sub<T>(v128.sub<T>(m10, m20), m30);
+        const a1 = v128.add<T>(v128.add<T>(m01, m11), m21), b1 = v128.sub<T>(v128.sub<T>(m11, m21), m31);
+        const a2 = v128.add<T>(v128.add<T>(m02, m12), m22), b2 = v128.sub<T>(v128.sub<T>(m12, m22), m32);
+        const a3 = v128.add<T>(v128.add<T>(m03, m13), m23), b3 = v128.sub<T>(v128.sub<T>(m13, m23), m33);
+        const d = dst + <usize>o * sz;
+        v128.store(d, v128.add<T>(v128.add<T>(a0, a1), a2));
+        v128.store(d + <usize>Co * sz, v128.sub<T>(v128.sub<T>(a1, a2), a3));
+        v128.store(d + row, v128.add<T>(v128.add<T>(b0, b1), b2));
+        v128.store(d + row + <usize>Co * sz, v128.sub<T>(v128.sub<T>(b1, b2), b3));
       }
     }
   }

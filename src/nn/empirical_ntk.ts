@@ -3,8 +3,8 @@
 //
 // Rows r = (sample, output). One forward pass per sample, then one backward pass over a block
 // of rows (cotangent e_i on row (a, i); the masks it needs copied to the sample's nO rows)
-// gives every row's delta at every layer; the batch sum of the usual backward is never
-// formed. Then, per layer:
+// gives every row's delta at every layer (conv input cotangents by Winograd F(2x2, 3x3) where
+// the shape allows); the batch sum of the usual backward is never formed. Then, per layer:
 //  - dense (structured, as neural-tangents' structured derivatives): its per-row gradient is
 //    the outer product s x_a delta_r^T, so its contribution is
 //    (s^2 (x_a . x_b) + bs^2) (delta_r . delta_c): a Gram of the layer inputs (samples) and a
@@ -24,6 +24,7 @@ import { gramRaw } from '../linalg/gram.js';
 import { mapSize } from '../kernels/shapes.js';
 import type { Net, Trace } from './net.js';
 import { BYTES } from './ops/index.js';
+import { convDxWinograd } from './ops/conv.js';
 
 export interface EmpiricalKernelOptions {
   /**
@@ -70,7 +71,10 @@ interface ParamLayer {
 
 /** Tuning (tests switch it off to compare with the im2col route). */
 export const entkTuning = {
-  /** Conv rows by Winograd F(2x2, 3x3) where the layer allows it (H, W even, channels multiples of 4). */
+  /**
+   * Conv rows and the conv input cotangents of the row-wise backward by Winograd F(2x2, 3x3)
+   * where the layer allows it (H, W even, channels multiples of 4).
+   */
   winograd: true,
 };
 /** Per-thread scratch target of the Winograd conv rows (transformed tiles and GEMM output). */
@@ -333,7 +337,8 @@ class RowPass {
       }
       if (i > first) {
         const dx = g === tR.scratch[0] ? tR.scratch[1] : tR.scratch[0];
-        op.vjp(ctx, tR.acts[i], tR.acts[i + 1], g, dx, 0, 0);
+        const kind = net.plan[i].layer.kind;
+        if (!(kind === 'conv' && entkTuning.winograd && convDxWinograd(ctx, g, dx))) op.vjp(ctx, tR.acts[i], tR.acts[i + 1], g, dx, 0, 0);
         g = dx;
       }
     }
