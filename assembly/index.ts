@@ -21,3 +21,4 @@ export * from './nn/conv3x3';
 export * from './nn/pool2';
 export * from './nn/elementwise';
 export * from './nn/jacobian';
+export * from './nn/conv_winograd';

@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildNet, conv, dense, relu, flatten, avgPool, maxPool, engine, empiricalKernel, twoLayerFrozenRelu, type Net, type Layer, type Matrix } from '../src/node.js';
 import { rng } from './helpers.js';
+import { entkTuning } from '../src/nn/empirical_ntk.js';
+import { convDxWinograd } from '../src/nn/ops/conv.js';
 
 function randMat(rows: number, cols: number, seed: number): Matrix<Float64Array> {
   const r = rng(seed), data = new Float64Array(rows * cols);
@@ -122,6 +124,56 @@ test('blocked empirical NTK (J rows in several blocks, recomputed pairs) equals 
     const bad = randMat(2, 128, 1); bad.data[136] = NaN;
     assert.throws(() => empiricalKernel(net, bad), /X1 has a non-finite value at row 1, column 8/);
   } finally { net.dispose(); }
+});
+
+test('Winograd conv rows (even H, W; channels multiples of 4) equal the explicit J J^T and the im2col route; f32 agrees with f64', () => {
+  // 8 x 6 images (non-square tiles), 4 -> 8 -> 12 channels: both convs take the Winograd route
+  const layers = (): Layer[] => [conv({ out: 8, wStd: s2, bStd: 0.1 }), relu(), conv({ out: 12, wStd: s2, bStd: 0.1 }), relu(), avgPool(), flatten(), dense({ out: 3, bStd: 0.2 })];
+  const net = buildNet(layers(), { input: [8, 6, 4], dtype: 'f64', parameterization: 'standard', seed: 11 });
+  const saved = entkTuning.winograd;
+  try {
+    const X1 = randMat(4, net.inputDim, 5), X2 = randMat(2, net.inputDim, 6);
+    const J1 = explicitJ(net, X1), J2 = explicitJ(net, X2);
+    entkTuning.winograd = true;
+    const K = empiricalKernel(net, X1), K12 = empiricalKernel(net, X1, X2);
+    const Kj = empiricalKernel(net, X1, null, { implementation: 'jacobian' });
+    assert.ok(maxRel(K.data, gramOf(J1, J1)) < 1e-12, `winograd vs explicit J J^T: ${maxRel(K.data, gramOf(J1, J1))}`);
+    assert.ok(maxRel(K12.data, gramOf(J1, J2)) < 1e-12, `winograd cross: ${maxRel(K12.data, gramOf(J1, J2))}`);
+    assert.ok(maxRel(Kj.data, gramOf(J1, J1)) < 1e-12, 'winograd, jacobian implementation');
+    entkTuning.winograd = false;
+    const Kd = empiricalKernel(net, X1);
+    assert.ok(maxRel(K.data, Kd.data) < 1e-13, `winograd vs im2col: ${maxRel(K.data, Kd.data)}`);
+    entkTuning.winograd = true;
+    const n32 = buildNet(layers(), { input: [8, 6, 4], dtype: 'f32', parameterization: 'standard', seed: 11 });
+    try {
+      n32.setParams(net.getParams().map((v) => Math.fround(v)));
+      const k32 = empiricalKernel(n32, X1);
+      assert.ok(maxRel(k32.data, K.data) < 1e-5, `f32 vs f64: ${maxRel(k32.data, K.data)}`);
+    } finally { n32.dispose(); }
+  } finally { entkTuning.winograd = saved; net.dispose(); }
+});
+
+test('conv input cotangent by Winograd F(2x2, 3x3) equals the VJP\'s im2col dx (f64, f32); odd sizes and channel counts are declined', () => {
+  const e = engine();
+  for (const dtype of ['f64', 'f32'] as const) {
+    for (const [input, out, ok] of [[[8, 6, 4], 8, true], [[4, 10, 12], 16, true], [[7, 6, 4], 8, false], [[8, 6, 3], 8, false], [[8, 6, 4], 6, false]] as const) {
+      const net = buildNet([conv({ out, wStd: s2, bStd: 0.1 }), relu(), flatten(), dense({ out: 2 })], { input: input as never, dtype, seed: 3 });
+      try {
+        const B = 5, [H, W, C] = input, ny = B * H * W * out, nx = B * H * W * C;
+        const ctx = net.layerCtx(0, B), r = rng(7), dy = e.buffer(dtype, ny);
+        for (let i = 0; i < ny; i++) dy.data[i] = r() - 0.5;
+        const a = e.buffer(dtype, nx), b = e.buffer(dtype, nx);
+        try {
+          net.layerOp(0)!.vjp(ctx, 0, 0, dy.ptr, a.ptr, 0, 0);
+          assert.equal(convDxWinograd(ctx, dy.ptr, b.ptr), ok, `${input} -> ${out}`);
+          if (ok) {
+            const rel = maxRel(b.toArray(), a.toArray());
+            assert.ok(rel < (dtype === 'f64' ? 1e-13 : 1e-5), `${dtype} ${input} -> ${out}: ${rel}`);
+          }
+        } finally { dy.free(); a.free(); b.free(); }
+      } finally { net.dispose(); }
+    }
+  }
 });
 
 interface Fixture {

@@ -36,6 +36,25 @@ export function gemm_f32(
   transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
   A: usize, lda: i32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32, work: usize,
 ): void {
+  gemmCore_f32(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, work, false);
+}
+
+/**
+ * gemm_f32 computing only the micro-tiles that reach the lower triangle (column <= row) of
+ * C: for the diagonal blocks of a symmetric product (X X^T), half the flops. Entries above
+ * the diagonal are left scaled by beta or hold partial products; callers mirror them.
+ */
+export function gemm_f32_lower(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
+  A: usize, lda: i32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32, work: usize,
+): void {
+  gemmCore_f32(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, work, true);
+}
+
+@inline function gemmCore_f32(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
+  A: usize, lda: i32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32, work: usize, lower: bool,
+): void {
   if (m <= 0 || n <= 0) return;
   scale_f32(m, n, beta, C, ldc);
   if (k <= 0 || alpha == 0.0) return;
@@ -52,12 +71,14 @@ export function gemm_f32(
       pack_b_f32(transB, B, ldb, pc, jc, kc, nc, NR_F32, Bp);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
+        if (lower && jc > ic + mc - 1) continue;
         pack_a_f32(transA, A, lda, ic, pc, mc, kc, MR_F32, Ap);
         for (let jr = 0; jr < nc; jr += NR_F32) {
           const nr = min(NR_F32, nc - jr);
           const bp = Bp + (<usize>(jr * kc) << 2);
           for (let ir = 0; ir < mc; ir += MR_F32) {
             const mr = min(MR_F32, mc - ir);
+            if (lower && jc + jr > ic + ir + mr - 1) continue; // wholly above the diagonal
             const ap = Ap + (<usize>(ir * kc) << 2);
             const c = C + <usize>(ic + ir) * ldcB + (<usize>(jc + jr) << 2);
             if (mr == MR_F32 && nr == NR_F32) {

@@ -37,6 +37,25 @@ export function gemm_f64(
   transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f64,
   A: usize, lda: i32, B: usize, ldb: i32, beta: f64, C: usize, ldc: i32, work: usize,
 ): void {
+  gemmCore_f64(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, work, false);
+}
+
+/**
+ * gemm_f64 computing only the micro-tiles that reach the lower triangle (column <= row) of
+ * C: for the diagonal blocks of a symmetric product (X X^T), half the flops. Entries above
+ * the diagonal are left scaled by beta or hold partial products; callers mirror them.
+ */
+export function gemm_f64_lower(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f64,
+  A: usize, lda: i32, B: usize, ldb: i32, beta: f64, C: usize, ldc: i32, work: usize,
+): void {
+  gemmCore_f64(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, work, true);
+}
+
+@inline function gemmCore_f64(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f64,
+  A: usize, lda: i32, B: usize, ldb: i32, beta: f64, C: usize, ldc: i32, work: usize, lower: bool,
+): void {
   if (m <= 0 || n <= 0) return;
   scale_f64(m, n, beta, C, ldc);
   if (k <= 0 || alpha == 0.0) return;
@@ -53,12 +72,14 @@ export function gemm_f64(
       pack_b_f64(transB, B, ldb, pc, jc, kc, nc, NR_F64, Bp);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
+        if (lower && jc > ic + mc - 1) continue;
         pack_a_f64(transA, A, lda, ic, pc, mc, kc, MR_F64, Ap);
         for (let jr = 0; jr < nc; jr += NR_F64) {
           const nr = min(NR_F64, nc - jr);
           const bp = Bp + (<usize>(jr * kc) << 3);
           for (let ir = 0; ir < mc; ir += MR_F64) {
             const mr = min(MR_F64, mc - ir);
+            if (lower && jc + jr > ic + ir + mr - 1) continue; // wholly above the diagonal
             const ap = Ap + (<usize>(ir * kc) << 3);
             const c = C + <usize>(ic + ir) * ldcB + (<usize>(jc + jr) << 3);
             if (mr == MR_F64 && nr == NR_F64) {

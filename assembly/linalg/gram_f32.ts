@@ -1,6 +1,6 @@
 // f32 Gram matrices, same scheme as gram_f64.ts: G = X X^T from lower-triangle GEMM tiles,
 // then the strict upper triangle mirrored from the lower one.
-import { gemm_f32 } from './gemm_f32';
+import { gemm_f32, gemm_f32_lower } from './gemm_f32';
 import { gram_tiles, mirror_tasks } from './gram_f64';
 import { triRow, mirrorRows } from './gram_common';
 
@@ -12,7 +12,11 @@ export function gram_f32_task(
   const bi = triRow(task), bj = task - bi * (bi + 1) / 2;
   const i0 = bi * t, j0 = bj * t;
   if (i0 >= n) return;
-  gemm_f32(0, 1, min(t, n - i0), min(t, n - j0), d, <f32>1.0,
+  // diagonal tiles: lower-triangle micro-tiles only (the mirror fills the rest)
+  if (bi == bj) gemm_f32_lower(0, 1, min(t, n - i0), min(t, n - j0), d, <f32>1.0,
+    X + ((<usize>i0 * <usize>ldx) << 2), ldx, X + ((<usize>j0 * <usize>ldx) << 2), ldx,
+    <f32>0.0, G + ((<usize>i0 * <usize>ldg + <usize>j0) << 2), ldg, work + <usize>tid * workBytes);
+  else gemm_f32(0, 1, min(t, n - i0), min(t, n - j0), d, <f32>1.0,
     X + ((<usize>i0 * <usize>ldx) << 2), ldx, X + ((<usize>j0 * <usize>ldx) << 2), ldx,
     <f32>0.0, G + ((<usize>i0 * <usize>ldg + <usize>j0) << 2), ldg, work + <usize>tid * workBytes);
 }

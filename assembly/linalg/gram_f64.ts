@@ -2,7 +2,7 @@
 // lower-triangle tiles are computed (X[rows bi] X[rows bj]^T with bj <= bi, i.e. gemm with
 // transB), then the strict upper triangle is mirrored from the lower one. X Y^T needs no
 // kernel of its own: it is gemm(transB = 1).
-import { gemm_f64 } from './gemm_f64';
+import { gemm_f64, gemm_f64_lower } from './gemm_f64';
 import { MB, triRow, mirrorRows } from './gram_common';
 
 /** Number of lower-triangle tiles (diagonal included) for n rows and tile size t. */
@@ -19,7 +19,11 @@ export function gram_f64_task(
   const bi = triRow(task), bj = task - bi * (bi + 1) / 2;
   const i0 = bi * t, j0 = bj * t;
   if (i0 >= n) return;
-  gemm_f64(0, 1, min(t, n - i0), min(t, n - j0), d, 1.0,
+  // diagonal tiles: lower-triangle micro-tiles only (the mirror fills the rest)
+  if (bi == bj) gemm_f64_lower(0, 1, min(t, n - i0), min(t, n - j0), d, 1.0,
+    X + ((<usize>i0 * <usize>ldx) << 3), ldx, X + ((<usize>j0 * <usize>ldx) << 3), ldx,
+    0.0, G + ((<usize>i0 * <usize>ldg + <usize>j0) << 3), ldg, work + <usize>tid * workBytes);
+  else gemm_f64(0, 1, min(t, n - i0), min(t, n - j0), d, 1.0,
     X + ((<usize>i0 * <usize>ldx) << 3), ldx, X + ((<usize>j0 * <usize>ldx) << 3), ldx,
     0.0, G + ((<usize>i0 * <usize>ldg + <usize>j0) << 3), ldg, work + <usize>tid * workBytes);
 }

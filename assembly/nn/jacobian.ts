@@ -1,7 +1,8 @@
 // Per-sample Jacobian rows and the empirical-NTK combine step (src/nn/empirical_ntk.ts).
 // A row r = (sample, output) of J holds d f_output(x_sample) / d params; rows come in groups
 // of `nO` consecutive rows per sample, whose layer inputs are equal.
-//   conv:  dW_r = s patches(x)^T delta_r (9 Cin x Cout, HWIO),  db_r = bs colsum(delta_r)
+//   conv:  dW_r = s patches(x)^T delta_r (9 Cin x Cout, HWIO),  db_r = bs colsum(delta_r);
+//          by Winograd F(2x2, 3x3) where the shape allows (convRowsWino), else:
 //          one task per sample: its im2col patches are built once and shared by its nO rows,
 //          each row one packed GEMM straight into its J row (no batch sum: per sample).
 //   dense: dW_r = s x delta_r^T (outer product), db_r = bs delta_r (the 'jacobian' route only;
@@ -11,6 +12,7 @@
 import { gemm_f32 } from '../linalg/gemm_f32';
 import { gemm_f64 } from '../linalg/gemm_f64';
 import { im2col } from './im2col';
+import { winoInput, winoGradTiles, winoFilterOut } from './winograd';
 
 @inline function gemmT<T>(transA: i32, m: i32, n: i32, k: i32, alpha: f64, A: usize, lda: i32, B: usize, ldb: i32, beta: f64, C: usize, ldc: i32, work: usize): void {
   if (sizeof<T>() == 4) gemm_f32(transA, 0, m, n, k, <f32>alpha, A, lda, B, ldb, <f32>beta, C, ldc, work);
@@ -35,16 +37,48 @@ function convRows<T>(
     const d = dY + <usize>r * <usize>(HW * Cout) * sz;
     const row = J + <usize>r * <usize>ldJ * sz;
     gemmT<T>(1, K, Cout, HW, s, patches, K, d, Cout, 0.0, row + <usize>colW * sz, Cout, gw);
-    if (colB >= 0) {
-      const db = row + <usize>colB * sz;
-      for (let o = 0; o < Cout; o++) store<T>(db + <usize>o * sz, 0);
-      for (let p = 0; p < HW; p++) {
-        const dr = d + <usize>(p * Cout) * sz;
-        for (let o = 0; o < Cout; o++) store<T>(db + <usize>o * sz, load<T>(db + <usize>o * sz) + load<T>(dr + <usize>o * sz));
-      }
-      for (let o = 0; o < Cout; o++) store<T>(db + <usize>o * sz, <T>(bs * <f64>load<T>(db + <usize>o * sz)));
-    }
   }
+  if (colB >= 0) convBiasRows<T>(dY, HW, Cout, nO, bs, J, ldJ, colB, task);
+}
+
+/** db_r = bs colsum(delta_r) of each of the sample's nO rows into J. */
+function convBiasRows<T>(dY: usize, HW: i32, Cout: i32, nO: i32, bs: f64, J: usize, ldJ: i32, colB: i32, task: i32): void {
+  const sz = <usize>sizeof<T>();
+  for (let q = 0; q < nO; q++) {
+    const r = task * nO + q;
+    const d = dY + <usize>r * <usize>(HW * Cout) * sz;
+    const db = J + <usize>r * <usize>ldJ * sz + <usize>colB * sz;
+    for (let o = 0; o < Cout; o++) store<T>(db + <usize>o * sz, 0);
+    for (let p = 0; p < HW; p++) {
+      const dr = d + <usize>(p * Cout) * sz;
+      for (let o = 0; o < Cout; o++) store<T>(db + <usize>o * sz, load<T>(db + <usize>o * sz) + load<T>(dr + <usize>o * sz));
+    }
+    for (let o = 0; o < Cout; o++) store<T>(db + <usize>o * sz, <T>(bs * <f64>load<T>(db + <usize>o * sz)));
+  }
+}
+
+/**
+ * convRows by Winograd F(2x2, 3x3) (assembly/nn/winograd.ts; H, W even, Cin and Cout
+ * multiples of 4): the sample's input tiles are transformed once, then for qc of its rows
+ * at a time the cotangent tiles, 16 GEMMs Cin x (qc Cout) x tiles and the output transform
+ * straight into the J rows. Per-thread scratch: V 16 tiles Cin, U 16 tiles qc Cout, M 16 Cin qc Cout.
+ */
+function convRowsWino<T>(
+  X: usize, xStride: i32, H: i32, W: i32, Cin: i32, dY: usize, Cout: i32, nO: i32, s: f64, bs: f64,
+  J: usize, ldJ: i32, colW: i32, colB: i32, qc: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32,
+): void {
+  const sz = <usize>sizeof<T>(), HW = H * W, nT = (H >> 1) * (W >> 1);
+  const V = scratch + <usize>tid * scratchBytes, gw = gwork + <usize>tid * gworkBytes;
+  const U = V + <usize>(16 * nT * Cin) * sz, M = U + <usize>(16 * nT * qc * Cout) * sz;
+  winoInput<T>(X + <usize>task * <usize>xStride * sz, H, W, Cin, V);
+  for (let q0 = 0; q0 < nO; q0 += qc) {
+    const qn = min(qc, nO - q0), N = qn * Cout;
+    for (let qq = 0; qq < qn; qq++) winoGradTiles<T>(dY + <usize>(task * nO + q0 + qq) * <usize>(HW * Cout) * sz, H, W, Cout, U, N, qq * Cout);
+    for (let xi = 0; xi < 16; xi++)
+      gemmT<T>(1, Cin, N, nT, 1.0, V + <usize>(xi * nT * Cin) * sz, Cin, U + <usize>(xi * nT) * <usize>N * sz, N, 0.0, M + <usize>(xi * Cin) * <usize>N * sz, N, gw);
+    winoFilterOut<T>(M, Cin, N, Cout, qn, s, J + (<usize>(task * nO + q0) * <usize>ldJ + <usize>colW) * sz, ldJ);
+  }
+  if (colB >= 0) convBiasRows<T>(dY, HW, Cout, nO, bs, J, ldJ, colB, task);
 }
 
 /** Task = row r: J[r, colW + i*nout + o] = s x_r[i] delta_r[o]; J[r, colB + o] = bs delta_r[o]. */
@@ -84,6 +118,14 @@ export function entk_conv_rows_f32(X: usize, xStride: i32, H: i32, W: i32, Cin: 
 export function entk_conv_rows_f64(X: usize, xStride: i32, H: i32, W: i32, Cin: i32, dY: usize, Cout: i32, nO: i32, s: f64, bs: f64,
   J: usize, ldJ: i32, colW: i32, colB: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
   convRows<f64>(X, xStride, H, W, Cin, dY, Cout, nO, s, bs, J, ldJ, colW, colB, scratch, scratchBytes, gwork, gworkBytes, task, tid);
+}
+export function entk_conv_rows_wino_f32(X: usize, xStride: i32, H: i32, W: i32, Cin: i32, dY: usize, Cout: i32, nO: i32, s: f64, bs: f64,
+  J: usize, ldJ: i32, colW: i32, colB: i32, qc: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
+  convRowsWino<f32>(X, xStride, H, W, Cin, dY, Cout, nO, s, bs, J, ldJ, colW, colB, qc, scratch, scratchBytes, gwork, gworkBytes, task, tid);
+}
+export function entk_conv_rows_wino_f64(X: usize, xStride: i32, H: i32, W: i32, Cin: i32, dY: usize, Cout: i32, nO: i32, s: f64, bs: f64,
+  J: usize, ldJ: i32, colW: i32, colB: i32, qc: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
+  convRowsWino<f64>(X, xStride, H, W, Cin, dY, Cout, nO, s, bs, J, ldJ, colW, colB, qc, scratch, scratchBytes, gwork, gworkBytes, task, tid);
 }
 export function entk_dense_row_f32(X: usize, xStride: i32, nin: i32, dY: usize, nout: i32, s: f64, bs: f64, J: usize, ldJ: i32, colW: i32, colB: i32, task: i32, tid: i32): void {
   denseRow<f32>(X, xStride, nin, dY, nout, s, bs, J, ldJ, colW, colB, task, tid);

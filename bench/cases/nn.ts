@@ -7,6 +7,7 @@
 //   fwd    inference
 //   ntk    empirical NTK, all 10 outputs: (10 B) x (10 B), with the peak wasm memory
 // Synthetic uniform [0, 1] inputs and random labels of the right shapes (as the peer uses).
+// BENCH_NN=ntk (a comma list of train, pgd, fwd, ntk) runs only those workloads.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +56,8 @@ function data(n: number, d: number, seed: number): { X: Matrix<Float64Array>; y:
   return { X: { data: X, rows: n, cols: d }, y };
 }
 
+const WORKLOADS = new Set((process.env.BENCH_NN ?? 'train,pgd,fwd,ntk').split(',').map((w) => w.trim()));
+
 const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
 
 export async function run(ctx: Ctx): Promise<Row[]> {
@@ -69,7 +72,7 @@ export async function run(ctx: Ctx): Promise<Row[]> {
     const d = net.inputDim;
     try {
       // training step
-      {
+      if (WORKLOADS.has('train')) {
         const B = cfg.trainB, { X, y } = data(B, d, 1);
         const tr = new Trainer(net, { batch: B, lr: 0.01 });
         try {
@@ -80,7 +83,7 @@ export async function run(ctx: Ctx): Promise<Row[]> {
         } finally { tr.dispose(); }
       }
       // PGD-20 adversarial training step
-      {
+      if (WORKLOADS.has('pgd')) {
         const B = cfg.trainB, { X, y } = data(B, d, 2);
         const tr = new Trainer(net, { batch: B, lr: 0.01, adv: { method: 'pgd', eps: cfg.eps, step: cfg.alpha, steps: 20, randomStart: true } });
         try {
@@ -93,14 +96,14 @@ export async function run(ctx: Ctx): Promise<Row[]> {
         } finally { tr.dispose(); }
       }
       // inference
-      {
+      if (WORKLOADS.has('fwd')) {
         const B = 250, { X } = data(B, d, 3);
         const s = timeit(() => net.forward(X, { batch: B }), { reps, warmup: 1 });
         const pt = torch(['fwd', '--net', key, '--batch', String(B), '--reps', String(reps)], threads);
         push({ op: `${cfg.arch} inference (ours ${(B / s).toFixed(0)} img/s; pytorch ${pt ? (B / pt.median_s).toFixed(0) : '—'}) load ${load()}`, size: `B=${B}`, threads, ours_s: s, peers: { pytorch: pt?.median_s ?? null } });
       }
       // empirical NTK, all 10 outputs
-      for (const B of cfg.ntkB) {
+      for (const B of WORKLOADS.has('ntk') ? cfg.ntkB : []) {
         const big = B >= 250;
         if (big && ctx.quick) continue;
         const { X } = data(B, d, 4);

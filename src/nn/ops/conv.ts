@@ -30,6 +30,33 @@ function convForward(c: OpCtx, x: number, cin: number, Wt: number, cout: number,
   c.e.parallelFor(`nn_conv_fwd_${c.dt}`, [x, c.B, H, W, cin, Wt, cout, s, bias, bs, beta, y, scratch, scratchBytes, work, workBytes, rows, relu], Math.ceil(P / rows));
 }
 
+/**
+ * dx = s conv(dy, flip(W)) by Winograd F(2x2, 3x3) (assembly/nn/conv_winograd.ts) when the
+ * layer allows it (H, W even, both channel counts multiples of 4); false: not applicable.
+ * Same values as the VJP's dx up to rounding; the empirical NTK's row-wise backward uses it.
+ */
+export function convDxWinograd(c: OpCtx, dy: number, dx: number): boolean {
+  const cin = c.ls.inShape.C, cout = c.ls.outShape.C, { H, W } = c.ls.inShape, sz = BYTES[c.dt];
+  if (H % 2 || W % 2 || cin % 4 || cout % 4) return false;
+  const nW = 9 * cin * cout, nT = (H * W) / 4;
+  // images per task: transformed tiles of both sides within ~4 MiB, at least 4 tasks per thread when the batch allows
+  const perImg = 16 * nT * (cin + cout) * sz;
+  const imgs = Math.max(1, Math.min(Math.floor((4 << 20) / perImg), Math.ceil(c.B / (4 * c.e.threads))));
+  const scratchBytes = Math.ceil((imgs * perImg) / 64) * 64;
+  const Wf = c.e.heap.alloc(nW * sz);
+  try {
+    const U = c.e.heap.alloc(16 * cin * cout * sz);
+    try {
+      c.e.call(`nn_conv_flip_${c.dt}`, c.W, cin, cout, Wf);
+      c.e.call(`nn_conv_wino_filter_${c.dt}`, Wf, cout, cin, c.wScale, U);
+      const scratch = c.e.threadScratch(scratchBytes, 'nn-conv-wino');
+      const { work, workBytes } = gemmScratch(c.dt);
+      c.e.parallelFor(`nn_conv_wino_fwd_${c.dt}`, [dy, c.B, H, W, cout, U, cin, dx, imgs, scratch, scratchBytes, work, workBytes], Math.ceil(c.B / imgs));
+    } finally { c.e.heap.release(U); }
+  } finally { c.e.heap.release(Wf); }
+  return true;
+}
+
 export const convOp: Op = {
   forward(c, x, y) {
     convForward(c, x, c.ls.inShape.C, c.W, c.ls.outShape.C, c.wScale, c.b, c.bScale, 0, y);
