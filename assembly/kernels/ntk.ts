@@ -4,7 +4,7 @@
 // flattened): FC tiles vectorise across pairs, conv tiles (T = 1) across pixels.
 // Forward maps per spec §1; reverse mode gives the adjoint of nngp0 (per pair/pixel) and of
 // the row input's self-covariances q at every ReLU, which are then pulled back once per row.
-import { acos_p, acos_q, acos_v } from './acos';
+import { acos_pw, acos_qw, acos_v, kt, K_ONE, K_HALF, K_ZERO, K_PI, K_MONE, K_I2PI, K_FLOOR, K_H } from './acos';
 
 // context fields
 const C_NOPS = 0, C_OPS = 1, C_MODE = 2, C_H = 3, C_W = 4, C_C = 5, C_D = 6,
@@ -110,8 +110,8 @@ function reluFwd(N: usize, K: usize, qa: usize, ra: usize, qaStride: i32, qb: us
     const bq = two ? v128.load(at(qb, i)) : sp(ld(qb, i));
     const rsa = qaStride == 0 ? sp(ld(ra, 0)) : (two ? v128.load(at(ra, i)) : sp(ld(ra, i)));
     const rsb = two ? v128.load(at(rb, i)) : sp(ld(rb, i));
-    // s = sqrt(qa qb) = (qa / sqrt qa)(qb / sqrt qb), c = n / s: no sqrt or division per pair
-    const s = f64x2.mul(f64x2.mul(a, rsa), f64x2.mul(bq, rsb));
+    // s = sqrt(qa qb) from the stored square roots, c = n / s: no sqrt or division per pair
+    const s = f64x2.mul(a, bq);
     const c = f64x2.mul(n, f64x2.mul(rsa, rsb));
     const cc = f64x2.pmin(f64x2.pmax(c, sp(-1.0)), one);
     const th = acos_v(cc);
@@ -144,7 +144,7 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
     const gk = two ? v128.load(at(gK, i)) : sp(ld(gK, i));
     const rsa = qaStride == 0 ? sp(ld(ra, 0)) : (two ? v128.load(at(ra, i)) : sp(ld(ra, i)));
     const rsb = two ? v128.load(at(rb, i)) : sp(ld(rb, i));
-    const s = f64x2.mul(f64x2.mul(a, rsa), f64x2.mul(bq, rsb));
+    const s = f64x2.mul(a, bq);
     const invs = f64x2.mul(rsa, rsb);
     const c = f64x2.mul(n, invs);
     const cc = f64x2.pmin(f64x2.pmax(c, sp(-1.0)), one);
@@ -175,11 +175,15 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
 }
 
 // ---- pixel-mode ReLU (one pair's H x W maps) --------------------------------------------
-// The q store holds q and 1/sqrt(q) (0 where q = 0) per input, so a pixel needs
-// c = n ra rb and s = sqrt(qa qb) = (qa ra)(qb rb): no per-pair sqrt or division besides
-// arccos's.
+// The q store holds sqrt(q) and 1/sqrt(q) (0 where q = 0) per input, so a pixel needs
+// c = n ra rb and s = sqrt(qa qb) = sa sb: no per-pair sqrt or division besides arccos's.
 // The loops run two pixels per v128; an odd last pixel goes through the same code on a
 // two-lane staging copy whose second lane is all zeros (which maps to exact zeros).
+// Two pixels whose c both exceed 1/2 (nearly all of them on images: the maps of two images
+// at one pixel are strongly correlated) take fdlibm's arccos branch for that range alone,
+// in w = 1 - c: theta = 2 asin(sqrt(w/2)) = u2 (1 + R), u2 = sqrt(2w), R = p(w)/q(w) (the
+// same rational as acos_v, coefficients rescaled by powers of two), and
+// sin theta = sqrt(w (1 + c)). The new nngp is s sin + (pi - theta) n: s cos theta = n.
 
 /** Staging area for odd tails: 16 x 2 f64 after the tapes and the Pmax spare. */
 @inline function stagingOf(ctx: usize, scr: usize): usize {
@@ -197,36 +201,40 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
  */
 // @ts-ignore: decorator
 @inline function reluPixLoop(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TH: usize, len: i32, sums: usize, kIsN: bool, acc: bool, tape: bool): void {
-  const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), mone = sp(-1.0), zero = sp(0.0), half = sp(0.5), two = sp(2.0);
-  let accN = zero, accK = zero;
+  let accS = kt(K_ZERO), accK = accS, accN = accS;
   for (let i = 0; i + 2 <= len; i += 2) {
     const n = v128.load(at(N, i));
-    const k = kIsN ? n : v128.load(at(K, i));
-    const rav = v128.load(at(ra, i)), rbv = v128.load(at(rb, i));
-    const c = f64x2.mul(n, f64x2.mul(rav, rbv));
-    let cc = c, pmt = zero, sn = zero;
-    if (i64x2.bitmask(f64x2.gt(c, half)) == 3) {
-      cc = f64x2.pmin(c, one);
-      const w = f64x2.sub(one, cc), z = f64x2.mul(w, half), u = f64x2.sqrt(z);
-      const r = f64x2.div(acos_p(z), acos_q(z));
-      pmt = f64x2.sub(pi, f64x2.mul(two, f64x2.add(u, f64x2.mul(u, r))));
-      sn = f64x2.sqrt(f64x2.mul(w, f64x2.add(one, cc)));
+    const c = f64x2.mul(n, f64x2.mul(v128.load(at(ra, i)), v128.load(at(rb, i))));
+    let A = accS, sn = accS; // A = pi - theta
+    if (i64x2.bitmask(f64x2.gt(c, kt(K_HALF))) == 3) {
+      const w = f64x2.pmax(f64x2.sub(kt(K_ONE), c), kt(K_ZERO));
+      const u2 = f64x2.sqrt(f64x2.add(w, w));
+      A = f64x2.sub(kt(K_PI), f64x2.add(u2, f64x2.mul(u2, f64x2.div(acos_pw(w), acos_qw(w)))));
+      sn = f64x2.sqrt(f64x2.mul(w, f64x2.add(kt(K_ONE), c)));
     } else {
-      cc = f64x2.pmin(f64x2.pmax(c, mone), one);
-      pmt = f64x2.sub(pi, acos_v(cc));
-      sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
+      const cc = f64x2.pmin(f64x2.pmax(c, kt(K_MONE)), kt(K_ONE));
+      A = f64x2.sub(kt(K_PI), acos_v(cc));
+      sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(kt(K_ONE), f64x2.mul(cc, cc)), kt(K_ZERO)));
     }
-    const s = f64x2.mul(f64x2.mul(v128.load(at(qa, i)), rav), f64x2.mul(v128.load(at(qb, i)), rbv));
-    // 2 pi nngp and 2 pi ntk; the sums take the 1/(2 pi) once
-    const nOut = f64x2.mul(s, f64x2.add(sn, f64x2.mul(pmt, cc)));
-    const kOut = f64x2.mul(k, pmt);
-    if (acc) { accN = f64x2.add(accN, nOut); accK = f64x2.add(accK, kOut); }
-    else { v128.store(at(N, i), f64x2.mul(nOut, i2p)); v128.store(at(K, i), f64x2.mul(kOut, i2p)); }
-    if (tape) v128.store(at(TH, i), f64x2.sub(pi, pmt));
+    // 2 pi nngp = s sn + A n and 2 pi ntk = k A; the sums take the 1/(2 pi) once
+    const ss = f64x2.mul(f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i))), sn);
+    const nA = f64x2.mul(n, A);
+    if (acc) {
+      accS = f64x2.add(accS, ss);
+      if (kIsN) accK = f64x2.add(accK, nA);
+      else { accN = f64x2.add(accN, nA); accK = f64x2.add(accK, f64x2.mul(v128.load(at(K, i)), A)); }
+    } else {
+      const kOut = kIsN ? nA : f64x2.mul(v128.load(at(K, i)), A);
+      v128.store(at(N, i), f64x2.mul(f64x2.add(ss, nA), kt(K_I2PI)));
+      v128.store(at(K, i), f64x2.mul(kOut, kt(K_I2PI)));
+    }
+    if (tape) v128.store(at(TH, i), f64x2.sub(kt(K_PI), A));
   }
   if (acc) {
-    st(sums, 0, ld(sums, 0) + (f64x2.extract_lane(accN, 0) + f64x2.extract_lane(accN, 1)) * INV2PI);
-    st(sums, 1, ld(sums, 1) + (f64x2.extract_lane(accK, 0) + f64x2.extract_lane(accK, 1)) * INV2PI);
+    const sK = f64x2.extract_lane(accK, 0) + f64x2.extract_lane(accK, 1);
+    const sA = kIsN ? sK : f64x2.extract_lane(accN, 0) + f64x2.extract_lane(accN, 1);
+    st(sums, 0, ld(sums, 0) + (f64x2.extract_lane(accS, 0) + f64x2.extract_lane(accS, 1) + sA) * INV2PI);
+    st(sums, 1, ld(sums, 1) + sK * INV2PI);
   }
 }
 
@@ -269,39 +277,38 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
  */
 // @ts-ignore: decorator
 @inline function reluPixFBLoop(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn_: f64, gk_: f64, kIsN: bool): void {
-  const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), mone = sp(-1.0), zero = sp(0.0), half = sp(0.5), two = sp(2.0), floor = sp(SIN_FLOOR);
-  const gn = sp(gn_), gk = sp(gk_), gki = sp(gk_ * INV2PI), h = sp(0.5 * INV2PI);
+  const gn = sp(gn_), gk = sp(gk_), gki = sp(gk_ * INV2PI);
   for (let i = 0; i + 2 <= len; i += 2) {
     const n = v128.load(at(N, i));
     const k = kIsN ? n : v128.load(at(K, i));
-    const rva = v128.load(at(ra, i)), rbv = v128.load(at(rb, i));
-    const invs = f64x2.mul(rva, rbv);
+    const rva = v128.load(at(ra, i));
+    const invs = f64x2.mul(rva, v128.load(at(rb, i)));
     const c = f64x2.mul(n, invs);
-    let cc = c, pmt = zero, sn = zero, r = zero;
-    if (i64x2.bitmask(f64x2.gt(c, half)) == 3) {
-      cc = f64x2.pmin(c, one);
+    let cc = c, A = kt(K_ZERO), sn = A, r = A;
+    if (i64x2.bitmask(f64x2.gt(c, kt(K_HALF))) == 3) {
+      cc = f64x2.pmin(c, kt(K_ONE));
+      const w = f64x2.sub(kt(K_ONE), cc);
+      const u2 = f64x2.sqrt(f64x2.add(w, w));
+      const q = acos_qw(w);
+      sn = f64x2.sqrt(f64x2.mul(w, f64x2.add(kt(K_ONE), cc)));
       // arccos's p/q and r = 1/max(sin, floor) from one division
-      const w = f64x2.sub(one, cc), z = f64x2.mul(w, half), u = f64x2.sqrt(z);
-      const q = acos_q(z);
-      sn = f64x2.sqrt(f64x2.mul(w, f64x2.add(one, cc)));
-      const snf = f64x2.pmax(sn, floor);
-      const inv = f64x2.div(one, f64x2.mul(q, snf));
-      const ra_ = f64x2.mul(acos_p(z), f64x2.mul(snf, inv));
+      const snf = f64x2.pmax(sn, kt(K_FLOOR));
+      const inv = f64x2.div(kt(K_ONE), f64x2.mul(q, snf));
       r = f64x2.mul(q, inv);
-      pmt = f64x2.sub(pi, f64x2.mul(two, f64x2.add(u, f64x2.mul(u, ra_))));
+      A = f64x2.sub(kt(K_PI), f64x2.add(u2, f64x2.mul(u2, f64x2.mul(acos_pw(w), f64x2.mul(snf, inv)))));
     } else {
-      cc = f64x2.pmin(f64x2.pmax(c, mone), one);
-      pmt = f64x2.sub(pi, acos_v(cc));
-      sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
-      r = f64x2.div(one, f64x2.pmax(sn, floor));
+      cc = f64x2.pmin(f64x2.pmax(c, kt(K_MONE)), kt(K_ONE));
+      A = f64x2.sub(kt(K_PI), acos_v(cc));
+      sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(kt(K_ONE), f64x2.mul(cc, cc)), kt(K_ZERO)));
+      r = f64x2.div(kt(K_ONE), f64x2.pmax(sn, kt(K_FLOOR)));
     }
-    const A = f64x2.mul(pmt, i2p);
+    const Ai = f64x2.mul(A, kt(K_I2PI));
     const kr = f64x2.mul(k, r);
-    const s = f64x2.mul(f64x2.mul(v128.load(at(qa, i)), rva), f64x2.mul(v128.load(at(qb, i)), rbv));
-    v128.store(at(gN, i), f64x2.add(f64x2.mul(gn, A), f64x2.mul(gki, f64x2.mul(kr, invs))));
-    v128.store(at(gK, i), f64x2.mul(gk, A));
+    const s = f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i)));
+    v128.store(at(gN, i), f64x2.add(f64x2.mul(gn, Ai), f64x2.mul(gki, f64x2.mul(kr, invs))));
+    v128.store(at(gK, i), f64x2.mul(gk, Ai));
     // d nngp/dqa = sin(th) s / (4 pi qa); d ntk/dqa = -k c r / (4 pi qa)
-    const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn, f64x2.mul(sn, s)), f64x2.mul(gk, f64x2.mul(kr, cc))), f64x2.mul(f64x2.mul(rva, rva), h));
+    const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn, f64x2.mul(sn, s)), f64x2.mul(gk, f64x2.mul(kr, cc))), f64x2.mul(f64x2.mul(rva, rva), kt(K_H)));
     v128.store(at(gq, i), f64x2.add(v128.load(at(gq, i)), dq));
   }
 }
@@ -328,20 +335,19 @@ function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usiz
  */
 // @ts-ignore: decorator
 @inline function reluPixBwdLoop(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32): void {
-  const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), mone = sp(-1.0), zero = sp(0.0), floor = sp(SIN_FLOOR), h = sp(0.5 * INV2PI);
   for (let i = 0; i + 2 <= len; i += 2) {
-    const rva = v128.load(at(ra, i)), rbv = v128.load(at(rb, i));
-    const invs = f64x2.mul(rva, rbv);
-    const cc = f64x2.pmin(f64x2.pmax(f64x2.mul(v128.load(at(N, i)), invs), mone), one);
-    const sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
-    const r = f64x2.div(one, f64x2.pmax(sn, floor));
-    const A = f64x2.mul(f64x2.sub(pi, v128.load(at(TH, i))), i2p);
+    const rva = v128.load(at(ra, i));
+    const invs = f64x2.mul(rva, v128.load(at(rb, i)));
+    const cc = f64x2.pmin(f64x2.pmax(f64x2.mul(v128.load(at(N, i)), invs), kt(K_MONE)), kt(K_ONE));
+    const sn = f64x2.sqrt(f64x2.mul(f64x2.sub(kt(K_ONE), cc), f64x2.add(kt(K_ONE), cc)));
+    const r = f64x2.div(kt(K_ONE), f64x2.pmax(sn, kt(K_FLOOR)));
+    const A = f64x2.mul(f64x2.sub(kt(K_PI), v128.load(at(TH, i))), kt(K_I2PI));
     const kr = f64x2.mul(v128.load(at(K, i)), r);
     const gn = v128.load(at(gN, i)), gk = v128.load(at(gK, i));
-    const s = f64x2.mul(f64x2.mul(v128.load(at(qa, i)), rva), f64x2.mul(v128.load(at(qb, i)), rbv));
-    v128.store(at(gN, i), f64x2.add(f64x2.mul(gn, A), f64x2.mul(f64x2.mul(gk, kr), f64x2.mul(invs, i2p))));
+    const s = f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i)));
+    v128.store(at(gN, i), f64x2.add(f64x2.mul(gn, A), f64x2.mul(f64x2.mul(gk, kr), f64x2.mul(invs, kt(K_I2PI)))));
     v128.store(at(gK, i), f64x2.mul(gk, A));
-    const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn, f64x2.mul(sn, s)), f64x2.mul(gk, f64x2.mul(kr, cc))), f64x2.mul(f64x2.mul(rva, rva), h));
+    const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn, f64x2.mul(sn, s)), f64x2.mul(gk, f64x2.mul(kr, cc))), f64x2.mul(f64x2.mul(rva, rva), kt(K_H)));
     v128.store(at(gq, i), f64x2.add(v128.load(at(gq, i)), dq));
   }
 }
@@ -494,7 +500,7 @@ export function ntk_gram_task(ctx: usize, task: i32, tid: i32): void {
 }
 
 /**
- * Self-covariance chain of one input (task = point): stores q at each ReLU input (and the
+ * Self-covariance chain of one input (task = point): stores sqrt(q) at each ReLU input (and the
  * final nngp(x, x) at SAVEQ) into Q1 (which = 0) or Q2 (which = 1), and 1/sqrt(q) in a second
  * store of the same layout QSTR * npts values further on.
  */
@@ -525,8 +531,14 @@ export function ntk_self_task(ctx: usize, which: i32, task: i32, tid: i32): void
     if (code == OP_DENSE) affine(q, Pin, a, bb);
     else if (code == OP_RELU || code == OP_SAVEQ) {
       const dst = at(Q, <i32>a * npts + pt * Pin), rdst = at(dst, ci(ctx, C_QSTR) * npts);
-      memory.copy(dst, q, <usize>Pin << 3);
-      // 1/sqrt(q) (0 where q = 0, which makes c = 0 and s = 0 there)
+      // a ReLU's input keeps sqrt(q) (the pair maps need s = sqrt(qa qb) = sa sb), the final
+      // nngp(x, x) of SAVEQ q itself; 1/sqrt(q) beside (0 where q = 0: then c = 0 and s = 0)
+      if (code == OP_SAVEQ) memory.copy(dst, q, <usize>Pin << 3);
+      else {
+        let p = 0;
+        for (; p + 2 <= Pin; p += 2) v128.store(at(dst, p), f64x2.sqrt(v128.load(at(q, p))));
+        for (; p < Pin; p++) st(dst, p, Math.sqrt(ld(q, p)));
+      }
       let p = 0;
       for (; p + 2 <= Pin; p += 2) {
         const v = v128.load(at(q, p));

@@ -38,7 +38,7 @@ export class Run {
     c[C.H] = prog.H; c[C.W] = prog.W; c[C.C] = prog.C; c[C.D] = prog.d;
     c[C.X1] = X1; c[C.N1] = n1; c[C.X2] = X2; c[C.N2] = n2;
     c[C.N0S] = 1; c[C.T] = this.T; c[C.PMAX] = prog.Pmax; c[C.NRELU] = prog.nrelu; c[C.SCRB] = this.scrBytes;
-    // q stores: q then 1/sqrt(q), each qstride values per input
+    // q stores: sqrt(q) at ReLU inputs (q itself for the final nngp(x, x)), then 1/sqrt(q), each qstride values per input
     c[C.QSTR] = prog.qstride;
     c[C.Q1] = this.alloc(2 * prog.qstride * n1);
     c[C.Q2] = sym ? c[C.Q1] : this.alloc(2 * prog.qstride * n2);
