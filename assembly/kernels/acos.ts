@@ -2,7 +2,8 @@
 // both ranges, selected per lane, so a tile of pairs needs no branches.
 //   |x| <= 0.5: acos x = pi/2 - (x + x R(x^2))
 //   |x| >  0.5: z = (1 - |x|)/2, s = sqrt z, acos|x| = 2 (s + s R(z)); x < 0 reflects to pi - that.
-// Inputs must lie in [-1, 1] (callers clamp). Accuracy about 1 ulp (tested against Math.acos).
+// Inputs must lie in [-1, 1] (callers clamp). Accuracy about 1 ulp (tested against Math.acos);
+// the relaxed-SIMD build evaluates the polynomials with fused multiply-adds.
 //
 // The constants live in a table in linear memory (KT) and are read with v128.load: V8
 // materialises each v128.const with 3-4 instructions, and a loop with ~20 of them cannot keep
@@ -39,8 +40,12 @@ export const KT: usize = memory.data<f64>([
 /** Table constant k (both lanes). */
 // @ts-ignore: decorator
 @inline export function kt(k: i32): v128 { return v128.load(KT + (<usize>k << 4)); }
+/** a b + c: one fused multiply-add in the relaxed-SIMD build (the polynomials' Horner steps). */
 // @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 { return f64x2.add(f64x2.mul(a, b), c); }
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
+  return f64x2.add(f64x2.mul(a, b), c);
+}
 
 /** fdlibm's R(z) = p(z) / q(z): the numerator p (with its factor z) ... */
 // @ts-ignore: decorator

@@ -199,36 +199,92 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
  * 2 asin(sqrt((1 - c)/2)), instead of both branches and a select per lane (the same
  * arccos values, about half the instructions), and sin theta = sqrt((1 - c)(1 + c)).
  */
+/** pi - arccos(c) and sin(arccos c) of two pixels whose c both exceed 1/2 (see above). */
 // @ts-ignore: decorator
-@inline function reluPixLoop(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TH: usize, len: i32, sums: usize, kIsN: bool, acc: bool, tape: bool): void {
+@inline function fastA(c: v128): v128 {
+  const w = f64x2.pmax(f64x2.sub(kt(K_ONE), c), kt(K_ZERO));
+  const u2 = f64x2.sqrt(f64x2.add(w, w));
+  return f64x2.sub(kt(K_PI), f64x2.add(u2, f64x2.mul(u2, f64x2.div(acos_pw(w), acos_qw(w)))));
+}
+// @ts-ignore: decorator
+@inline function fastSin(c: v128): v128 {
+  return f64x2.sqrt(f64x2.mul(f64x2.pmax(f64x2.sub(kt(K_ONE), c), kt(K_ZERO)), f64x2.add(kt(K_ONE), c)));
+}
+/** The same for any c (clamped to [-1, 1]): both arccos branches and a select per lane. */
+// @ts-ignore: decorator
+@inline function slowA(c: v128): v128 {
+  return f64x2.sub(kt(K_PI), acos_v(f64x2.pmin(f64x2.pmax(c, kt(K_MONE)), kt(K_ONE))));
+}
+// @ts-ignore: decorator
+@inline function slowSin(c: v128): v128 {
+  const cc = f64x2.pmin(f64x2.pmax(c, kt(K_MONE)), kt(K_ONE));
+  return f64x2.sqrt(f64x2.mul(f64x2.sub(kt(K_ONE), cc), f64x2.add(kt(K_ONE), cc)));
+}
+
+/**
+ * Forward ReLU maps of one pair on len (even) pixels: N, K in place (K = N when kIsN: the
+ * ntk is still the nngp after the first conv); with tape, its inputs to TN, TK and the angles
+ * to TH; or, when acc, only the sums of the new nngp and ntk over the pixels into sums[0],
+ * sums[1] (a flatten next). Four pixels per step (the table constants loaded once for
+ * both halves) when all four take the fast branch; pairs of pixels otherwise.
+ */
+// @ts-ignore: decorator
+@inline function reluPixLoop(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TN: usize, TK: usize, TH: usize, len: i32, sums: usize, kIsN: bool, acc: bool, tape: bool): void {
   let accS = kt(K_ZERO), accK = accS, accN = accS;
-  for (let i = 0; i + 2 <= len; i += 2) {
-    const n = v128.load(at(N, i));
-    const c = f64x2.mul(n, f64x2.mul(v128.load(at(ra, i)), v128.load(at(rb, i))));
-    let A = accS, sn = accS; // A = pi - theta
-    if (i64x2.bitmask(f64x2.gt(c, kt(K_HALF))) == 3) {
-      const w = f64x2.pmax(f64x2.sub(kt(K_ONE), c), kt(K_ZERO));
-      const u2 = f64x2.sqrt(f64x2.add(w, w));
-      A = f64x2.sub(kt(K_PI), f64x2.add(u2, f64x2.mul(u2, f64x2.div(acos_pw(w), acos_qw(w)))));
-      sn = f64x2.sqrt(f64x2.mul(w, f64x2.add(kt(K_ONE), c)));
-    } else {
-      const cc = f64x2.pmin(f64x2.pmax(c, kt(K_MONE)), kt(K_ONE));
-      A = f64x2.sub(kt(K_PI), acos_v(cc));
-      sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(kt(K_ONE), f64x2.mul(cc, cc)), kt(K_ZERO)));
+  let i = 0;
+  for (; i < len; ) {
+    const two = i + 4 <= len;
+    const n0 = v128.load(at(N, i));
+    const c0 = f64x2.mul(n0, f64x2.mul(v128.load(at(ra, i)), v128.load(at(rb, i))));
+    const f0 = i64x2.bitmask(f64x2.gt(c0, kt(K_HALF))) == 3;
+    if (two && f0) {
+      const n1 = v128.load(at(N, i + 2));
+      const c1 = f64x2.mul(n1, f64x2.mul(v128.load(at(ra, i + 2)), v128.load(at(rb, i + 2))));
+      if (i64x2.bitmask(f64x2.gt(c1, kt(K_HALF))) == 3) {
+        const A0 = fastA(c0), A1 = fastA(c1), s0 = fastSin(c0), s1 = fastSin(c1);
+        const ss0 = f64x2.mul(f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i))), s0);
+        const ss1 = f64x2.mul(f64x2.mul(v128.load(at(qa, i + 2)), v128.load(at(qb, i + 2))), s1);
+        const nA0 = f64x2.mul(n0, A0), nA1 = f64x2.mul(n1, A1);
+        if (acc) {
+          accS = f64x2.add(accS, f64x2.add(ss0, ss1));
+          if (kIsN) accK = f64x2.add(accK, f64x2.add(nA0, nA1));
+          else {
+            accN = f64x2.add(accN, f64x2.add(nA0, nA1));
+            accK = f64x2.add(accK, f64x2.add(f64x2.mul(v128.load(at(K, i)), A0), f64x2.mul(v128.load(at(K, i + 2)), A1)));
+          }
+        } else {
+          const k0 = kIsN ? n0 : v128.load(at(K, i)), k1 = kIsN ? n1 : v128.load(at(K, i + 2));
+          if (tape) {
+            v128.store(at(TN, i), n0); v128.store(at(TN, i + 2), n1);
+            v128.store(at(TK, i), k0); v128.store(at(TK, i + 2), k1);
+            v128.store(at(TH, i), f64x2.sub(kt(K_PI), A0)); v128.store(at(TH, i + 2), f64x2.sub(kt(K_PI), A1));
+          }
+          const i2p = kt(K_I2PI);
+          v128.store(at(N, i), f64x2.mul(f64x2.add(ss0, nA0), i2p)); v128.store(at(N, i + 2), f64x2.mul(f64x2.add(ss1, nA1), i2p));
+          v128.store(at(K, i), f64x2.mul(kIsN ? nA0 : f64x2.mul(k0, A0), i2p)); v128.store(at(K, i + 2), f64x2.mul(kIsN ? nA1 : f64x2.mul(k1, A1), i2p));
+        }
+        i += 4;
+        continue;
+      }
     }
+    // two pixels
+    let A = accS, sn = accS;
+    if (f0) { A = fastA(c0); sn = fastSin(c0); }
+    else { A = slowA(c0); sn = slowSin(c0); }
     // 2 pi nngp = s sn + A n and 2 pi ntk = k A; the sums take the 1/(2 pi) once
     const ss = f64x2.mul(f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i))), sn);
-    const nA = f64x2.mul(n, A);
+    const nA = f64x2.mul(n0, A);
     if (acc) {
       accS = f64x2.add(accS, ss);
       if (kIsN) accK = f64x2.add(accK, nA);
       else { accN = f64x2.add(accN, nA); accK = f64x2.add(accK, f64x2.mul(v128.load(at(K, i)), A)); }
     } else {
-      const kOut = kIsN ? nA : f64x2.mul(v128.load(at(K, i)), A);
+      const k = kIsN ? n0 : v128.load(at(K, i));
+      if (tape) { v128.store(at(TN, i), n0); v128.store(at(TK, i), k); v128.store(at(TH, i), f64x2.sub(kt(K_PI), A)); }
       v128.store(at(N, i), f64x2.mul(f64x2.add(ss, nA), kt(K_I2PI)));
-      v128.store(at(K, i), f64x2.mul(kOut, kt(K_I2PI)));
+      v128.store(at(K, i), f64x2.mul(kIsN ? nA : f64x2.mul(k, A), kt(K_I2PI)));
     }
-    if (tape) v128.store(at(TH, i), f64x2.sub(kt(K_PI), A));
+    i += 2;
   }
   if (acc) {
     const sK = f64x2.extract_lane(accK, 0) + f64x2.extract_lane(accK, 1);
@@ -238,16 +294,16 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
   }
 }
 
-function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TH: usize, len: i32, sums: usize, kIsN: bool): void {
+function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TN: usize, TK: usize, TH: usize, len: i32, sums: usize, kIsN: bool): void {
   if (sums) {
-    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, 0, len, sums, true, true, false);
-    else reluPixLoop(N, K, ra, rb, qa, qb, 0, len, sums, false, true, false);
+    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, sums, true, true, false);
+    else reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, sums, false, true, false);
   } else if (TH) {
-    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, TH, len, 0, true, false, true);
-    else reluPixLoop(N, K, ra, rb, qa, qb, TH, len, 0, false, false, true);
+    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, TN, TK, TH, len, 0, true, false, true);
+    else reluPixLoop(N, K, ra, rb, qa, qb, TN, TK, TH, len, 0, false, false, true);
   } else {
-    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, 0, len, 0, true, false, false);
-    else reluPixLoop(N, K, ra, rb, qa, qb, 0, len, 0, false, false, false);
+    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, 0, true, false, false);
+    else reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, 0, false, false, false);
   }
 }
 
@@ -258,14 +314,17 @@ function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usi
   return p;
 }
 
-function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TH: usize, len: i32, sums: usize, kIsN: bool, stg: usize): void {
+/** reluPixLoop on any len; with TH, the tape's inputs go to TN, TK (one slot of tslot bytes before each other). */
+function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TH: usize, tslot: usize, len: i32, sums: usize, kIsN: bool, stg: usize): void {
   if (sums) { st(sums, 0, 0.0); st(sums, 1, 0.0); }
   const even = len & ~1;
-  reluPixVec(N, K, ra, rb, qa, qb, TH, even, sums, kIsN);
+  const TN = TH ? TH - 2 * tslot : 0, TK = TH ? TH - tslot : 0;
+  reluPixVec(N, K, ra, rb, qa, qb, TN, TK, TH, even, sums, kIsN);
   if (even == len) return;
   const i = even;
+  if (TH) { st(TN, i, ld(N, i)); st(TK, i, ld(kIsN ? N : K, i)); }
   const n = stage(stg, 0, N, i), k = stage(stg, 1, kIsN ? N : K, i), th = at(stg, 12);
-  reluPixVec(n, k, stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, qa, i), stage(stg, 5, qb, i), TH ? th : 0, 2, sums, false);
+  reluPixVec(n, k, stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, qa, i), stage(stg, 5, qb, i), TH ? at(stg, 20) : 0, TH ? at(stg, 22) : 0, TH ? th : 0, 2, sums, false);
   if (!sums) { st(N, i, ld(n, 0)); st(K, i, ld(k, 0)); }
   if (TH) st(TH, i, ld(th, 0));
 }
@@ -439,7 +498,8 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oE
     } else if (code == OP_RELU) {
       const pre = <i32>a;
       const tp = scr + (6 + 3 * <usize>relu) * slot; // tape: inputs N, K and the angles
-      if (tape) { memory.copy(tp, N, <usize>len << 3); memory.copy(tp + slot, kIsN ? N : K, <usize>len << 3); }
+      // (pixel maps store the tape's inputs in their own sweep)
+      if (tape && Pin == 1) { memory.copy(tp, N, <usize>len << 3); memory.copy(tp + slot, kIsN ? N : K, <usize>len << 3); }
       const TH = tape ? tp + 2 * slot : 0;
       const qa = at(cp(ctx, C_Q1), pre * n1 + b * Pin), qb = at(cp(ctx, C_Q2), pre * n2 + i0 * Pin);
       const ra = at(qa, qs * n1), rb = at(qb, qs * n2);
@@ -451,7 +511,7 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oE
         const fuse = !tape && o + 1 < oEnd && <i32>opc(ops, o + 1, 0) == OP_FLATTEN;
         const stg = stagingOf(ctx, scr), sums = tmp;
         for (let t = 0; t < T; t++)
-          reluPix(at(N, t * Pin), at(K, t * Pin), ra, at(rb, t * Pin), qa, at(qb, t * Pin), TH ? at(TH, t * Pin) : 0, Pin, fuse ? at(sums, 2 * t) : 0, kIsN, stg);
+          reluPix(at(N, t * Pin), at(K, t * Pin), ra, at(rb, t * Pin), qa, at(qb, t * Pin), TH ? at(TH, t * Pin) : 0, slot, Pin, fuse ? at(sums, 2 * t) : 0, kIsN, stg);
         if (fuse) {
           const inv = 1.0 / <f64>Pin;
           for (let t = 0; t < T; t++) { st(N, t, ld(sums, 2 * t) * inv); st(K, t, ld(sums, 2 * t + 1) * inv); }
