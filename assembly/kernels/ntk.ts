@@ -4,14 +4,14 @@
 // flattened): FC tiles vectorise across pairs, conv tiles (T = 1) across pixels.
 // Forward maps per spec §1; reverse mode gives the adjoint of nngp0 (per pair/pixel) and of
 // the row input's self-covariances q at every ReLU, which are then pulled back once per row.
-import { acos_pw, acos_qw, acos_v, kt, K_ONE, K_HALF, K_ZERO, K_PI, K_MONE, K_I2PI, K_FLOOR, K_H } from './acos';
+import { acos_pw, acos_qw, acos_v, kt, K_ONE, K_HALF, K_ZERO, K_PI, K_MONE, K_I2PI, K_FLOOR, K_H, K_WP0, K_WQ1 } from './acos';
 
 // context fields
 const C_NOPS = 0, C_OPS = 1, C_MODE = 2, C_H = 3, C_W = 4, C_C = 5, C_D = 6,
   C_X1 = 7, C_N1 = 8, C_X2 = 9, C_N2 = 10, C_Q1 = 11, C_Q2 = 12, C_QSTR = 13,
   C_OUTK = 14, C_OUTN = 15, C_LDO = 16, C_SYM = 17, C_SCR = 18, C_SCRB = 19, C_T = 20, C_PMAX = 21,
   C_WV = 22, C_GX = 23, C_GN0 = 24, C_GQ = 25, C_WHICH = 26, C_N0 = 27, C_NRELU = 28, C_ROW0 = 29,
-  C_S0 = 30, C_SQ = 31, C_N0S = 32;
+  C_S0 = 30, C_SQ = 31, C_N0S = 32, C_ROWR = 33, C_ROWE = 34;
 // op codes
 const OP_DENSE = 1, OP_RELU = 2, OP_CONV = 3, OP_FLATTEN = 4, OP_SCALE = 5, OP_SAVEQ = 6;
 const OPW = 5;
@@ -334,41 +334,83 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
  * same on every pixel (only flatten / dense / scale follow), gn and gk. Writes the input
  * adjoints to gN, gK and adds the adjoint of the row input's q to gq; no tape needed.
  */
+/**
+ * One fast-branch step of reluPixFBLoop (two pixels whose c both exceed 1/2), the table
+ * constants passed in so a four-pixel step loads them once: stores the input adjoints at i
+ * and adds the q adjoint. gn2, gk2 are the seeds over 2 pi, gn4, gk4 over 4 pi.
+ */
+// @ts-ignore: decorator
+@inline function fbFast(i: i32, n: v128, k: v128, c: v128, rva: v128, invs: v128, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize,
+  gn2: v128, gk2: v128, gn4: v128, gk4: v128, one: v128, pi: v128, floor: v128,
+  P0: v128, P1: v128, P2: v128, P3: v128, P4: v128, P5: v128, Q1: v128, Q2: v128, Q3: v128, Q4: v128): void {
+  const cc = f64x2.pmin(c, one);
+  const w = f64x2.sub(one, cc);
+  const u2 = f64x2.sqrt(f64x2.add(w, w));
+  const q = f64x2.add(f64x2.mul(w, f64x2.add(f64x2.mul(w, f64x2.add(f64x2.mul(w, f64x2.add(f64x2.mul(w, Q4), Q3)), Q2)), Q1)), one);
+  const pw = f64x2.mul(w, f64x2.add(f64x2.mul(w, f64x2.add(f64x2.mul(w, f64x2.add(f64x2.mul(w, f64x2.add(f64x2.mul(w, f64x2.add(f64x2.mul(w, P5), P4)), P3)), P2)), P1)), P0));
+  const sn = f64x2.sqrt(f64x2.mul(w, f64x2.add(one, cc)));
+  // arccos's p/q and r = 1/max(sin, floor) from one division
+  const snf = f64x2.pmax(sn, floor);
+  const inv = f64x2.div(one, f64x2.mul(q, snf));
+  const kr = f64x2.mul(k, f64x2.mul(q, inv));
+  const A = f64x2.sub(pi, f64x2.add(u2, f64x2.mul(u2, f64x2.mul(pw, f64x2.mul(snf, inv)))));
+  const s = f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i)));
+  v128.store(at(gN, i), f64x2.add(f64x2.mul(gn2, A), f64x2.mul(gk2, f64x2.mul(kr, invs))));
+  v128.store(at(gK, i), f64x2.mul(gk2, A));
+  // d nngp/dqa = sin(th) s / (4 pi qa); d ntk/dqa = -k c r / (4 pi qa)
+  const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn4, f64x2.mul(sn, s)), f64x2.mul(gk4, f64x2.mul(kr, cc))), f64x2.mul(rva, rva));
+  v128.store(at(gq, i), f64x2.add(v128.load(at(gq, i)), dq));
+}
+
+/**
+ * The last ReLU of a pair, forward and reverse in one sweep: its output adjoints are the
+ * same on every pixel (only flatten / dense / scale follow), gn and gk. Writes the input
+ * adjoints to gN, gK and adds the adjoint of the row input's q to gq; no tape needed.
+ * Four pixels per step when all take the fast arccos branch.
+ */
 // @ts-ignore: decorator
 @inline function reluPixFBLoop(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn_: f64, gk_: f64, kIsN: bool): void {
-  const gn = sp(gn_), gk = sp(gk_), gki = sp(gk_ * INV2PI);
-  for (let i = 0; i + 2 <= len; i += 2) {
+  const gn = sp(gn_), gk = sp(gk_);
+  const gn2 = sp(gn_ * INV2PI), gk2 = sp(gk_ * INV2PI), gn4 = sp(gn_ * 0.5 * INV2PI), gk4 = sp(gk_ * 0.5 * INV2PI);
+  let i = 0;
+  while (i < len) {
     const n = v128.load(at(N, i));
     const k = kIsN ? n : v128.load(at(K, i));
     const rva = v128.load(at(ra, i));
     const invs = f64x2.mul(rva, v128.load(at(rb, i)));
     const c = f64x2.mul(n, invs);
-    let cc = c, A = kt(K_ZERO), sn = A, r = A;
-    if (i64x2.bitmask(f64x2.gt(c, kt(K_HALF))) == 3) {
-      cc = f64x2.pmin(c, kt(K_ONE));
-      const w = f64x2.sub(kt(K_ONE), cc);
-      const u2 = f64x2.sqrt(f64x2.add(w, w));
-      const q = acos_qw(w);
-      sn = f64x2.sqrt(f64x2.mul(w, f64x2.add(kt(K_ONE), cc)));
-      // arccos's p/q and r = 1/max(sin, floor) from one division
-      const snf = f64x2.pmax(sn, kt(K_FLOOR));
-      const inv = f64x2.div(kt(K_ONE), f64x2.mul(q, snf));
-      r = f64x2.mul(q, inv);
-      A = f64x2.sub(kt(K_PI), f64x2.add(u2, f64x2.mul(u2, f64x2.mul(acos_pw(w), f64x2.mul(snf, inv)))));
-    } else {
-      cc = f64x2.pmin(f64x2.pmax(c, kt(K_MONE)), kt(K_ONE));
-      A = f64x2.sub(kt(K_PI), acos_v(cc));
-      sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(kt(K_ONE), f64x2.mul(cc, cc)), kt(K_ZERO)));
-      r = f64x2.div(kt(K_ONE), f64x2.pmax(sn, kt(K_FLOOR)));
+    const f0 = i64x2.bitmask(f64x2.gt(c, kt(K_HALF))) == 3;
+    if (f0) {
+      const one = kt(K_ONE), pi = kt(K_PI), floor = kt(K_FLOOR);
+      const P0 = kt(K_WP0), P1 = kt(K_WP0 + 1), P2 = kt(K_WP0 + 2), P3 = kt(K_WP0 + 3), P4 = kt(K_WP0 + 4), P5 = kt(K_WP0 + 5);
+      const Q1 = kt(K_WQ1), Q2 = kt(K_WQ1 + 1), Q3 = kt(K_WQ1 + 2), Q4 = kt(K_WQ1 + 3);
+      if (i + 4 <= len) {
+        const n1 = v128.load(at(N, i + 2));
+        const rv1 = v128.load(at(ra, i + 2));
+        const iv1 = f64x2.mul(rv1, v128.load(at(rb, i + 2)));
+        const c1 = f64x2.mul(n1, iv1);
+        if (i64x2.bitmask(f64x2.gt(c1, kt(K_HALF))) == 3) {
+          const k1 = kIsN ? n1 : v128.load(at(K, i + 2));
+          fbFast(i, n, k, c, rva, invs, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, P5, Q1, Q2, Q3, Q4);
+          fbFast(i + 2, n1, k1, c1, rv1, iv1, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, P5, Q1, Q2, Q3, Q4);
+          i += 4;
+          continue;
+        }
+      }
+      fbFast(i, n, k, c, rva, invs, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, P5, Q1, Q2, Q3, Q4);
+      i += 2;
+      continue;
     }
-    const Ai = f64x2.mul(A, kt(K_I2PI));
-    const kr = f64x2.mul(k, r);
+    const cc = f64x2.pmin(f64x2.pmax(c, kt(K_MONE)), kt(K_ONE));
+    const A = f64x2.sub(kt(K_PI), acos_v(cc));
+    const sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(kt(K_ONE), f64x2.mul(cc, cc)), kt(K_ZERO)));
+    const kr = f64x2.mul(k, f64x2.div(kt(K_ONE), f64x2.pmax(sn, kt(K_FLOOR))));
     const s = f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i)));
-    v128.store(at(gN, i), f64x2.add(f64x2.mul(gn, Ai), f64x2.mul(gki, f64x2.mul(kr, invs))));
-    v128.store(at(gK, i), f64x2.mul(gk, Ai));
-    // d nngp/dqa = sin(th) s / (4 pi qa); d ntk/dqa = -k c r / (4 pi qa)
-    const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn, f64x2.mul(sn, s)), f64x2.mul(gk, f64x2.mul(kr, cc))), f64x2.mul(f64x2.mul(rva, rva), kt(K_H)));
+    v128.store(at(gN, i), f64x2.add(f64x2.mul(gn2, A), f64x2.mul(gk2, f64x2.mul(kr, invs))));
+    v128.store(at(gK, i), f64x2.mul(gk2, A));
+    const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn4, f64x2.mul(sn, s)), f64x2.mul(gk4, f64x2.mul(kr, cc))), f64x2.mul(rva, rva));
     v128.store(at(gq, i), f64x2.add(v128.load(at(gq, i)), dq));
+    i += 2;
   }
 }
 
@@ -543,6 +585,7 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oE
 
 /** Gram rows: task = row b of X1 (columns ..b, the lower triangle, when symmetric). */
 export function ntk_gram_task(ctx: usize, task: i32, tid: i32): void {
+  if (ci(ctx, C_MODE) == 1) { gramRowBlock(ctx, task, tid); return; }
   const b = task + ci(ctx, C_ROW0);
   const scr = cp(ctx, C_SCR) + <usize>tid * cp(ctx, C_SCRB);
   const slot = slotBytes(ctx);
@@ -556,6 +599,28 @@ export function ntk_gram_task(ctx: usize, task: i32, tid: i32): void {
     if (outK) memory.copy(at(outK, b * ldo + i), scr + slot, <usize>t << 3);
     if (outN) memory.copy(at(outN, b * ldo + i), scr, <usize>t << 3);
     i += t;
+  }
+}
+
+/**
+ * Pixel-mode Gram rows (task = a block of ROWR rows from ROW0, up to ROWE): column i outer,
+ * the block's rows inner, so column i's image and self maps (19 KB on MNIST, 40 KB on CIFAR)
+ * are read from memory once per block instead of once per row; the block's own maps stay
+ * in L2.
+ */
+function gramRowBlock(ctx: usize, task: i32, tid: i32): void {
+  const R = ci(ctx, C_ROWR), b0 = ci(ctx, C_ROW0) + task * R, b1 = min(b0 + R, ci(ctx, C_ROWE));
+  const scr = cp(ctx, C_SCR) + <usize>tid * cp(ctx, C_SCRB);
+  const slot = slotBytes(ctx);
+  const n2 = ci(ctx, C_N2), ldo = ci(ctx, C_LDO), sym = ci(ctx, C_SYM) != 0, nops = ci(ctx, C_NOPS);
+  const outK = cp(ctx, C_OUTK), outN = cp(ctx, C_OUTN);
+  const iEnd = sym ? b1 : n2;
+  for (let i = 0; i < iEnd; i++) {
+    for (let b = sym && i > b0 ? i : b0; b < b1; b++) {
+      fwdTile(ctx, b, i, 1, scr, false, nops);
+      if (outK) st(outK, b * ldo + i, ld(scr + slot, 0));
+      if (outN) st(outN, b * ldo + i, ld(scr, 0));
+    }
   }
 }
 
@@ -673,23 +738,21 @@ function bwdTile(ctx: usize, b: i32, i: i32, T_: i32, scr: usize, sq: usize, oSt
  * q-chain term to GX[b] (overwriting); pixel mode writes the whole gradient to GX[b].
  */
 export function ntk_vjp_task(ctx: usize, task: i32, tid: i32): void {
-  const b = task;
   const scr = cp(ctx, C_SCR) + <usize>tid * cp(ctx, C_SCRB);
-  const slot = slotBytes(ctx);
-  const gN = scr + 2 * slot, gK = scr + 3 * slot, tmp = scr + 4 * slot, g = scr + 5 * slot;
-  const T = ci(ctx, C_T), n1 = ci(ctx, C_N1), n2 = ci(ctx, C_N2);
-  const nops = ci(ctx, C_NOPS), ops = cp(ctx, C_OPS), nrelu = ci(ctx, C_NRELU);
-  const H = ci(ctx, C_H), W = ci(ctx, C_W), Cc = ci(ctx, C_C), d = ci(ctx, C_D);
+  const n1 = ci(ctx, C_N1), n2 = ci(ctx, C_N2), d = ci(ctx, C_D);
+  const nops = ci(ctx, C_NOPS), ops = cp(ctx, C_OPS);
   const mode = ci(ctx, C_MODE), which = ci(ctx, C_WHICH);
-  const GQ = cp(ctx, C_GQ), GX = at(cp(ctx, C_GX), b * d), Wv = at(cp(ctx, C_WV), b * n2);
-  const X2 = cp(ctx, C_X2), x1 = at(cp(ctx, C_X1), b * d);
-  const invC = 1.0 / <f64>Cc;
-  for (let o = 0; o < nops; o++)
-    if (<i32>opc(ops, o, 0) == OP_RELU) {
-      const Pin = <i32>opc(ops, o, 3);
-      memory.fill(at(GQ, <i32>opc(ops, o, 1) * n1 + b * Pin), 0, <usize>Pin << 3);
-    }
-  memory.fill(GX, 0, <usize>d << 3);
+  const GQ = cp(ctx, C_GQ);
+  // pixel mode: a task is a block of ROWR rows, column i outer (its maps read once per block)
+  const R = mode == 1 ? ci(ctx, C_ROWR) : 1, b0 = task * R, b1 = min(b0 + R, n1);
+  for (let b = b0; b < b1; b++) {
+    for (let o = 0; o < nops; o++)
+      if (<i32>opc(ops, o, 0) == OP_RELU) {
+        const Pin = <i32>opc(ops, o, 3);
+        memory.fill(at(GQ, <i32>opc(ops, o, 1) * n1 + b * Pin), 0, <usize>Pin << 3);
+      }
+    memory.fill(at(cp(ctx, C_GX), b * d), 0, <usize>d << 3);
+  }
   // Pixel mode: when only flatten / dense / scale follow the last ReLU, its output adjoints
   // are W[b, i] (fn, fk) on every pixel, so it runs forward and reverse in one sweep.
   let oR = -1;
@@ -709,11 +772,28 @@ export function ntk_vjp_task(ctx: usize, task: i32, tid: i32): void {
       else if (code == OP_SCALE) { fn *= a; fk *= a; }
       else if (code == OP_FLATTEN) { const inv = 1.0 / opc(ops, o, 3); fn *= inv; fk *= inv; }
     }
+    for (let i = 0; i < n2; i++)
+      for (let b = b0; b < b1; b++) vjpTile(ctx, b, i, 1, scr, oR, fn, fk);
+  } else {
+    const T = ci(ctx, C_T);
+    for (let i = 0; i < n2; i += T) vjpTile(ctx, b0, i, min(T, n2 - i), scr, oR, fn, fk);
   }
+  for (let b = b0; b < b1; b++) qchainPull(ctx, b, scr);
+}
+
+/** One tile of ntk_vjp_task: pairs (b, i..i+T_), their gradient added to GX[b] (flat mode: adjoints to GN0). */
+function vjpTile(ctx: usize, b: i32, i: i32, T_: i32, scr: usize, oR: i32, fn: f64, fk: f64): void {
+  const slot = slotBytes(ctx);
+  const gN = scr + 2 * slot, gK = scr + 3 * slot;
+  const n1 = ci(ctx, C_N1), n2 = ci(ctx, C_N2);
+  const nops = ci(ctx, C_NOPS), ops = cp(ctx, C_OPS), nrelu = ci(ctx, C_NRELU);
+  const H = ci(ctx, C_H), W = ci(ctx, C_W), Cc = ci(ctx, C_C), d = ci(ctx, C_D);
+  const mode = ci(ctx, C_MODE), which = ci(ctx, C_WHICH);
+  const GQ = cp(ctx, C_GQ), GX = at(cp(ctx, C_GX), b * d), Wv = at(cp(ctx, C_WV), b * n2);
+  const X2 = cp(ctx, C_X2);
+  const invC = 1.0 / <f64>Cc;
   const stg = stagingOf(ctx, scr), qs = ci(ctx, C_QSTR);
-  let i = 0;
-  while (i < n2) {
-    const T_ = min(T, n2 - i);
+  {
     if (oR >= 0) {
       const kIsN = fwdTile(ctx, b, i, T_, scr, true, oR);
       const pre = <i32>opc(ops, oR, 1), P = <i32>opc(ops, oR, 3);
@@ -759,10 +839,9 @@ export function ntk_vjp_task(ctx: usize, task: i32, tid: i32): void {
         }
       }
     }
-    i += T_;
   }
-  qchainPull(ctx, b, scr);
 }
+
 
 /**
  * Pulls the self-covariance adjoints GQ (row b) back through the q chain of x_b and adds
