@@ -57,6 +57,7 @@ function vsum(p: usize, len: i32): f64 {
 
 /** dst = a (box3x3(src)) + b on an H x W map, zero padding; tmp holds H*W; dst may be src. */
 function box(src: usize, dst: usize, tmp: usize, H: i32, W: i32, a: f64, b: f64): void {
+  if ((W & 1) == 0) { boxEven(src, dst, tmp, H, W, a, b); return; }
   for (let y = 0; y < H; y++) {
     const s = at(src, y * W), t = at(tmp, y * W);
     if (W == 1) { st(t, 0, ld(s, 0)); continue; }
@@ -77,6 +78,43 @@ function box(src: usize, dst: usize, tmp: usize, H: i32, W: i32, a: f64, b: f64)
   }
   const tl = at(tmp, (H - 1) * W);
   colRow(tl - rowB, tl, tl, at(dst, (H - 1) * W), W, a9, b, true, false);
+}
+
+/**
+ * box() for an even width: one sweep per output row. A v128 holds pixels (x, x+1) of one
+ * row; the column sums V of three neighbouring vectors sit in registers and the row sums
+ * take their outer neighbours by shuffles, so no second pass over a temporary map. up holds
+ * the original row above (dst may be src: row y is overwritten before row y + 1 reads it).
+ */
+function boxEven(src: usize, dst: usize, up: usize, H: i32, W: i32, a: f64, b: f64): void {
+  if (H == 1) { boxRow(src, dst, up, W, a, b, false, false); return; }
+  boxRow(src, dst, up, W, a, b, false, true);
+  for (let y = 1; y < H - 1; y++) boxRow(at(src, y * W), at(dst, y * W), up, W, a, b, true, true);
+  boxRow(at(src, (H - 1) * W), at(dst, (H - 1) * W), up, W, a, b, true, false);
+}
+
+// @ts-ignore: decorator
+@inline function colSum(s: usize, up: usize, x: i32, W: i32, hasUp: bool, hasDn: bool): v128 {
+  const cur = v128.load(at(s, x));
+  let v = hasUp ? f64x2.add(v128.load(at(up, x)), cur) : cur;
+  v128.store(at(up, x), cur); // the original row y, the next row's up
+  if (hasDn) v = f64x2.add(v, v128.load(at(s, x + W)));
+  return v;
+}
+
+// @ts-ignore: decorator
+@inline function boxRow(s: usize, d: usize, up: usize, W: i32, a: f64, b: f64, hasUp: bool, hasDn: bool): void {
+  const a9 = sp(a / 9.0), bv = sp(b), zero = sp(0.0);
+  let vprev = zero, vcur = colSum(s, up, 0, W, hasUp, hasDn);
+  let x = 0;
+  for (; x + 2 < W; x += 2) {
+    const vnext = colSum(s, up, x + 2, W, hasUp, hasDn);
+    const h = f64x2.add(f64x2.add(f64x2.shuffle(vprev, vcur, 1, 2), vcur), f64x2.shuffle(vcur, vnext, 1, 2));
+    v128.store(at(d, x), f64x2.add(f64x2.mul(a9, h), bv));
+    vprev = vcur; vcur = vnext;
+  }
+  const h = f64x2.add(f64x2.add(f64x2.shuffle(vprev, vcur, 1, 2), vcur), f64x2.shuffle(vcur, zero, 1, 2));
+  v128.store(at(d, x), f64x2.add(f64x2.mul(a9, h), bv));
 }
 
 /** One output row of the box filter's column pass: d = a9 (tu + t0 + td) + b, absent rows left out. */
