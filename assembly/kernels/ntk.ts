@@ -4,14 +4,14 @@
 // flattened): FC tiles vectorise across pairs, conv tiles (T = 1) across pixels.
 // Forward maps per spec §1; reverse mode gives the adjoint of nngp0 (per pair/pixel) and of
 // the row input's self-covariances q at every ReLU, which are then pulled back once per row.
-import { acos_p, acos_q, acos_v } from './acos';
+import { acos_pw, acos_qw, acos_v, kt, K_ONE, K_HALF, K_ZERO, K_PI, K_MONE, K_I2PI, K_FLOOR, K_H, K_WP0, K_WQ1 } from './acos';
 
 // context fields
 const C_NOPS = 0, C_OPS = 1, C_MODE = 2, C_H = 3, C_W = 4, C_C = 5, C_D = 6,
   C_X1 = 7, C_N1 = 8, C_X2 = 9, C_N2 = 10, C_Q1 = 11, C_Q2 = 12, C_QSTR = 13,
   C_OUTK = 14, C_OUTN = 15, C_LDO = 16, C_SYM = 17, C_SCR = 18, C_SCRB = 19, C_T = 20, C_PMAX = 21,
   C_WV = 22, C_GX = 23, C_GN0 = 24, C_GQ = 25, C_WHICH = 26, C_N0 = 27, C_NRELU = 28, C_ROW0 = 29,
-  C_S0 = 30, C_SQ = 31, C_N0S = 32;
+  C_S0 = 30, C_SQ = 31, C_N0S = 32, C_ROWR = 33, C_ROWE = 34;
 // op codes
 const OP_DENSE = 1, OP_RELU = 2, OP_CONV = 3, OP_FLATTEN = 4, OP_SCALE = 5, OP_SAVEQ = 6;
 const OPW = 5;
@@ -57,6 +57,7 @@ function vsum(p: usize, len: i32): f64 {
 
 /** dst = a (box3x3(src)) + b on an H x W map, zero padding; tmp holds H*W; dst may be src. */
 function box(src: usize, dst: usize, tmp: usize, H: i32, W: i32, a: f64, b: f64): void {
+  if ((W & 1) == 0) { boxEven(src, dst, tmp, H, W, a, b); return; }
   for (let y = 0; y < H; y++) {
     const s = at(src, y * W), t = at(tmp, y * W);
     if (W == 1) { st(t, 0, ld(s, 0)); continue; }
@@ -77,6 +78,43 @@ function box(src: usize, dst: usize, tmp: usize, H: i32, W: i32, a: f64, b: f64)
   }
   const tl = at(tmp, (H - 1) * W);
   colRow(tl - rowB, tl, tl, at(dst, (H - 1) * W), W, a9, b, true, false);
+}
+
+/**
+ * box() for an even width: one sweep per output row. A v128 holds pixels (x, x+1) of one
+ * row; the column sums V of three neighbouring vectors sit in registers and the row sums
+ * take their outer neighbours by shuffles, so no second pass over a temporary map. up holds
+ * the original row above (dst may be src: row y is overwritten before row y + 1 reads it).
+ */
+function boxEven(src: usize, dst: usize, up: usize, H: i32, W: i32, a: f64, b: f64): void {
+  if (H == 1) { boxRow(src, dst, up, W, a, b, false, false); return; }
+  boxRow(src, dst, up, W, a, b, false, true);
+  for (let y = 1; y < H - 1; y++) boxRow(at(src, y * W), at(dst, y * W), up, W, a, b, true, true);
+  boxRow(at(src, (H - 1) * W), at(dst, (H - 1) * W), up, W, a, b, true, false);
+}
+
+// @ts-ignore: decorator
+@inline function colSum(s: usize, up: usize, x: i32, W: i32, hasUp: bool, hasDn: bool): v128 {
+  const cur = v128.load(at(s, x));
+  let v = hasUp ? f64x2.add(v128.load(at(up, x)), cur) : cur;
+  v128.store(at(up, x), cur); // the original row y, the next row's up
+  if (hasDn) v = f64x2.add(v, v128.load(at(s, x + W)));
+  return v;
+}
+
+// @ts-ignore: decorator
+@inline function boxRow(s: usize, d: usize, up: usize, W: i32, a: f64, b: f64, hasUp: bool, hasDn: bool): void {
+  const a9 = sp(a / 9.0), bv = sp(b), zero = sp(0.0);
+  let vprev = zero, vcur = colSum(s, up, 0, W, hasUp, hasDn);
+  let x = 0;
+  for (; x + 2 < W; x += 2) {
+    const vnext = colSum(s, up, x + 2, W, hasUp, hasDn);
+    const h = f64x2.add(f64x2.add(f64x2.shuffle(vprev, vcur, 1, 2), vcur), f64x2.shuffle(vcur, vnext, 1, 2));
+    v128.store(at(d, x), f64x2.add(f64x2.mul(a9, h), bv));
+    vprev = vcur; vcur = vnext;
+  }
+  const h = f64x2.add(f64x2.add(f64x2.shuffle(vprev, vcur, 1, 2), vcur), f64x2.shuffle(vcur, zero, 1, 2));
+  v128.store(at(d, x), f64x2.add(f64x2.mul(a9, h), bv));
 }
 
 /** One output row of the box filter's column pass: d = a9 (tu + t0 + td) + b, absent rows left out. */
@@ -110,8 +148,8 @@ function reluFwd(N: usize, K: usize, qa: usize, ra: usize, qaStride: i32, qb: us
     const bq = two ? v128.load(at(qb, i)) : sp(ld(qb, i));
     const rsa = qaStride == 0 ? sp(ld(ra, 0)) : (two ? v128.load(at(ra, i)) : sp(ld(ra, i)));
     const rsb = two ? v128.load(at(rb, i)) : sp(ld(rb, i));
-    // s = sqrt(qa qb) = (qa / sqrt qa)(qb / sqrt qb), c = n / s: no sqrt or division per pair
-    const s = f64x2.mul(f64x2.mul(a, rsa), f64x2.mul(bq, rsb));
+    // s = sqrt(qa qb) from the stored square roots, c = n / s: no sqrt or division per pair
+    const s = f64x2.mul(a, bq);
     const c = f64x2.mul(n, f64x2.mul(rsa, rsb));
     const cc = f64x2.pmin(f64x2.pmax(c, sp(-1.0)), one);
     const th = acos_v(cc);
@@ -144,7 +182,7 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
     const gk = two ? v128.load(at(gK, i)) : sp(ld(gK, i));
     const rsa = qaStride == 0 ? sp(ld(ra, 0)) : (two ? v128.load(at(ra, i)) : sp(ld(ra, i)));
     const rsb = two ? v128.load(at(rb, i)) : sp(ld(rb, i));
-    const s = f64x2.mul(f64x2.mul(a, rsa), f64x2.mul(bq, rsb));
+    const s = f64x2.mul(a, bq);
     const invs = f64x2.mul(rsa, rsb);
     const c = f64x2.mul(n, invs);
     const cc = f64x2.pmin(f64x2.pmax(c, sp(-1.0)), one);
@@ -175,11 +213,15 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
 }
 
 // ---- pixel-mode ReLU (one pair's H x W maps) --------------------------------------------
-// The q store holds q and 1/sqrt(q) (0 where q = 0) per input, so a pixel needs
-// c = n ra rb and s = sqrt(qa qb) = (qa ra)(qb rb): no per-pair sqrt or division besides
-// arccos's.
+// The q store holds sqrt(q) and 1/sqrt(q) (0 where q = 0) per input, so a pixel needs
+// c = n ra rb and s = sqrt(qa qb) = sa sb: no per-pair sqrt or division besides arccos's.
 // The loops run two pixels per v128; an odd last pixel goes through the same code on a
 // two-lane staging copy whose second lane is all zeros (which maps to exact zeros).
+// Two pixels whose c both exceed 1/2 (nearly all of them on images: the maps of two images
+// at one pixel are strongly correlated) take fdlibm's arccos branch for that range alone,
+// in w = 1 - c: theta = 2 asin(sqrt(w/2)) = u2 (1 + R), u2 = sqrt(2w), R = p(w)/q(w) (the
+// same rational as acos_v, coefficients rescaled by powers of two), and
+// sin theta = sqrt(w (1 + c)). The new nngp is s sin + (pi - theta) n: s cos theta = n.
 
 /** Staging area for odd tails: 16 x 2 f64 after the tapes and the Pmax spare. */
 @inline function stagingOf(ctx: usize, scr: usize): usize {
@@ -195,51 +237,111 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
  * 2 asin(sqrt((1 - c)/2)), instead of both branches and a select per lane (the same
  * arccos values, about half the instructions), and sin theta = sqrt((1 - c)(1 + c)).
  */
+/** pi - arccos(c) and sin(arccos c) of two pixels whose c both exceed 1/2 (see above). */
 // @ts-ignore: decorator
-@inline function reluPixLoop(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TH: usize, len: i32, sums: usize, kIsN: bool, acc: bool, tape: bool): void {
-  const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), mone = sp(-1.0), zero = sp(0.0), half = sp(0.5), two = sp(2.0);
-  let accN = zero, accK = zero;
-  for (let i = 0; i + 2 <= len; i += 2) {
-    const n = v128.load(at(N, i));
-    const k = kIsN ? n : v128.load(at(K, i));
-    const rav = v128.load(at(ra, i)), rbv = v128.load(at(rb, i));
-    const c = f64x2.mul(n, f64x2.mul(rav, rbv));
-    let cc = c, pmt = zero, sn = zero;
-    if (i64x2.bitmask(f64x2.gt(c, half)) == 3) {
-      cc = f64x2.pmin(c, one);
-      const w = f64x2.sub(one, cc), z = f64x2.mul(w, half), u = f64x2.sqrt(z);
-      const r = f64x2.div(acos_p(z), acos_q(z));
-      pmt = f64x2.sub(pi, f64x2.mul(two, f64x2.add(u, f64x2.mul(u, r))));
-      sn = f64x2.sqrt(f64x2.mul(w, f64x2.add(one, cc)));
-    } else {
-      cc = f64x2.pmin(f64x2.pmax(c, mone), one);
-      pmt = f64x2.sub(pi, acos_v(cc));
-      sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
+@inline function fastA(c: v128): v128 {
+  const w = f64x2.pmax(f64x2.sub(kt(K_ONE), c), kt(K_ZERO));
+  const u2 = f64x2.sqrt(f64x2.add(w, w));
+  return f64x2.sub(kt(K_PI), f64x2.add(u2, f64x2.mul(u2, f64x2.div(acos_pw(w), acos_qw(w)))));
+}
+// @ts-ignore: decorator
+@inline function fastSin(c: v128): v128 {
+  return f64x2.sqrt(f64x2.mul(f64x2.pmax(f64x2.sub(kt(K_ONE), c), kt(K_ZERO)), f64x2.add(kt(K_ONE), c)));
+}
+/** The same for any c (clamped to [-1, 1]): both arccos branches and a select per lane. */
+// @ts-ignore: decorator
+@inline function slowA(c: v128): v128 {
+  return f64x2.sub(kt(K_PI), acos_v(f64x2.pmin(f64x2.pmax(c, kt(K_MONE)), kt(K_ONE))));
+}
+// @ts-ignore: decorator
+@inline function slowSin(c: v128): v128 {
+  const cc = f64x2.pmin(f64x2.pmax(c, kt(K_MONE)), kt(K_ONE));
+  return f64x2.sqrt(f64x2.mul(f64x2.sub(kt(K_ONE), cc), f64x2.add(kt(K_ONE), cc)));
+}
+
+/**
+ * Forward ReLU maps of one pair on len (even) pixels: N, K in place (K = N when kIsN: the
+ * ntk is still the nngp after the first conv); with tape, its inputs to TN, TK and the angles
+ * to TH; or, when acc, only the sums of the new nngp and ntk over the pixels into sums[0],
+ * sums[1] (a flatten next). Four pixels per step (the table constants loaded once for
+ * both halves) when all four take the fast branch; pairs of pixels otherwise.
+ */
+// @ts-ignore: decorator
+@inline function reluPixLoop(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TN: usize, TK: usize, TH: usize, len: i32, sums: usize, kIsN: bool, acc: bool, tape: bool): void {
+  let accS = kt(K_ZERO), accK = accS, accN = accS;
+  let i = 0;
+  for (; i < len; ) {
+    const two = i + 4 <= len;
+    const n0 = v128.load(at(N, i));
+    const c0 = f64x2.mul(n0, f64x2.mul(v128.load(at(ra, i)), v128.load(at(rb, i))));
+    const f0 = i64x2.bitmask(f64x2.gt(c0, kt(K_HALF))) == 3;
+    if (two && f0) {
+      const n1 = v128.load(at(N, i + 2));
+      const c1 = f64x2.mul(n1, f64x2.mul(v128.load(at(ra, i + 2)), v128.load(at(rb, i + 2))));
+      if (i64x2.bitmask(f64x2.gt(c1, kt(K_HALF))) == 3) {
+        const A0 = fastA(c0), A1 = fastA(c1), s0 = fastSin(c0), s1 = fastSin(c1);
+        const ss0 = f64x2.mul(f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i))), s0);
+        const ss1 = f64x2.mul(f64x2.mul(v128.load(at(qa, i + 2)), v128.load(at(qb, i + 2))), s1);
+        const nA0 = f64x2.mul(n0, A0), nA1 = f64x2.mul(n1, A1);
+        if (acc) {
+          accS = f64x2.add(accS, f64x2.add(ss0, ss1));
+          if (kIsN) accK = f64x2.add(accK, f64x2.add(nA0, nA1));
+          else {
+            accN = f64x2.add(accN, f64x2.add(nA0, nA1));
+            accK = f64x2.add(accK, f64x2.add(f64x2.mul(v128.load(at(K, i)), A0), f64x2.mul(v128.load(at(K, i + 2)), A1)));
+          }
+        } else {
+          const k0 = kIsN ? n0 : v128.load(at(K, i)), k1 = kIsN ? n1 : v128.load(at(K, i + 2));
+          if (tape) {
+            v128.store(at(TN, i), n0); v128.store(at(TN, i + 2), n1);
+            v128.store(at(TK, i), k0); v128.store(at(TK, i + 2), k1);
+            v128.store(at(TH, i), f64x2.sub(kt(K_PI), A0)); v128.store(at(TH, i + 2), f64x2.sub(kt(K_PI), A1));
+          }
+          const i2p = kt(K_I2PI);
+          v128.store(at(N, i), f64x2.mul(f64x2.add(ss0, nA0), i2p)); v128.store(at(N, i + 2), f64x2.mul(f64x2.add(ss1, nA1), i2p));
+          v128.store(at(K, i), f64x2.mul(kIsN ? nA0 : f64x2.mul(k0, A0), i2p)); v128.store(at(K, i + 2), f64x2.mul(kIsN ? nA1 : f64x2.mul(k1, A1), i2p));
+        }
+        i += 4;
+        continue;
+      }
     }
-    const s = f64x2.mul(f64x2.mul(v128.load(at(qa, i)), rav), f64x2.mul(v128.load(at(qb, i)), rbv));
-    // 2 pi nngp and 2 pi ntk; the sums take the 1/(2 pi) once
-    const nOut = f64x2.mul(s, f64x2.add(sn, f64x2.mul(pmt, cc)));
-    const kOut = f64x2.mul(k, pmt);
-    if (acc) { accN = f64x2.add(accN, nOut); accK = f64x2.add(accK, kOut); }
-    else { v128.store(at(N, i), f64x2.mul(nOut, i2p)); v128.store(at(K, i), f64x2.mul(kOut, i2p)); }
-    if (tape) v128.store(at(TH, i), f64x2.sub(pi, pmt));
+    // two pixels
+    let A = accS, sn = accS;
+    if (f0) { A = fastA(c0); sn = fastSin(c0); }
+    else { A = slowA(c0); sn = slowSin(c0); }
+    // 2 pi nngp = s sn + A n and 2 pi ntk = k A; the sums take the 1/(2 pi) once
+    const ss = f64x2.mul(f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i))), sn);
+    const nA = f64x2.mul(n0, A);
+    if (acc) {
+      accS = f64x2.add(accS, ss);
+      if (kIsN) accK = f64x2.add(accK, nA);
+      else { accN = f64x2.add(accN, nA); accK = f64x2.add(accK, f64x2.mul(v128.load(at(K, i)), A)); }
+    } else {
+      const k = kIsN ? n0 : v128.load(at(K, i));
+      if (tape) { v128.store(at(TN, i), n0); v128.store(at(TK, i), k); v128.store(at(TH, i), f64x2.sub(kt(K_PI), A)); }
+      v128.store(at(N, i), f64x2.mul(f64x2.add(ss, nA), kt(K_I2PI)));
+      v128.store(at(K, i), f64x2.mul(kIsN ? nA : f64x2.mul(k, A), kt(K_I2PI)));
+    }
+    i += 2;
   }
   if (acc) {
-    st(sums, 0, ld(sums, 0) + (f64x2.extract_lane(accN, 0) + f64x2.extract_lane(accN, 1)) * INV2PI);
-    st(sums, 1, ld(sums, 1) + (f64x2.extract_lane(accK, 0) + f64x2.extract_lane(accK, 1)) * INV2PI);
+    const sK = f64x2.extract_lane(accK, 0) + f64x2.extract_lane(accK, 1);
+    const sA = kIsN ? sK : f64x2.extract_lane(accN, 0) + f64x2.extract_lane(accN, 1);
+    st(sums, 0, ld(sums, 0) + (f64x2.extract_lane(accS, 0) + f64x2.extract_lane(accS, 1) + sA) * INV2PI);
+    st(sums, 1, ld(sums, 1) + sK * INV2PI);
   }
 }
 
-function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TH: usize, len: i32, sums: usize, kIsN: bool): void {
+function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TN: usize, TK: usize, TH: usize, len: i32, sums: usize, kIsN: bool): void {
   if (sums) {
-    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, 0, len, sums, true, true, false);
-    else reluPixLoop(N, K, ra, rb, qa, qb, 0, len, sums, false, true, false);
+    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, sums, true, true, false);
+    else reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, sums, false, true, false);
   } else if (TH) {
-    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, TH, len, 0, true, false, true);
-    else reluPixLoop(N, K, ra, rb, qa, qb, TH, len, 0, false, false, true);
+    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, TN, TK, TH, len, 0, true, false, true);
+    else reluPixLoop(N, K, ra, rb, qa, qb, TN, TK, TH, len, 0, false, false, true);
   } else {
-    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, 0, len, 0, true, false, false);
-    else reluPixLoop(N, K, ra, rb, qa, qb, 0, len, 0, false, false, false);
+    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, 0, true, false, false);
+    else reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, 0, false, false, false);
   }
 }
 
@@ -250,14 +352,17 @@ function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usi
   return p;
 }
 
-function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TH: usize, len: i32, sums: usize, kIsN: bool, stg: usize): void {
+/** reluPixLoop on any len; with TH, the tape's inputs go to TN, TK (one slot of tslot bytes before each other). */
+function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TH: usize, tslot: usize, len: i32, sums: usize, kIsN: bool, stg: usize): void {
   if (sums) { st(sums, 0, 0.0); st(sums, 1, 0.0); }
   const even = len & ~1;
-  reluPixVec(N, K, ra, rb, qa, qb, TH, even, sums, kIsN);
+  const TN = TH ? TH - 2 * tslot : 0, TK = TH ? TH - tslot : 0;
+  reluPixVec(N, K, ra, rb, qa, qb, TN, TK, TH, even, sums, kIsN);
   if (even == len) return;
   const i = even;
+  if (TH) { st(TN, i, ld(N, i)); st(TK, i, ld(kIsN ? N : K, i)); }
   const n = stage(stg, 0, N, i), k = stage(stg, 1, kIsN ? N : K, i), th = at(stg, 12);
-  reluPixVec(n, k, stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, qa, i), stage(stg, 5, qb, i), TH ? th : 0, 2, sums, false);
+  reluPixVec(n, k, stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, qa, i), stage(stg, 5, qb, i), TH ? at(stg, 20) : 0, TH ? at(stg, 22) : 0, TH ? th : 0, 2, sums, false);
   if (!sums) { st(N, i, ld(n, 0)); st(K, i, ld(k, 0)); }
   if (TH) st(TH, i, ld(th, 0));
 }
@@ -267,42 +372,83 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
  * same on every pixel (only flatten / dense / scale follow), gn and gk. Writes the input
  * adjoints to gN, gK and adds the adjoint of the row input's q to gq; no tape needed.
  */
+/**
+ * One fast-branch step of reluPixFBLoop (two pixels whose c both exceed 1/2), the table
+ * constants passed in so a four-pixel step loads them once: stores the input adjoints at i
+ * and adds the q adjoint. gn2, gk2 are the seeds over 2 pi, gn4, gk4 over 4 pi.
+ */
+// @ts-ignore: decorator
+@inline function fbFast(i: i32, n: v128, k: v128, c: v128, rva: v128, invs: v128, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize,
+  gn2: v128, gk2: v128, gn4: v128, gk4: v128, one: v128, pi: v128, floor: v128,
+  P0: v128, P1: v128, P2: v128, P3: v128, P4: v128, P5: v128, Q1: v128, Q2: v128, Q3: v128, Q4: v128): void {
+  const cc = f64x2.pmin(c, one);
+  const w = f64x2.sub(one, cc);
+  const u2 = f64x2.sqrt(f64x2.add(w, w));
+  const q = f64x2.add(f64x2.mul(w, f64x2.add(f64x2.mul(w, f64x2.add(f64x2.mul(w, f64x2.add(f64x2.mul(w, Q4), Q3)), Q2)), Q1)), one);
+  const pw = f64x2.mul(w, f64x2.add(f64x2.mul(w, f64x2.add(f64x2.mul(w, f64x2.add(f64x2.mul(w, f64x2.add(f64x2.mul(w, f64x2.add(f64x2.mul(w, P5), P4)), P3)), P2)), P1)), P0));
+  const sn = f64x2.sqrt(f64x2.mul(w, f64x2.add(one, cc)));
+  // arccos's p/q and r = 1/max(sin, floor) from one division
+  const snf = f64x2.pmax(sn, floor);
+  const inv = f64x2.div(one, f64x2.mul(q, snf));
+  const kr = f64x2.mul(k, f64x2.mul(q, inv));
+  const A = f64x2.sub(pi, f64x2.add(u2, f64x2.mul(u2, f64x2.mul(pw, f64x2.mul(snf, inv)))));
+  const s = f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i)));
+  v128.store(at(gN, i), f64x2.add(f64x2.mul(gn2, A), f64x2.mul(gk2, f64x2.mul(kr, invs))));
+  v128.store(at(gK, i), f64x2.mul(gk2, A));
+  // d nngp/dqa = sin(th) s / (4 pi qa); d ntk/dqa = -k c r / (4 pi qa)
+  const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn4, f64x2.mul(sn, s)), f64x2.mul(gk4, f64x2.mul(kr, cc))), f64x2.mul(rva, rva));
+  v128.store(at(gq, i), f64x2.add(v128.load(at(gq, i)), dq));
+}
+
+/**
+ * The last ReLU of a pair, forward and reverse in one sweep: its output adjoints are the
+ * same on every pixel (only flatten / dense / scale follow), gn and gk. Writes the input
+ * adjoints to gN, gK and adds the adjoint of the row input's q to gq; no tape needed.
+ * Four pixels per step when all take the fast arccos branch.
+ */
 // @ts-ignore: decorator
 @inline function reluPixFBLoop(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn_: f64, gk_: f64, kIsN: bool): void {
-  const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), mone = sp(-1.0), zero = sp(0.0), half = sp(0.5), two = sp(2.0), floor = sp(SIN_FLOOR);
-  const gn = sp(gn_), gk = sp(gk_), gki = sp(gk_ * INV2PI), h = sp(0.5 * INV2PI);
-  for (let i = 0; i + 2 <= len; i += 2) {
+  const gn = sp(gn_), gk = sp(gk_);
+  const gn2 = sp(gn_ * INV2PI), gk2 = sp(gk_ * INV2PI), gn4 = sp(gn_ * 0.5 * INV2PI), gk4 = sp(gk_ * 0.5 * INV2PI);
+  let i = 0;
+  while (i < len) {
     const n = v128.load(at(N, i));
     const k = kIsN ? n : v128.load(at(K, i));
-    const rva = v128.load(at(ra, i)), rbv = v128.load(at(rb, i));
-    const invs = f64x2.mul(rva, rbv);
+    const rva = v128.load(at(ra, i));
+    const invs = f64x2.mul(rva, v128.load(at(rb, i)));
     const c = f64x2.mul(n, invs);
-    let cc = c, pmt = zero, sn = zero, r = zero;
-    if (i64x2.bitmask(f64x2.gt(c, half)) == 3) {
-      cc = f64x2.pmin(c, one);
-      // arccos's p/q and r = 1/max(sin, floor) from one division
-      const w = f64x2.sub(one, cc), z = f64x2.mul(w, half), u = f64x2.sqrt(z);
-      const q = acos_q(z);
-      sn = f64x2.sqrt(f64x2.mul(w, f64x2.add(one, cc)));
-      const snf = f64x2.pmax(sn, floor);
-      const inv = f64x2.div(one, f64x2.mul(q, snf));
-      const ra_ = f64x2.mul(acos_p(z), f64x2.mul(snf, inv));
-      r = f64x2.mul(q, inv);
-      pmt = f64x2.sub(pi, f64x2.mul(two, f64x2.add(u, f64x2.mul(u, ra_))));
-    } else {
-      cc = f64x2.pmin(f64x2.pmax(c, mone), one);
-      pmt = f64x2.sub(pi, acos_v(cc));
-      sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
-      r = f64x2.div(one, f64x2.pmax(sn, floor));
+    const f0 = i64x2.bitmask(f64x2.gt(c, kt(K_HALF))) == 3;
+    if (f0) {
+      const one = kt(K_ONE), pi = kt(K_PI), floor = kt(K_FLOOR);
+      const P0 = kt(K_WP0), P1 = kt(K_WP0 + 1), P2 = kt(K_WP0 + 2), P3 = kt(K_WP0 + 3), P4 = kt(K_WP0 + 4), P5 = kt(K_WP0 + 5);
+      const Q1 = kt(K_WQ1), Q2 = kt(K_WQ1 + 1), Q3 = kt(K_WQ1 + 2), Q4 = kt(K_WQ1 + 3);
+      if (i + 4 <= len) {
+        const n1 = v128.load(at(N, i + 2));
+        const rv1 = v128.load(at(ra, i + 2));
+        const iv1 = f64x2.mul(rv1, v128.load(at(rb, i + 2)));
+        const c1 = f64x2.mul(n1, iv1);
+        if (i64x2.bitmask(f64x2.gt(c1, kt(K_HALF))) == 3) {
+          const k1 = kIsN ? n1 : v128.load(at(K, i + 2));
+          fbFast(i, n, k, c, rva, invs, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, P5, Q1, Q2, Q3, Q4);
+          fbFast(i + 2, n1, k1, c1, rv1, iv1, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, P5, Q1, Q2, Q3, Q4);
+          i += 4;
+          continue;
+        }
+      }
+      fbFast(i, n, k, c, rva, invs, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, P5, Q1, Q2, Q3, Q4);
+      i += 2;
+      continue;
     }
-    const A = f64x2.mul(pmt, i2p);
-    const kr = f64x2.mul(k, r);
-    const s = f64x2.mul(f64x2.mul(v128.load(at(qa, i)), rva), f64x2.mul(v128.load(at(qb, i)), rbv));
-    v128.store(at(gN, i), f64x2.add(f64x2.mul(gn, A), f64x2.mul(gki, f64x2.mul(kr, invs))));
-    v128.store(at(gK, i), f64x2.mul(gk, A));
-    // d nngp/dqa = sin(th) s / (4 pi qa); d ntk/dqa = -k c r / (4 pi qa)
-    const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn, f64x2.mul(sn, s)), f64x2.mul(gk, f64x2.mul(kr, cc))), f64x2.mul(f64x2.mul(rva, rva), h));
+    const cc = f64x2.pmin(f64x2.pmax(c, kt(K_MONE)), kt(K_ONE));
+    const A = f64x2.sub(kt(K_PI), acos_v(cc));
+    const sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(kt(K_ONE), f64x2.mul(cc, cc)), kt(K_ZERO)));
+    const kr = f64x2.mul(k, f64x2.div(kt(K_ONE), f64x2.pmax(sn, kt(K_FLOOR))));
+    const s = f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i)));
+    v128.store(at(gN, i), f64x2.add(f64x2.mul(gn2, A), f64x2.mul(gk2, f64x2.mul(kr, invs))));
+    v128.store(at(gK, i), f64x2.mul(gk2, A));
+    const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn4, f64x2.mul(sn, s)), f64x2.mul(gk4, f64x2.mul(kr, cc))), f64x2.mul(rva, rva));
     v128.store(at(gq, i), f64x2.add(v128.load(at(gq, i)), dq));
+    i += 2;
   }
 }
 
@@ -328,20 +474,19 @@ function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usiz
  */
 // @ts-ignore: decorator
 @inline function reluPixBwdLoop(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32): void {
-  const pi = sp(Math.PI), i2p = sp(INV2PI), one = sp(1.0), mone = sp(-1.0), zero = sp(0.0), floor = sp(SIN_FLOOR), h = sp(0.5 * INV2PI);
   for (let i = 0; i + 2 <= len; i += 2) {
-    const rva = v128.load(at(ra, i)), rbv = v128.load(at(rb, i));
-    const invs = f64x2.mul(rva, rbv);
-    const cc = f64x2.pmin(f64x2.pmax(f64x2.mul(v128.load(at(N, i)), invs), mone), one);
-    const sn = f64x2.sqrt(f64x2.pmax(f64x2.sub(one, f64x2.mul(cc, cc)), zero));
-    const r = f64x2.div(one, f64x2.pmax(sn, floor));
-    const A = f64x2.mul(f64x2.sub(pi, v128.load(at(TH, i))), i2p);
+    const rva = v128.load(at(ra, i));
+    const invs = f64x2.mul(rva, v128.load(at(rb, i)));
+    const cc = f64x2.pmin(f64x2.pmax(f64x2.mul(v128.load(at(N, i)), invs), kt(K_MONE)), kt(K_ONE));
+    const sn = f64x2.sqrt(f64x2.mul(f64x2.sub(kt(K_ONE), cc), f64x2.add(kt(K_ONE), cc)));
+    const r = f64x2.div(kt(K_ONE), f64x2.pmax(sn, kt(K_FLOOR)));
+    const A = f64x2.mul(f64x2.sub(kt(K_PI), v128.load(at(TH, i))), kt(K_I2PI));
     const kr = f64x2.mul(v128.load(at(K, i)), r);
     const gn = v128.load(at(gN, i)), gk = v128.load(at(gK, i));
-    const s = f64x2.mul(f64x2.mul(v128.load(at(qa, i)), rva), f64x2.mul(v128.load(at(qb, i)), rbv));
-    v128.store(at(gN, i), f64x2.add(f64x2.mul(gn, A), f64x2.mul(f64x2.mul(gk, kr), f64x2.mul(invs, i2p))));
+    const s = f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i)));
+    v128.store(at(gN, i), f64x2.add(f64x2.mul(gn, A), f64x2.mul(f64x2.mul(gk, kr), f64x2.mul(invs, kt(K_I2PI)))));
     v128.store(at(gK, i), f64x2.mul(gk, A));
-    const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn, f64x2.mul(sn, s)), f64x2.mul(gk, f64x2.mul(kr, cc))), f64x2.mul(f64x2.mul(rva, rva), h));
+    const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn, f64x2.mul(sn, s)), f64x2.mul(gk, f64x2.mul(kr, cc))), f64x2.mul(f64x2.mul(rva, rva), kt(K_H)));
     v128.store(at(gq, i), f64x2.add(v128.load(at(gq, i)), dq));
   }
 }
@@ -433,7 +578,8 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oE
     } else if (code == OP_RELU) {
       const pre = <i32>a;
       const tp = scr + (6 + 3 * <usize>relu) * slot; // tape: inputs N, K and the angles
-      if (tape) { memory.copy(tp, N, <usize>len << 3); memory.copy(tp + slot, kIsN ? N : K, <usize>len << 3); }
+      // (pixel maps store the tape's inputs in their own sweep)
+      if (tape && Pin == 1) { memory.copy(tp, N, <usize>len << 3); memory.copy(tp + slot, kIsN ? N : K, <usize>len << 3); }
       const TH = tape ? tp + 2 * slot : 0;
       const qa = at(cp(ctx, C_Q1), pre * n1 + b * Pin), qb = at(cp(ctx, C_Q2), pre * n2 + i0 * Pin);
       const ra = at(qa, qs * n1), rb = at(qb, qs * n2);
@@ -445,7 +591,7 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oE
         const fuse = !tape && o + 1 < oEnd && <i32>opc(ops, o + 1, 0) == OP_FLATTEN;
         const stg = stagingOf(ctx, scr), sums = tmp;
         for (let t = 0; t < T; t++)
-          reluPix(at(N, t * Pin), at(K, t * Pin), ra, at(rb, t * Pin), qa, at(qb, t * Pin), TH ? at(TH, t * Pin) : 0, Pin, fuse ? at(sums, 2 * t) : 0, kIsN, stg);
+          reluPix(at(N, t * Pin), at(K, t * Pin), ra, at(rb, t * Pin), qa, at(qb, t * Pin), TH ? at(TH, t * Pin) : 0, slot, Pin, fuse ? at(sums, 2 * t) : 0, kIsN, stg);
         if (fuse) {
           const inv = 1.0 / <f64>Pin;
           for (let t = 0; t < T; t++) { st(N, t, ld(sums, 2 * t) * inv); st(K, t, ld(sums, 2 * t + 1) * inv); }
@@ -477,6 +623,7 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oE
 
 /** Gram rows: task = row b of X1 (columns ..b, the lower triangle, when symmetric). */
 export function ntk_gram_task(ctx: usize, task: i32, tid: i32): void {
+  if (ci(ctx, C_MODE) == 1) { gramRowBlock(ctx, task, tid); return; }
   const b = task + ci(ctx, C_ROW0);
   const scr = cp(ctx, C_SCR) + <usize>tid * cp(ctx, C_SCRB);
   const slot = slotBytes(ctx);
@@ -494,7 +641,29 @@ export function ntk_gram_task(ctx: usize, task: i32, tid: i32): void {
 }
 
 /**
- * Self-covariance chain of one input (task = point): stores q at each ReLU input (and the
+ * Pixel-mode Gram rows (task = a block of ROWR rows from ROW0, up to ROWE): column i outer,
+ * the block's rows inner, so column i's image and self maps (19 KB on MNIST, 40 KB on CIFAR)
+ * are read from memory once per block instead of once per row; the block's own maps stay
+ * in L2.
+ */
+function gramRowBlock(ctx: usize, task: i32, tid: i32): void {
+  const R = ci(ctx, C_ROWR), b0 = ci(ctx, C_ROW0) + task * R, b1 = min(b0 + R, ci(ctx, C_ROWE));
+  const scr = cp(ctx, C_SCR) + <usize>tid * cp(ctx, C_SCRB);
+  const slot = slotBytes(ctx);
+  const n2 = ci(ctx, C_N2), ldo = ci(ctx, C_LDO), sym = ci(ctx, C_SYM) != 0, nops = ci(ctx, C_NOPS);
+  const outK = cp(ctx, C_OUTK), outN = cp(ctx, C_OUTN);
+  const iEnd = sym ? b1 : n2;
+  for (let i = 0; i < iEnd; i++) {
+    for (let b = sym && i > b0 ? i : b0; b < b1; b++) {
+      fwdTile(ctx, b, i, 1, scr, false, nops);
+      if (outK) st(outK, b * ldo + i, ld(scr + slot, 0));
+      if (outN) st(outN, b * ldo + i, ld(scr, 0));
+    }
+  }
+}
+
+/**
+ * Self-covariance chain of one input (task = point): stores sqrt(q) at each ReLU input (and the
  * final nngp(x, x) at SAVEQ) into Q1 (which = 0) or Q2 (which = 1), and 1/sqrt(q) in a second
  * store of the same layout QSTR * npts values further on.
  */
@@ -525,8 +694,14 @@ export function ntk_self_task(ctx: usize, which: i32, task: i32, tid: i32): void
     if (code == OP_DENSE) affine(q, Pin, a, bb);
     else if (code == OP_RELU || code == OP_SAVEQ) {
       const dst = at(Q, <i32>a * npts + pt * Pin), rdst = at(dst, ci(ctx, C_QSTR) * npts);
-      memory.copy(dst, q, <usize>Pin << 3);
-      // 1/sqrt(q) (0 where q = 0, which makes c = 0 and s = 0 there)
+      // a ReLU's input keeps sqrt(q) (the pair maps need s = sqrt(qa qb) = sa sb), the final
+      // nngp(x, x) of SAVEQ q itself; 1/sqrt(q) beside (0 where q = 0: then c = 0 and s = 0)
+      if (code == OP_SAVEQ) memory.copy(dst, q, <usize>Pin << 3);
+      else {
+        let p = 0;
+        for (; p + 2 <= Pin; p += 2) v128.store(at(dst, p), f64x2.sqrt(v128.load(at(q, p))));
+        for (; p < Pin; p++) st(dst, p, Math.sqrt(ld(q, p)));
+      }
       let p = 0;
       for (; p + 2 <= Pin; p += 2) {
         const v = v128.load(at(q, p));
@@ -601,23 +776,21 @@ function bwdTile(ctx: usize, b: i32, i: i32, T_: i32, scr: usize, sq: usize, oSt
  * q-chain term to GX[b] (overwriting); pixel mode writes the whole gradient to GX[b].
  */
 export function ntk_vjp_task(ctx: usize, task: i32, tid: i32): void {
-  const b = task;
   const scr = cp(ctx, C_SCR) + <usize>tid * cp(ctx, C_SCRB);
-  const slot = slotBytes(ctx);
-  const gN = scr + 2 * slot, gK = scr + 3 * slot, tmp = scr + 4 * slot, g = scr + 5 * slot;
-  const T = ci(ctx, C_T), n1 = ci(ctx, C_N1), n2 = ci(ctx, C_N2);
-  const nops = ci(ctx, C_NOPS), ops = cp(ctx, C_OPS), nrelu = ci(ctx, C_NRELU);
-  const H = ci(ctx, C_H), W = ci(ctx, C_W), Cc = ci(ctx, C_C), d = ci(ctx, C_D);
+  const n1 = ci(ctx, C_N1), n2 = ci(ctx, C_N2), d = ci(ctx, C_D);
+  const nops = ci(ctx, C_NOPS), ops = cp(ctx, C_OPS);
   const mode = ci(ctx, C_MODE), which = ci(ctx, C_WHICH);
-  const GQ = cp(ctx, C_GQ), GX = at(cp(ctx, C_GX), b * d), Wv = at(cp(ctx, C_WV), b * n2);
-  const X2 = cp(ctx, C_X2), x1 = at(cp(ctx, C_X1), b * d);
-  const invC = 1.0 / <f64>Cc;
-  for (let o = 0; o < nops; o++)
-    if (<i32>opc(ops, o, 0) == OP_RELU) {
-      const Pin = <i32>opc(ops, o, 3);
-      memory.fill(at(GQ, <i32>opc(ops, o, 1) * n1 + b * Pin), 0, <usize>Pin << 3);
-    }
-  memory.fill(GX, 0, <usize>d << 3);
+  const GQ = cp(ctx, C_GQ);
+  // pixel mode: a task is a block of ROWR rows, column i outer (its maps read once per block)
+  const R = mode == 1 ? ci(ctx, C_ROWR) : 1, b0 = task * R, b1 = min(b0 + R, n1);
+  for (let b = b0; b < b1; b++) {
+    for (let o = 0; o < nops; o++)
+      if (<i32>opc(ops, o, 0) == OP_RELU) {
+        const Pin = <i32>opc(ops, o, 3);
+        memory.fill(at(GQ, <i32>opc(ops, o, 1) * n1 + b * Pin), 0, <usize>Pin << 3);
+      }
+    memory.fill(at(cp(ctx, C_GX), b * d), 0, <usize>d << 3);
+  }
   // Pixel mode: when only flatten / dense / scale follow the last ReLU, its output adjoints
   // are W[b, i] (fn, fk) on every pixel, so it runs forward and reverse in one sweep.
   let oR = -1;
@@ -637,11 +810,28 @@ export function ntk_vjp_task(ctx: usize, task: i32, tid: i32): void {
       else if (code == OP_SCALE) { fn *= a; fk *= a; }
       else if (code == OP_FLATTEN) { const inv = 1.0 / opc(ops, o, 3); fn *= inv; fk *= inv; }
     }
+    for (let i = 0; i < n2; i++)
+      for (let b = b0; b < b1; b++) vjpTile(ctx, b, i, 1, scr, oR, fn, fk);
+  } else {
+    const T = ci(ctx, C_T);
+    for (let i = 0; i < n2; i += T) vjpTile(ctx, b0, i, min(T, n2 - i), scr, oR, fn, fk);
   }
+  for (let b = b0; b < b1; b++) qchainPull(ctx, b, scr);
+}
+
+/** One tile of ntk_vjp_task: pairs (b, i..i+T_), their gradient added to GX[b] (flat mode: adjoints to GN0). */
+function vjpTile(ctx: usize, b: i32, i: i32, T_: i32, scr: usize, oR: i32, fn: f64, fk: f64): void {
+  const slot = slotBytes(ctx);
+  const gN = scr + 2 * slot, gK = scr + 3 * slot;
+  const n1 = ci(ctx, C_N1), n2 = ci(ctx, C_N2);
+  const nops = ci(ctx, C_NOPS), ops = cp(ctx, C_OPS), nrelu = ci(ctx, C_NRELU);
+  const H = ci(ctx, C_H), W = ci(ctx, C_W), Cc = ci(ctx, C_C), d = ci(ctx, C_D);
+  const mode = ci(ctx, C_MODE), which = ci(ctx, C_WHICH);
+  const GQ = cp(ctx, C_GQ), GX = at(cp(ctx, C_GX), b * d), Wv = at(cp(ctx, C_WV), b * n2);
+  const X2 = cp(ctx, C_X2);
+  const invC = 1.0 / <f64>Cc;
   const stg = stagingOf(ctx, scr), qs = ci(ctx, C_QSTR);
-  let i = 0;
-  while (i < n2) {
-    const T_ = min(T, n2 - i);
+  {
     if (oR >= 0) {
       const kIsN = fwdTile(ctx, b, i, T_, scr, true, oR);
       const pre = <i32>opc(ops, oR, 1), P = <i32>opc(ops, oR, 3);
@@ -687,10 +877,9 @@ export function ntk_vjp_task(ctx: usize, task: i32, tid: i32): void {
         }
       }
     }
-    i += T_;
   }
-  qchainPull(ctx, b, scr);
 }
+
 
 /**
  * Pulls the self-covariance adjoints GQ (row b) back through the q chain of x_b and adds

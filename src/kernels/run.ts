@@ -8,11 +8,13 @@ import type { Program } from './compile.js';
 const C = {
   NOPS: 0, OPS: 1, MODE: 2, H: 3, W: 4, C: 5, D: 6, X1: 7, N1: 8, X2: 9, N2: 10, Q1: 11, Q2: 12, QSTR: 13,
   OUTK: 14, OUTN: 15, LDO: 16, SYM: 17, SCR: 18, SCRB: 19, T: 20, PMAX: 21,
-  WV: 22, GX: 23, GN0: 24, GQ: 25, WHICH: 26, N0: 27, NRELU: 28, ROW0: 29, S0: 30, SQ: 31, N0S: 32,
+  WV: 22, GX: 23, GN0: 24, GQ: 25, WHICH: 26, N0: 27, NRELU: 28, ROW0: 29, S0: 30, SQ: 31, N0S: 32, ROWR: 33, ROWE: 34,
 } as const;
 const CTX_LEN = 40;
 /** Pairs per tile in flat mode (vectorised across pairs); conv tiles hold one pair. */
 const FLAT_TILE = 256;
+/** Rows per task of a conv Gram: column i's image and self maps are read once per block of rows. */
+const CONV_ROWS = 8;
 /** Rows per block in flat mode: cross kernels run one GEMM per block (128 rows amortise its packing; 32 measured ~25% slower), then the maps; blocks also pace progress reports. */
 const ROW_BLOCK = 128;
 
@@ -38,7 +40,7 @@ export class Run {
     c[C.H] = prog.H; c[C.W] = prog.W; c[C.C] = prog.C; c[C.D] = prog.d;
     c[C.X1] = X1; c[C.N1] = n1; c[C.X2] = X2; c[C.N2] = n2;
     c[C.N0S] = 1; c[C.T] = this.T; c[C.PMAX] = prog.Pmax; c[C.NRELU] = prog.nrelu; c[C.SCRB] = this.scrBytes;
-    // q stores: q then 1/sqrt(q), each qstride values per input
+    // q stores: sqrt(q) at ReLU inputs (q itself for the final nngp(x, x)), then 1/sqrt(q), each qstride values per input
     c[C.QSTR] = prog.qstride;
     c[C.Q1] = this.alloc(2 * prog.qstride * n1);
     c[C.Q2] = sym ? c[C.Q1] : this.alloc(2 * prog.qstride * n2);
@@ -100,12 +102,14 @@ export class Run {
         onProgress?.(r0 + rb, n1);
       }
     } else {
-      // conv: each row costs n2 (or n2 - row) pairs of map recursions; report every chunk
-      const chunk = Math.max(e.threads * 4, 16);
+      // conv: each row costs n2 (or n2 - row) pairs of map recursions; a task is a block of
+      // CONV_ROWS rows (each column's maps read once per block); report every chunk
+      const chunk = Math.max(e.threads * 4 * CONV_ROWS, 16);
+      this.set('ROWR', CONV_ROWS);
       for (let r0 = 0; r0 < n1; r0 += chunk) {
         const rb = Math.min(chunk, n1 - r0);
-        this.set('ROW0', r0);
-        e.parallelFor('ntk_gram_task', [this.sync()], rb);
+        this.set('ROW0', r0); this.set('ROWE', r0 + rb);
+        e.parallelFor('ntk_gram_task', [this.sync()], Math.ceil(rb / CONV_ROWS));
         onProgress?.(r0 + rb, n1);
       }
     }
@@ -127,7 +131,8 @@ export class Run {
       e.parallelFor('ntk_vjp_task', [this.sync()], n1);
       gemmRaw('f64', false, false, n1, d, n2, 1 / d, N0, n2, this.X2, d, 1, Gptr, d);
     } else {
-      e.parallelFor('ntk_vjp_task', [this.sync()], n1);
+      this.set('ROWR', CONV_ROWS);
+      e.parallelFor('ntk_vjp_task', [this.sync()], Math.ceil(n1 / CONV_ROWS));
     }
   }
 
