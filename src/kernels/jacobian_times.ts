@@ -48,9 +48,8 @@ export function jacobianTimesPixels(prog: Program, X: F64Matrix, Xtrain: F64Matr
         for (let i = i0; i < i1; i++) {
           run.set('X2', b.ptr + i * d * 8);
           run.set('GX', J.ptr + (i - i0) * nb * d * 8);
-          const ctx = run.sync();
-          if (i > 0) e.call('ntk_self_task', ctx, 1, 0, 0); // point i's chain (task 0 of set 2), on this thread
-          e.parallelFor('ntk_vjp_task', [ctx], nb);
+          if (i > 0) e.call('ntk_self_task', run.sync(), 1, 0, 0); // point i's chain (task 0 of set 2), on this thread
+          run.pixelVjpTasks();
         }
         gemmRaw('f64', true, false, R, nb * d, i1 - i0, 1, Ab.ptr + i0 * R * 8, R, J.ptr, nb * d, 1, out.ptr, nb * d);
         onProgress?.(i1, n);

@@ -131,9 +131,14 @@ export class Run {
       e.parallelFor('ntk_vjp_task', [this.sync()], n1);
       gemmRaw('f64', false, false, n1, d, n2, 1 / d, N0, n2, this.X2, d, 1, Gptr, d);
     } else {
-      this.set('ROWR', CONV_ROWS);
-      e.parallelFor('ntk_vjp_task', [this.sync()], Math.ceil(n1 / CONV_ROWS));
+      this.pixelVjpTasks();
     }
+  }
+
+  /** Pixel mode: the VJP tasks over all n1 rows with the context as set (a task is a block of CONV_ROWS rows). */
+  pixelVjpTasks(): void {
+    this.set('ROWR', CONV_ROWS);
+    this.e.parallelFor('ntk_vjp_task', [this.sync()], Math.ceil(this.n1 / CONV_ROWS));
   }
 
   /**
