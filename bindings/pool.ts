@@ -37,6 +37,7 @@ const CODE_AT = (tid: number) => THREAD_BYTE / 4 + SLOT * tid + 2;  // exit code
 const READY_AT = (tid: number) => THREAD_BYTE / 4 + SLOT * tid + 3;
 const CLAIM_AT = (tid: number) => THREAD_BYTE / 4 + SLOT * tid + 4; // see claim()
 const SEEN_AT = (tid: number) => THREAD_BYTE / 4 + SLOT * tid + 5;  // last job woken up for
+const JOBS_AT = (tid: number) => THREAD_BYTE / 4 + SLOT * tid + 6;  // jobs run (claimed), ever
 const CANCELLED = 1 << 30;   // NEXT value that makes every grab fail
 // Waits are plain Atomics.wait, no spinning: a dispatch costs ~50 us (futex wake-up), and
 // spinning 20k polls first measured 6x slower (330 us) on this 2-core machine under load,
@@ -149,7 +150,13 @@ export function workerLoop(module: WebAssembly.Module, memory: WebAssembly.Memor
   Atomics.add(i32, READY, 1);
   Atomics.notify(i32, READY);
   for (;;) {
-    Atomics.wait(i32, SEQ, seq);
+    // Wait for a NEW job: a wake-up alone does not mean one. The caller stores SEQ, then
+    // notifies; a worker that was busy when SEQ changed sees the new value without being woken,
+    // may run the whole job and wait again before that notify lands, and is then woken for the
+    // job it already ran (seen under load: it ran the job twice, the old pending counter went
+    // to -1 and the caller waited for ever; or to 0 one job early, so the caller went on while
+    // the worker still ran a job, reading the next job's arguments: out-of-bounds traps).
+    while (Atomics.load(i32, SEQ) === seq) Atomics.wait(i32, SEQ, seq);
     seq = Atomics.load(i32, SEQ);
     if (Atomics.load(i32, STOP)) return;
     Atomics.store(i32, SEEN_AT(tid), seq);
@@ -157,6 +164,7 @@ export function workerLoop(module: WebAssembly.Module, memory: WebAssembly.Memor
     if (fault === 'hang') sleep(); // stops responding, as a worker stuck outside any job
     if (fault === 'slow') sleep(Atomics.load(i32, HOOK_MS)); // a thread starved before it claims
     if (!claim(i32, tid, seq)) continue; // the caller finished the job without this worker
+    Atomics.add(i32, JOBS_AT(tid), 1);
     if (fault === 'throw') throw new Error(`worker ${tid} crashed (injected fault)`);
     const nTasks = Atomics.load(i32, NTASKS);
     let err: unknown = startError ? new Error(`worker ${tid} failed to start: ${String((startError as Error).message ?? startError)}`) : null;
@@ -247,7 +255,11 @@ export interface WorkerGroup {
  */
 const WAIT_SLICE_MS = 500;
 const BEAT_TIMEOUT_MS = 10000;
-export const poolTuning = { unresponsiveMs: 60000 };
+export const poolTuning = {
+  unresponsiveMs: 60000,
+  /** Test hook: the caller sleeps this long between publishing a job and notifying the workers. */
+  notifyDelayMs: 0,
+};
 /** Worker deaths a pool recovers from by respawning before it asks to be recreated. */
 export const MAX_RESPAWNS = 3;
 
@@ -339,6 +351,9 @@ export class AtomicsPool implements Pool {
     Atomics.store(this.i32, HOOK_MS, ms);
     Atomics.store(this.i32, HOOK, (tid << 4) | (FAULTS.indexOf(fault) + 1));
   }
+
+  /** Jobs worker `tid` has claimed and run (test hook: each job runs at most once per worker). */
+  jobsRun(tid: number): number { return Atomics.load(this.i32, JOBS_AT(tid)); }
 
   /** Workers that died and have not been replaced yet. */
   private deadWorkers(): number[] {
@@ -460,6 +475,7 @@ export class AtomicsPool implements Pool {
         else if (this.unseenSince[t] === null && Atomics.load(i32, READY_AT(t))) { this.unseenSince[t] = postedAt; this.unseenSeq[t] = seq; }
       }
       Atomics.store(i32, SEQ, seq);
+      if (poolTuning.notifyDelayMs) sleep(poolTuning.notifyDelayMs); // a caller preempted right here
       Atomics.notify(i32, SEQ);
       const mainErr = grabTasks(i32, f, args.slice(), nTasks, 0);
       // every task is grabbed (or the job cancelled): excuse the workers that have not

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createNodeEngine } from '../src/node.js';
 import { AtomicsPool, WorkerExitError, WorkerStalledError, poolTuning } from '../bindings/pool.js';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Engine } from '../bindings/engine.js';
 import { randomArray } from './helpers.js';
 
@@ -34,6 +35,39 @@ function gemm(e: Engine, n: number, A: Float64Array, B: Float64Array): Float64Ar
     a.free(); b.free(); c.free();
   }
 }
+
+test('a notify that lands after the worker already ran the job does not make it run the job again', async () => {
+  // The hang of the full test run under load (eigh_dc, seen with a state dump: the worker had
+  // run job 3458 twice, the pending counter stood at -1): the caller stores the new job's
+  // sequence number, is preempted before its notify, the worker (awake, so it needs no notify)
+  // runs the whole job and waits again, then the late notify wakes it for the same job.
+  // Made deterministic: the worker is awake when the job is published (it sleeps 300 ms on its
+  // previous wake-up) and the caller sleeps 1.5 s between publishing and notifying.
+  const e = createNodeEngine({ threads: 2 });
+  const one = createNodeEngine({ threads: 1 });
+  try {
+    const n = 256, A = randomArray(n * n, 5), B = randomArray(n * n, 6), ref = gemm(one, n, A, B);
+    probe(e, 8, 10);
+    pool(e).injectFault(1, 'slow', 300);
+    probe(e, 4, 10); // the caller runs it alone; the worker sleeps through it
+    const before = pool(e).jobsRun(1);
+    poolTuning.notifyDelayMs = 1500;
+    let tids: number[];
+    try {
+      tids = probe(e, 16, 1000);
+    } finally {
+      poolTuning.notifyDelayMs = 0;
+    }
+    await delay(300); // a second run of the job would follow the late notify at once
+    assert.deepEqual(tids, new Array(16).fill(2), 'the worker ran the job before the notify came');
+    assert.equal(pool(e).jobsRun(1) - before, 1, 'the worker ran the job exactly once');
+    // and the jobs after it wait for the worker as they should: right, bit for bit
+    for (let i = 0; i < 3; i++) assert.deepEqual(gemm(e, n, A, B), ref);
+  } finally {
+    e.dispose();
+    one.dispose();
+  }
+});
 
 test('a worker slow to wake up is excused: the caller does its share and does not wait for it', () => {
   const e = createNodeEngine({ threads: 2 });
