@@ -42,7 +42,7 @@ test('a notify that lands after the worker already ran the job does not make it 
   // sequence number, is preempted before its notify, the worker (awake, so it needs no notify)
   // runs the whole job and waits again, then the late notify wakes it for the same job.
   // Made deterministic: the worker is awake when the job is published (it sleeps 300 ms on its
-  // previous wake-up) and the caller sleeps 1.5 s between publishing and notifying.
+  // previous wake-up) and the caller sleeps 3 s between publishing and notifying.
   const e = createNodeEngine({ threads: 2 });
   const one = createNodeEngine({ threads: 1 });
   try {
@@ -51,7 +51,7 @@ test('a notify that lands after the worker already ran the job does not make it 
     pool(e).injectFault(1, 'slow', 300);
     probe(e, 4, 10); // the caller runs it alone; the worker sleeps through it
     const before = pool(e).jobsRun(1);
-    poolTuning.notifyDelayMs = 1500;
+    poolTuning.notifyDelayMs = 3000;
     let tids: number[];
     try {
       tids = probe(e, 16, 1000);
@@ -139,5 +139,41 @@ test('a worker that crashes in its JS loop (not a wasm trap) fails the call nami
     assert.ok(tids.every((t) => t === 1 || t === 2), 'the replaced worker serves jobs');
   } finally {
     e.dispose();
+  }
+});
+
+test('memory grown by the caller right before each job: the workers write into the new pages', () => {
+  // A shared memory grown on one thread reaches the others' wasm instances through a V8
+  // interrupt they handle at their next stack check (a wasm function entry), so a worker
+  // woken for a job sees the new size before it runs a kernel; bulk memory.fill checks the
+  // instance's size. This pins it: each job's output lies mostly in pages grown just before.
+  const e = createNodeEngine({ threads: 2 });
+  const one = createNodeEngine({ threads: 1 });
+  try {
+    const k = 64, A0 = randomArray(4096 * k, 7), B = randomArray(k * k, 8);
+    const run = (eng: Engine, m: number) => {
+      const a = eng.from(A0.subarray(0, m * k)), b = eng.from(B);
+      const wb = Math.ceil(eng.call('gemm_f64_work_bytes') / 64) * 64, work = eng.threadScratch(wb, 'gemm');
+      const have = eng.memory.buffer.byteLength;
+      const pad = eng.buffer('f64', have / 16); // forces a grow; C lands in the new pages
+      const c = eng.buffer('f64', m * k);
+      const grew = eng.memory.buffer.byteLength > have;
+      try {
+        eng.parallelFor('gemm_f64_task', [0, 0, m, k, k, 1, a.ptr, k, b.ptr, k, 0, c.ptr, k, work, wb, 64, 64], Math.ceil(m / 64));
+        return { c: c.toArray(), grew };
+      } finally {
+        a.free(); b.free(); c.free(); pad.free();
+      }
+    };
+    for (let i = 0; i < 4; i++) {
+      const m = 1024 + 512 * i;
+      probe(e, 4, 10); // the worker has just finished a job when the next one grows memory
+      const got = run(e, m);
+      assert.ok(got.grew, `job ${i}: memory grew right before it`);
+      assert.deepEqual(got.c, run(one, m).c, `job ${i}: bit-identical to one thread`);
+    }
+  } finally {
+    e.dispose();
+    one.dispose();
   }
 });
