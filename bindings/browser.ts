@@ -54,22 +54,28 @@ export async function createBrowserEngine(opts: BrowserEngineOptions = {}): Prom
     const workerUrl = opts.workerUrl ?? new URL('./worker-browser.js', import.meta.url);
     const started: Promise<void>[] = [];
     const workers = new Map<number, Worker>();
-    const spawn = (tid: number, ctrl: number) => {
+    const spawn = (tid: number, ctrl: number, first = false) => {
       const w = new Worker(workerUrl, { type: 'module' });
-      started.push(new Promise<void>((resolve, reject) => {
+      // a replacement that fails to start never claims a job: the pool goes on without it
+      if (first) started.push(new Promise<void>((resolve, reject) => {
         w.onmessage = () => resolve();
         w.onerror = (ev) => reject(new Error(`pool worker ${tid} failed to start from ${workerUrl}: ${ev.message}`));
       }));
       w.postMessage({ module, memory: eng.memory, ctrl, tid });
       workers.set(tid, w);
     };
-    // Not watched: a browser worker's error/exit events reach only its creator, which is the
-    // blocked caller (Node runs a supervisor thread for this; see node.ts).
+    // Not watched: a browser worker's error events reach only its creator, which is the
+    // blocked caller (Node runs a supervisor thread for this; see node.ts). Instead a worker
+    // reports its own crash (worker-browser.ts), and the pool retires one that stops waking up
+    // for jobs. A replacement starts only once this thread's event loop runs again: the pool
+    // does not wait for it (jobs go on without it until it claims one).
     eng.pool = new AtomicsPool(eng.exports, eng.memory, eng.heap, threads, (ctrl) => {
-      for (let tid = 1; tid < threads; tid++) spawn(tid, ctrl);
+      for (let tid = 1; tid < threads; tid++) spawn(tid, ctrl, true);
       return {
         watched: false,
+        startsWhileBlocked: false,
         respawn: (tid: number) => { workers.get(tid)?.terminate(); spawn(tid, ctrl); },
+        retire: (tid: number) => { workers.get(tid)?.terminate(); workers.delete(tid); },
         terminate: () => { for (const w of workers.values()) w.terminate(); workers.clear(); },
       };
     });

@@ -66,13 +66,15 @@ export function createNodeEngine(opts: NodeEngineOptions = {}): Engine {
  */
 export class SupervisedWorkers implements WorkerGroup {
   readonly watched = true;
+  readonly startsWhileBlocked = true;
   private readonly supervisor: Worker;
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, ctrl: number, threads: number) {
     this.supervisor = new Worker(new URL('./supervisor-node.js', import.meta.url), { workerData: { module, memory, ctrl, threads } });
     this.supervisor.unref(); // idle workers must not keep the process alive
   }
   respawn(tid: number): void { this.supervisor.postMessage({ respawn: tid }); }
-  /** Test hook: terminates worker `tid` after `afterMs` ms, as if it had crashed. */
-  killAfter(tid: number, afterMs: number): void { this.supervisor.postMessage({ kill: { tid, afterMs } }); }
+  retire(tid: number): void { this.supervisor.postMessage({ retire: tid }); }
+  /** Test hook: terminates worker `tid` after `afterMs` ms (`busy`: once it works on a job), as if it had crashed. */
+  killAfter(tid: number, afterMs: number, busy = false): void { this.supervisor.postMessage({ kill: { tid, afterMs, busy } }); }
   terminate(): void { void this.supervisor.terminate(); } // its workers end with it
 }

@@ -2,7 +2,7 @@
 export { engine, setEngine } from './engine.js';
 export { Engine, WasmBuffer, type Dtype, type FloatArray } from '../bindings/engine.js';
 export { OutOfMemoryError } from '../bindings/heap.js';
-export { WorkerExitError } from '../bindings/pool.js';
+export { WorkerExitError, WorkerStalledError } from '../bindings/pool.js';
 export type { WasmBuild } from '../bindings/select.js';
 export * from "./linalg/matrix.js";
 export { gemm, matmul, gemmRaw, gemmTiles, type GemmOptions } from "./linalg/gemm.js";

@@ -92,6 +92,18 @@ test('browser: Web Worker pool and main-thread engine in headless Chromium', asy
     // the pool splits work over tiles that each sum in the same order: bit-identical
     assert.deepEqual(worker.gemm, main.gemm);
     assert.deepEqual(worker.kernel, main.kernel);
+    // nested pool workers that crash or stop waking up (test/browser/faults.js)
+    const { faults } = worker;
+    console.log(`# browser pool faults: ${JSON.stringify(faults)}`);
+    assert.equal(faults.threads, 3);
+    assert.equal(faults.crash.name, 'WorkerExitError', faults.crash.message);
+    assert.equal(faults.crash.tid, 1);
+    assert.match(faults.crash.message, /worker 1 exited \(exit code -1: Error: worker 1 crashed \(injected fault\)\) while running wasm kernel 'pool_probe_task'/);
+    assert.ok(faults.crash.after, 'calls after the crash run every task');
+    assert.ok(faults.stall.completed, 'the call the stalled worker missed completed');
+    assert.equal(faults.stall.error?.name, 'WorkerStalledError', faults.stall.error?.message);
+    assert.equal(faults.stall.error.tid, 2);
+    assert.ok(faults.stall.after, 'after the stalled worker is retired the others run every task');
   } finally {
     const exited = new Promise((r) => proc.once('exit', r));
     try { process.kill(-proc.pid!, 'SIGKILL'); } catch { proc.kill('SIGKILL'); } // its helper processes too

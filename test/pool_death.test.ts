@@ -45,7 +45,7 @@ test('a worker killed in the middle of a large GEMM fails the call naming it; th
     const A = randomArray(n * n, 1), B = randomArray(n * n, 2);
     probe(e, 8, 10); // workers started
     let t0 = 0;
-    const killSoon = () => { group(e).killAfter(2, 100); t0 = Date.now(); };
+    const killSoon = () => { group(e).killAfter(2, 100, true); t0 = Date.now(); };
     assert.throws(() => gemmOn(e, n, A, B, killSoon), (err: unknown) => {
       assert.ok(err instanceof WorkerExitError, String(err));
       assert.equal(err.tid, 2);
@@ -77,11 +77,11 @@ test('a worker that dies while idle is replaced before the next call; repeated d
     // kill during long probe jobs until the respawn budget is spent (one was used above)
     for (let i = 1; i < MAX_RESPAWNS; i++) {
       probe(e, 8, 10); // the replacement has started (a death while starting loses no work and is not an error)
-      group(e).killAfter(1, 100);
+      group(e).killAfter(1, 100, true);
       assert.throws(() => probe(e, 400, 3000000), /worker 1 exited .*stays usable/);
     }
     probe(e, 8, 10);
-    group(e).killAfter(1, 100);
+    group(e).killAfter(1, 100, true);
     assert.throws(() => probe(e, 400, 3000000), /worker 1 exited .*create a new engine/);
     assert.throws(() => probe(e, 4, 10), /replaced 3 workers already; create a new engine/);
   } finally {

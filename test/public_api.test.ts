@@ -30,7 +30,7 @@ function exportsOf(files: string[]): Map<string, string[]> {
 const BROWSER = [
   'ARCHS', 'ATTACK_LOSSES', 'CHART_FONT', 'CIFAR10_CLASSES', 'CIFAR_RECORD_BYTES', 'DivergedError',
   'EighConvergenceError', 'Engine', 'Kernel', 'LinearizedNet', 'NET_ARCHS', 'Net', 'NotPositiveDefiniteError',
-  'OutOfMemoryError', 'Rng', 'TRAIN_LOSSES', 'Trainer', 'VEGA_LITE_SCHEMA', 'WasmBuffer', 'WorkerExitError',
+  'OutOfMemoryError', 'Rng', 'TRAIN_LOSSES', 'Trainer', 'VEGA_LITE_SCHEMA', 'WasmBuffer', 'WorkerExitError', 'WorkerStalledError',
   'accuracy', 'apgd', 'apgdTargeted', 'arch', 'asMatrix', 'attackMembers', 'avgPool', 'buildNet',
   'checkFinite', 'checkMatrix', 'checkShape', 'choSolve', 'choSolveInPlace', 'cholesky', 'choleskyInPlace',
   'cifarDataset', 'cifarLabels', 'classFilter', 'classSelection', 'conv', 'convNet', 'createBrowserEngine',

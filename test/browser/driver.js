@@ -1,7 +1,10 @@
 // Module Worker: here Atomics.wait is allowed, so init() attaches the Web Worker pool.
 import { run } from './checks.js';
+import { runFaults } from './faults.js';
 try {
-  postMessage(await run({ threads: 2 }));
+  const result = await run({ threads: 2 });
+  result.faults = await runFaults();
+  postMessage(result);
 } catch (e) {
   postMessage({ error: String(e && e.stack || e) });
 }
