@@ -8,35 +8,11 @@ import { WorkerExitError } from '../src/node.js';
 import type { SupervisedWorkers } from '../bindings/node.js';
 import type { Engine } from '../bindings/engine.js';
 import { randomArray, gemmErrRatio, U64 } from './helpers.js';
+import { probeThreads as probe, poolGemm } from './pool_helpers.js';
 
 const group = (e: Engine) => (e.pool as AtomicsPool).workers as SupervisedWorkers;
 
-/** C = A B (n x n) on the engine's pool: operands copied in first, then `before()`, then the GEMM. */
-function gemmOn(e: Engine, n: number, A: Float64Array, B: Float64Array, before = () => {}): Float64Array {
-  const a = e.from(A), b = e.from(B), c = e.buffer('f64', n * n);
-  const wb = Math.ceil(e.call('gemm_f64_work_bytes') / 64) * 64;
-  const work = e.threadScratch(wb, 'gemm');
-  const tile = 128, tasks = Math.ceil(n / tile) ** 2;
-  try {
-    before();
-    e.parallelFor('gemm_f64_task', [0, 0, n, n, n, 1, a.ptr, n, b.ptr, n, 0, c.ptr, n, work, wb, tile, tile], tasks);
-    return c.toArray();
-  } finally {
-    a.free(); b.free(); c.free();
-  }
-}
 
-/** Which thread ran each of n probe tasks (1-based tid), each spinning `spin` iterations. */
-function probe(e: Engine, n: number, spin: number): number[] {
-  const out = e.buffer('f32', n);
-  try {
-    new Int32Array(e.memory.buffer, out.ptr, n).fill(0);
-    e.parallelFor('pool_probe_task', [out.ptr, -1, spin], n);
-    return Array.from(new Int32Array(e.memory.buffer, out.ptr, n));
-  } finally {
-    out.free();
-  }
-}
 
 test('a worker killed in the middle of a large GEMM fails the call naming it; the engine recovers', () => {
   const e = createNodeEngine({ threads: 3 });
@@ -46,7 +22,7 @@ test('a worker killed in the middle of a large GEMM fails the call naming it; th
     probe(e, 8, 10); // workers started
     let t0 = 0;
     const killSoon = () => { group(e).killAfter(2, 100, true); t0 = Date.now(); };
-    assert.throws(() => gemmOn(e, n, A, B, killSoon), (err: unknown) => {
+    assert.throws(() => poolGemm(e, n, A, B, 128, killSoon), (err: unknown) => {
       assert.ok(err instanceof WorkerExitError, String(err));
       assert.equal(err.tid, 2);
       assert.match(err.message, /thread pool worker 2 exited \(exit code 1\) while running wasm kernel 'gemm_f64_task'.*stays usable/);
@@ -59,7 +35,7 @@ test('a worker killed in the middle of a large GEMM fails the call naming it; th
     const tids = probe(e, 60, 200000);
     assert.ok([1, 2, 3].every((t) => tids.includes(t)), `all three threads ran tasks after the respawn: ${tids}`);
     const m = 200, a = randomArray(m * m, 3), b = randomArray(m * m, 4);
-    const c = gemmOn(e, m, a, b);
+    const c = poolGemm(e, m, a, b);
     assert.ok(gemmErrRatio(c, a, b, new Float64Array(m * m), m, m, m, false, false, 1, 0, U64) <= 1);
   } finally {
     e.dispose();

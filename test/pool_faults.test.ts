@@ -9,32 +9,11 @@ import { AtomicsPool, WorkerExitError, WorkerStalledError, poolTuning } from '..
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Engine } from '../bindings/engine.js';
 import { randomArray } from './helpers.js';
+import { probeThreads as probe, poolGemm } from './pool_helpers.js';
 
 const pool = (e: Engine) => e.pool as AtomicsPool;
 
-/** Which thread ran each of n probe tasks (1-based tid), each spinning `spin` iterations. */
-function probe(e: Engine, n: number, spin: number): number[] {
-  const out = e.buffer('f32', n);
-  try {
-    new Int32Array(e.memory.buffer, out.ptr, n).fill(0);
-    e.parallelFor('pool_probe_task', [out.ptr, -1, spin], n);
-    return Array.from(new Int32Array(e.memory.buffer, out.ptr, n));
-  } finally {
-    out.free();
-  }
-}
 
-/** C = A B (n x n, f64) through the engine's GEMM tasks, with 64 x 64 tiles. */
-function gemm(e: Engine, n: number, A: Float64Array, B: Float64Array): Float64Array {
-  const a = e.from(A), b = e.from(B), c = e.buffer('f64', n * n);
-  const wb = Math.ceil(e.call('gemm_f64_work_bytes') / 64) * 64, work = e.threadScratch(wb, 'gemm');
-  try {
-    e.parallelFor('gemm_f64_task', [0, 0, n, n, n, 1, a.ptr, n, b.ptr, n, 0, c.ptr, n, work, wb, 64, 64], Math.ceil(n / 64) ** 2);
-    return c.toArray();
-  } finally {
-    a.free(); b.free(); c.free();
-  }
-}
 
 test('a notify that lands after the worker already ran the job does not make it run the job again', async () => {
   // The hang of the full test run under load (eigh_dc, seen with a state dump: the worker had
@@ -46,7 +25,7 @@ test('a notify that lands after the worker already ran the job does not make it 
   const e = createNodeEngine({ threads: 2 });
   const one = createNodeEngine({ threads: 1 });
   try {
-    const n = 256, A = randomArray(n * n, 5), B = randomArray(n * n, 6), ref = gemm(one, n, A, B);
+    const n = 256, A = randomArray(n * n, 5), B = randomArray(n * n, 6), ref = poolGemm(one, n, A, B, 64);
     probe(e, 8, 10);
     pool(e).injectFault(1, 'slow', 300);
     probe(e, 4, 10); // the caller runs it alone; the worker sleeps through it
@@ -62,7 +41,7 @@ test('a notify that lands after the worker already ran the job does not make it 
     assert.deepEqual(tids, new Array(16).fill(2), 'the worker ran the job before the notify came');
     assert.equal(pool(e).jobsRun(1) - before, 1, 'the worker ran the job exactly once');
     // and the jobs after it wait for the worker as they should: right, bit for bit
-    for (let i = 0; i < 3; i++) assert.deepEqual(gemm(e, n, A, B), ref);
+    for (let i = 0; i < 3; i++) assert.deepEqual(poolGemm(e, n, A, B, 64), ref);
   } finally {
     e.dispose();
     one.dispose();
@@ -73,7 +52,7 @@ test('a worker slow to wake up is excused: the caller does its share and does no
   const e = createNodeEngine({ threads: 2 });
   const one = createNodeEngine({ threads: 1 });
   try {
-    const n = 256, A = randomArray(n * n, 1), B = randomArray(n * n, 2), ref = gemm(one, n, A, B);
+    const n = 256, A = randomArray(n * n, 1), B = randomArray(n * n, 2), ref = poolGemm(one, n, A, B, 64);
     probe(e, 8, 10); // the worker is up
     pool(e).injectFault(1, 'slow', 20000); // it sleeps 20 s before it claims the next job
     const t0 = Date.now();
@@ -83,7 +62,7 @@ test('a worker slow to wake up is excused: the caller does its share and does no
     assert.ok(took < 15000, `the call took ${took} ms: it waited for the sleeping worker`);
     assert.deepEqual(tids, new Array(16).fill(1), 'the caller ran every task');
     // jobs go on while the worker sleeps, and right
-    assert.deepEqual(gemm(e, n, A, B), ref);
+    assert.deepEqual(poolGemm(e, n, A, B, 64), ref);
   } finally {
     e.dispose();
     one.dispose();
@@ -96,23 +75,23 @@ test('a worker that stops waking up never hangs a call; it is named, retired, an
   const e = createNodeEngine({ threads: 3 });
   const one = createNodeEngine({ threads: 1 });
   try {
-    const n = 256, A = randomArray(n * n, 3), B = randomArray(n * n, 4), ref = gemm(one, n, A, B);
+    const n = 256, A = randomArray(n * n, 3), B = randomArray(n * n, 4), ref = poolGemm(one, n, A, B, 64);
     probe(e, 8, 10);
     pool(e).injectFault(2, 'hang'); // blocks for ever at its next wake-up, before claiming
     // before the claim protocol this call never returned (worker 2 never took the job,
     // never exited, and the supervisor kept beating)
-    assert.deepEqual(gemm(e, n, A, B), ref);
+    assert.deepEqual(poolGemm(e, n, A, B, 64), ref);
     const t0 = Date.now();
     let err: unknown = null;
     while (!err && Date.now() - t0 < 60000) {
-      try { gemm(e, 128, A.subarray(0, 128 * 128), B.subarray(0, 128 * 128)); } catch (x) { err = x; }
+      try { poolGemm(e, 128, A.subarray(0, 128 * 128), B.subarray(0, 128 * 128), 64); } catch (x) { err = x; }
     }
     assert.ok(err instanceof WorkerStalledError, `expected WorkerStalledError, got ${err}`);
     assert.equal(err.tid, 2);
     assert.match(err.message, /worker 2 stopped responding: it has not woken up for the jobs posted in the last \d+\.\d s .*usable with 2 of its threads/);
     console.log(`# ${err.message}`);
     // the engine goes on with the caller and worker 1, bit-identical to one thread
-    assert.deepEqual(gemm(e, n, A, B), ref);
+    assert.deepEqual(poolGemm(e, n, A, B, 64), ref);
     const tids = probe(e, 200, 100000);
     assert.ok(!tids.includes(3), 'the retired worker takes no task');
     assert.ok(tids.every((t) => t === 1 || t === 2), `every task ran: ${tids}`);
