@@ -35,6 +35,14 @@ function checkInput(X: Matrix, what: string): F64Matrix {
   return X.data instanceof Float64Array ? (X as F64Matrix) : { data: Float64Array.from(X.data), rows: X.rows, cols: X.cols };
 }
 
+/** What the input-gradient methods check alike: get is 'ntk' or 'nngp'; X and Xtrain valid, with rows of equal length. */
+function checkGradientInputs(method: string, X: Matrix, Xtrain: Matrix, get: string): { X: F64Matrix; Xtrain: F64Matrix } {
+  if (get !== 'ntk' && get !== 'nngp') throw new RangeError(`${method}: get must be 'ntk' or 'nngp', got '${get}'`);
+  const x = checkInput(X, `${method}: X`), t = checkInput(Xtrain, `${method}: Xtrain`);
+  if (t.cols !== x.cols) throw new RangeError(`${method}: X rows have ${x.cols} values but Xtrain rows have ${t.cols}`);
+  return { X: x, Xtrain: t };
+}
+
 export class Kernel {
   readonly layers: readonly Layer[];
   private cache = new Map<string, Program>();
@@ -114,11 +122,8 @@ export class Kernel {
    */
   kernelVjp(X: Matrix, Xtrain: Matrix, W: Matrix, opts: Omit<KernelOptions, 'get'> & { get?: 'ntk' | 'nngp' } = {}): F64Matrix {
     const get = opts.get ?? 'ntk';
-    if (get !== 'ntk' && get !== 'nngp') throw new RangeError(`kernelVjp: get must be 'ntk' or 'nngp', got '${get}'`);
-    X = checkInput(X, 'kernelVjp: X');
-    Xtrain = checkInput(Xtrain, 'kernelVjp: Xtrain');
+    ({ X, Xtrain } = checkGradientInputs('kernelVjp', X, Xtrain, get));
     W = checkInput(W, 'kernelVjp: W');
-    if (Xtrain.cols !== X.cols) throw new RangeError(`kernelVjp: X rows have ${X.cols} values but Xtrain rows have ${Xtrain.cols}`);
     if (W.rows !== X.rows || W.cols !== Xtrain.rows) throw new RangeError(`kernelVjp: W must be ${X.rows} x ${Xtrain.rows} (rows of X by rows of Xtrain), got ${W.rows} x ${W.cols}`);
     const prog = this.program(X.cols, opts.shape);
     const e = engine();
@@ -148,10 +153,7 @@ export class Kernel {
     opts: Omit<KernelOptions, 'get'> & { get?: 'ntk' | 'nngp' } = {},
   ): { K: F64Matrix; G: F64Matrix[] } {
     const get = opts.get ?? 'ntk';
-    if (get !== 'ntk' && get !== 'nngp') throw new RangeError(`kernelValueAndVjp: get must be 'ntk' or 'nngp', got '${get}'`);
-    X = checkInput(X, 'kernelValueAndVjp: X');
-    Xtrain = checkInput(Xtrain, 'kernelValueAndVjp: Xtrain');
-    if (Xtrain.cols !== X.cols) throw new RangeError(`kernelValueAndVjp: X rows have ${X.cols} values but Xtrain rows have ${Xtrain.cols}`);
+    ({ X, Xtrain } = checkGradientInputs('kernelValueAndVjp', X, Xtrain, get));
     const prog = this.program(X.cols, opts.shape);
     const nb = X.rows, n = Xtrain.rows, d = X.cols;
     const checkW = (Ws: Matrix[]): F64Matrix[] => Ws.map((W, r) => {
@@ -199,11 +201,8 @@ export class Kernel {
    */
   kernelJacobianTimes(X: Matrix, Xtrain: Matrix, A: Matrix, opts: Omit<KernelOptions, 'get'> & { get?: 'ntk' | 'nngp' } = {}): F64Matrix[] {
     const get = opts.get ?? 'ntk';
-    if (get !== 'ntk' && get !== 'nngp') throw new RangeError(`kernelJacobianTimes: get must be 'ntk' or 'nngp', got '${get}'`);
-    X = checkInput(X, 'kernelJacobianTimes: X');
-    Xtrain = checkInput(Xtrain, 'kernelJacobianTimes: Xtrain');
+    ({ X, Xtrain } = checkGradientInputs('kernelJacobianTimes', X, Xtrain, get));
     A = checkInput(A, 'kernelJacobianTimes: A');
-    if (Xtrain.cols !== X.cols) throw new RangeError(`kernelJacobianTimes: X rows have ${X.cols} values but Xtrain rows have ${Xtrain.cols}`);
     if (A.rows !== Xtrain.rows) throw new RangeError(`kernelJacobianTimes: A must have one row per training point (${Xtrain.rows}), got ${A.rows} x ${A.cols}`);
     const prog = this.program(X.cols, opts.shape);
     const nb = X.rows, n = Xtrain.rows, R = A.cols;
