@@ -8,15 +8,15 @@ import { buildNet, conv, dense, relu, flatten, avgPool, maxPool, scale, engine, 
 import { convTuning } from '../src/nn/ops/conv.js';
 
 interface Case {
-  name: string; arch: 'cnn' | 'fc'; loss: TrainLoss; input: [number, number, number] | number; B: number;
+  name: string; arch: 'cnn' | 'cnn-wino' | 'fc'; loss: TrainLoss; input: [number, number, number] | number; B: number;
   X: number[]; labels: number[]; params: number[]; outputs: number[]; lossValue: number; grad: number[]; dX: number[];
   afterSgd?: number[]; lr?: number; momentum?: number; torch?: Record<string, { shape: number[]; data: number[] }>;
 }
 const fx = JSON.parse(readFileSync(new URL('../../test/fixtures/nn_torch.json', import.meta.url), 'utf8')) as { cases: Case[] };
 
 function make(c: Case, dtype: Dtype): Net {
-  const layers = c.arch === 'cnn'
-    ? [conv({ out: 3 }), relu(), avgPool(), conv({ out: 4 }), relu(), maxPool(), flatten(), dense({ out: 5 }), relu(), scale(2), dense({ out: 3 })]
+  const layers = c.arch !== 'fc'
+    ? [conv({ out: c.arch === 'cnn' ? 3 : 8 }), relu(), avgPool(), conv({ out: 4 }), relu(), maxPool(), flatten(), dense({ out: 5 }), relu(), scale(2), dense({ out: 3 })]
     : [dense({ out: 6 }), relu(), dense({ out: 1 })];
   const net = buildNet(layers, { input: c.input, parameterization: 'standard', dtype });
   net.setParams(c.params);
@@ -31,8 +31,11 @@ function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 for (const dtype of ['f64', 'f32'] as const) {
   test(`finite nets match PyTorch (${dtype}): outputs, losses, parameter and input gradients, SGD with momentum`, () => {
-    const saved = convTuning.scatterBelowCin;
-    try { for (const below of [100, 0]) { convTuning.scatterBelowCin = below; check(dtype); } } finally { convTuning.scatterBelowCin = saved; }
+    // every conv route: Winograd where it fits (the cnn-wino case) or im2col; dX scattered or gathered
+    const saved = { ...convTuning };
+    try {
+      for (const winograd of [true, false]) for (const below of [100, 0]) { Object.assign(convTuning, { winograd, scatterBelowCin: below }); check(dtype); }
+    } finally { Object.assign(convTuning, saved); }
   });
 }
 

@@ -57,11 +57,15 @@ export function winoInput<T>(X: usize, H: i32, W: i32, C: i32, V: usize, t0: i32
   }
 }
 
-/** U[xi][t][off + o] = (A g_t A^T)[u][v] of one H x W x Co cotangent g; U rows ldU wide. */
-export function winoGradTiles<T>(g: usize, H: i32, W: i32, Co: i32, U: usize, ldU: i32, off: i32): void {
+/**
+ * U[xi][t0 + t][off + o] = (A g_t A^T)[u][v] of one H x W x Co cotangent g; U rows ldU wide,
+ * a plane (one xi) planeTiles rows (the image's own tile count when 0).
+ */
+export function winoGradTiles<T>(g: usize, H: i32, W: i32, Co: i32, U: usize, ldU: i32, off: i32, t0: i32 = 0, planeTiles: i32 = 0): void {
   const sz = <usize>sizeof<T>(), L = <i32>(16 / sizeof<T>());
-  const tw = W >> 1, nT = (H >> 1) * tw, plane = <usize>nT * <usize>ldU * sz;
+  const tw = W >> 1, nT = planeTiles ? planeTiles : (H >> 1) * tw, plane = <usize>nT * <usize>ldU * sz;
   const row = <usize>W * <usize>Co * sz;
+  U += <usize>t0 * <usize>ldU * sz;
   for (let ty = 0; ty < (H >> 1); ty++) {
     for (let tx = 0; tx < tw; tx++) {
       const t = ty * tw + tx;
@@ -153,10 +157,14 @@ export function winoFilter<T>(Wt: usize, Ci: i32, Co: i32, s: f64, U: usize): vo
   }
 }
 
-/** Y (H x W x Co, rows of Co) of the tiles t0 .. of M[xi][t][co] (planeTiles tiles a plane): y = A^T m A. */
-export function winoOutput<T>(M: usize, planeTiles: i32, t0: i32, H: i32, W: i32, Co: i32, Y: usize): void {
+/**
+ * Y (H x W x Co, rows of Co) of the tiles t0 .. of M[xi][t][co] (planeTiles tiles a plane):
+ * y = A^T m A (+ bs bias[co] when bias != 0); R != 0 also gets max(y, 0) (a fused ReLU).
+ */
+export function winoOutput<T>(M: usize, planeTiles: i32, t0: i32, H: i32, W: i32, Co: i32, Y: usize, bias: usize = 0, bs: f64 = 0, R: usize = 0): void {
   const sz = <usize>sizeof<T>(), L = <i32>(16 / sizeof<T>());
   const tw = W >> 1, plane = <usize>planeTiles * <usize>Co * sz, row = <usize>W * <usize>Co * sz;
+  const z = v128.splat<T>(0), bsv = v128.splat<T>(<T>bs);
   for (let ty = 0; ty < (H >> 1); ty++) {
     for (let tx = 0; tx < tw; tx++) {
       const src0 = M + <usize>(t0 + ty * tw + tx) * <usize>Co * sz;
@@ -172,11 +180,24 @@ export function winoOutput<T>(M: usize, planeTiles: i32, t0: i32, H: i32, W: i32
         const a1 = v128.add<T>(v128.add<T>(m01, m11), m21), b1 = v128.sub<T>(v128.sub<T>(m11, m21), m31);
         const a2 = v128.add<T>(v128.add<T>(m02, m12), m22), b2 = v128.sub<T>(v128.sub<T>(m12, m22), m32);
         const a3 = v128.add<T>(v128.add<T>(m03, m13), m23), b3 = v128.sub<T>(v128.sub<T>(m13, m23), m33);
-        const d = dst + <usize>o * sz;
-        v128.store(d, v128.add<T>(v128.add<T>(a0, a1), a2));
-        v128.store(d + <usize>Co * sz, v128.sub<T>(v128.sub<T>(a1, a2), a3));
-        v128.store(d + row, v128.add<T>(v128.add<T>(b0, b1), b2));
-        v128.store(d + row + <usize>Co * sz, v128.sub<T>(v128.sub<T>(b1, b2), b3));
+        let y00 = v128.add<T>(v128.add<T>(a0, a1), a2), y01 = v128.sub<T>(v128.sub<T>(a1, a2), a3);
+        let y10 = v128.add<T>(v128.add<T>(b0, b1), b2), y11 = v128.sub<T>(v128.sub<T>(b1, b2), b3);
+        if (bias != 0) {
+          const bv = v128.mul<T>(bsv, v128.load(bias + <usize>o * sz));
+          y00 = v128.add<T>(y00, bv); y01 = v128.add<T>(y01, bv); y10 = v128.add<T>(y10, bv); y11 = v128.add<T>(y11, bv);
+        }
+        const off = <usize>o * sz, d = dst + off;
+        v128.store(d, y00);
+        v128.store(d + <usize>Co * sz, y01);
+        v128.store(d + row, y10);
+        v128.store(d + row + <usize>Co * sz, y11);
+        if (R != 0) {
+          const r = R + (d - Y);
+          v128.store(r, v128.max<T>(y00, z));
+          v128.store(r + <usize>Co * sz, v128.max<T>(y01, z));
+          v128.store(r + row, v128.max<T>(y10, z));
+          v128.store(r + row + <usize>Co * sz, v128.max<T>(y11, z));
+        }
       }
     }
   }

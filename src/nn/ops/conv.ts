@@ -1,5 +1,6 @@
-// 3x3 SAME conv, W HWIO (3, 3, Cin, Cout): wasm tasks in assembly/nn/conv3x3.ts build
-// im2col patches per task and run the packed GEMM on them.
+// 3x3 SAME conv, W HWIO (3, 3, Cin, Cout): Winograd F(2x2, 3x3) where the shapes allow
+// (assembly/nn/conv_winograd.ts), else wasm tasks in assembly/nn/conv3x3.ts that build im2col
+// patches per task and run the packed GEMM on them.
 //   forward y = s conv(x, W) + bs b;  VJP gW, gb from fixed row slots summed in order,
 //   dx = s conv(dy, flip(W)) (a gather, no scatter);  JVP ty = s (conv(tx, W) + conv(x, tW)) + bs tb.
 import { gemmScratch } from '../../linalg/gemm.js';
@@ -8,8 +9,11 @@ import { BYTES, type Op, type OpCtx } from './types.js';
 /**
  * dX in scatter form (dY W^T, then patch entries added to their pixels) below this many
  * input channels, else in gather form (conv of dY with flipped weights, a GEMM Cin wide).
+ * winograd: 3x3 convs with even H, W and channel counts multiples of 4 go through Winograd
+ * F(2x2, 3x3) (forward, dX and dW; false forces im2col, for tests). winoBytes: transformed
+ * tiles per task (a group of images), about an L2's worth.
  */
-export const convTuning = { scatterBelowCin: 8 };
+export const convTuning = { scatterBelowCin: 8, winograd: true, winoBytes: 1 << 20 };
 
 /** Per-thread patch scratch: 256 KiB, or 4 patch rows when those are larger. */
 function scratchFor(c: OpCtx, cin: number): { scratch: number; scratchBytes: number } {
@@ -30,57 +34,99 @@ function convForward(c: OpCtx, x: number, cin: number, Wt: number, cout: number,
   c.e.parallelFor(`nn_conv_fwd_${c.dt}`, [x, c.B, H, W, cin, Wt, cout, s, bias, bs, beta, y, scratch, scratchBytes, work, workBytes, rows, relu], Math.ceil(P / rows));
 }
 
+/** Whether this layer's convs take the Winograd route (H, W even, channel counts multiples of 4). */
+export function winogradFits(c: OpCtx): boolean {
+  const { H, W, C } = c.ls.inShape;
+  return convTuning.winograd && H % 2 === 0 && W % 2 === 0 && C % 4 === 0 && c.ls.outShape.C % 4 === 0;
+}
+
+/**
+ * y = s conv(x, Wt) (+ bs bias) (R = max(y, 0) when R) by Winograd, cin -> cout channels;
+ * flip: use the flipped weights (Wt is then the layer's cout -> cin HWIO tensor: dX).
+ * Images per task depend on the batch and shapes only (not on threads).
+ */
+function winoConv(c: OpCtx, x: number, cin: number, Wt: number, cout: number, flip: boolean, bias: number, bs: number, y: number, R = 0): void {
+  const { H, W } = c.ls.inShape, sz = BYTES[c.dt], nT = (H * W) / 4;
+  const perImg = 16 * nT * (cin + cout) * sz;
+  const imgs = Math.max(1, Math.min(Math.floor(convTuning.winoBytes / perImg), Math.ceil(c.B / 8)));
+  const scratchBytes = Math.ceil((imgs * perImg) / 64) * 64;
+  const U = c.e.heap.alloc(16 * cin * cout * sz);
+  try {
+    if (flip) {
+      const Wf = c.e.heap.alloc(9 * cin * cout * sz);
+      try {
+        c.e.call(`nn_conv_flip_${c.dt}`, Wt, cout, cin, Wf);
+        c.e.call(`nn_conv_wino_filter_${c.dt}`, Wf, cin, cout, c.wScale, U);
+      } finally { c.e.heap.release(Wf); }
+    } else c.e.call(`nn_conv_wino_filter_${c.dt}`, Wt, cin, cout, c.wScale, U);
+    const scratch = c.e.threadScratch(scratchBytes, 'nn-conv-wino');
+    const { work, workBytes } = gemmScratch(c.dt);
+    c.e.parallelFor(`nn_conv_wino_fwdb_${c.dt}`, [x, c.B, H, W, cin, U, cout, y, imgs, scratch, scratchBytes, work, workBytes, bias, bs, R], Math.ceil(c.B / imgs));
+  } finally { c.e.heap.release(U); }
+}
+
 /**
  * dx = s conv(dy, flip(W)) by Winograd F(2x2, 3x3) (assembly/nn/conv_winograd.ts) when the
- * layer allows it (H, W even, both channel counts multiples of 4); false: not applicable.
- * Same values as the VJP's dx up to rounding; the empirical NTK's row-wise backward uses it.
+ * layer allows it (winogradFits); false: not applicable. Same values as the im2col VJP's dx
+ * up to rounding; the VJP and the empirical NTK's row-wise backward use it.
  */
 export function convDxWinograd(c: OpCtx, dy: number, dx: number): boolean {
-  const cin = c.ls.inShape.C, cout = c.ls.outShape.C, { H, W } = c.ls.inShape, sz = BYTES[c.dt];
-  if (H % 2 || W % 2 || cin % 4 || cout % 4) return false;
-  const nW = 9 * cin * cout, nT = (H * W) / 4;
-  // images per task: transformed tiles of both sides within ~4 MiB, at least 4 tasks per thread when the batch allows
-  const perImg = 16 * nT * (cin + cout) * sz;
-  const imgs = Math.max(1, Math.min(Math.floor((4 << 20) / perImg), Math.ceil(c.B / (4 * c.e.threads))));
-  const scratchBytes = Math.ceil((imgs * perImg) / 64) * 64;
-  const Wf = c.e.heap.alloc(nW * sz);
-  try {
-    const U = c.e.heap.alloc(16 * cin * cout * sz);
-    try {
-      c.e.call(`nn_conv_flip_${c.dt}`, c.W, cin, cout, Wf);
-      c.e.call(`nn_conv_wino_filter_${c.dt}`, Wf, cout, cin, c.wScale, U);
-      const scratch = c.e.threadScratch(scratchBytes, 'nn-conv-wino');
-      const { work, workBytes } = gemmScratch(c.dt);
-      c.e.parallelFor(`nn_conv_wino_fwd_${c.dt}`, [dy, c.B, H, W, cout, U, cin, dx, imgs, scratch, scratchBytes, work, workBytes], Math.ceil(c.B / imgs));
-    } finally { c.e.heap.release(U); }
-  } finally { c.e.heap.release(Wf); }
+  if (!winogradFits(c)) return false;
+  winoConv(c, dy, c.ls.outShape.C, c.W, c.ls.inShape.C, true, 0, 0, dx);
   return true;
+}
+
+/**
+ * gW (and gb right after it) by Winograd: fixed image slots (their count depends on the batch
+ * only), each M = sum over its tiles of V^T (A g A^T), dW = G^T M G; slots summed in order.
+ */
+function winoGrad(c: OpCtx, x: number, dy: number, gW: number, withBias: number): void {
+  const cin = c.ls.inShape.C, cout = c.ls.outShape.C, { H, W } = c.ls.inShape, sz = BYTES[c.dt];
+  const nW = 9 * cin * cout, len = nW + (withBias ? cout : 0), nT = (H * W) / 4;
+  const perSlot = Math.ceil(c.B / Math.min(16, c.B)), nSlots = Math.ceil(c.B / perSlot);
+  const perImg = 16 * nT * (cin + cout) * sz;
+  const sub = Math.max(1, Math.min(perSlot, Math.floor(convTuning.winoBytes / perImg)));
+  const scratchBytes = Math.ceil((16 * cin * cout * sz + sub * perImg) / 64) * 64;
+  const slots = c.e.heap.alloc(nSlots * len * sz);
+  try {
+    const scratch = c.e.threadScratch(scratchBytes, 'nn-conv-wino-grad');
+    const { work, workBytes } = gemmScratch(c.dt);
+    c.e.parallelFor(`nn_conv_wino_grad_slot_${c.dt}`, [x, c.B, H, W, cin, dy, cout, withBias, slots, perSlot, sub, scratch, scratchBytes, work, workBytes], nSlots);
+    const chunk = 4096;
+    c.e.parallelFor(`nn_sum_slots_${c.dt}`, [slots, nSlots, len, nW, c.wScale, c.bScale, gW, 0, chunk], Math.ceil(len / chunk));
+  } finally { c.e.heap.release(slots); }
 }
 
 export const convOp: Op = {
   forward(c, x, y) {
-    convForward(c, x, c.ls.inShape.C, c.W, c.ls.outShape.C, c.wScale, c.b, c.bScale, 0, y);
+    if (winogradFits(c)) winoConv(c, x, c.ls.inShape.C, c.W, c.ls.outShape.C, false, c.b, c.bScale, y);
+    else convForward(c, x, c.ls.inShape.C, c.W, c.ls.outShape.C, c.wScale, c.b, c.bScale, 0, y);
   },
   forwardRelu(c, x, y, r) {
-    convForward(c, x, c.ls.inShape.C, c.W, c.ls.outShape.C, c.wScale, c.b, c.bScale, 0, y, r);
+    if (winogradFits(c)) winoConv(c, x, c.ls.inShape.C, c.W, c.ls.outShape.C, false, c.b, c.bScale, y, r);
+    else convForward(c, x, c.ls.inShape.C, c.W, c.ls.outShape.C, c.wScale, c.b, c.bScale, 0, y, r);
   },
   vjp(c, x, _y, dy, dx, gW, gb) {
     const cin = c.ls.inShape.C, cout = c.ls.outShape.C, { H, W } = c.ls.inShape, sz = BYTES[c.dt];
     const nW = 9 * cin * cout;
     if (gW || gb) {
       if (!gW || (c.b && gb !== gW + nW * sz) || (!c.b && gb)) throw new Error('conv VJP: gW and gb must be adjacent (the parameter layout keeps W then b)');
-      const P = c.B * H * W, withBias = gb ? 1 : 0, len = nW + (withBias ? cout : 0);
-      // slot count depends on the batch only (not on threads), so sums are reproducible
-      const nSlots = Math.min(16, Math.ceil(P / 512)), rowsPerSlot = Math.ceil(P / nSlots);
-      const slots = c.e.heap.alloc(nSlots * len * sz);
-      try {
-        const { scratch, scratchBytes } = scratchFor(c, cin);
-        const { work, workBytes } = gemmScratch(c.dt);
-        c.e.parallelFor(`nn_conv_grad_slot_${c.dt}`, [x, c.B, H, W, cin, dy, cout, withBias, slots, rowsPerSlot, scratch, scratchBytes, work, workBytes], nSlots);
-        const chunk = 4096;
-        c.e.parallelFor(`nn_sum_slots_${c.dt}`, [slots, nSlots, len, nW, c.wScale, c.bScale, gW, 0, chunk], Math.ceil(len / chunk));
-      } finally { c.e.heap.release(slots); }
+      if (winogradFits(c)) winoGrad(c, x, dy, gW, gb ? 1 : 0);
+      else {
+        const P = c.B * H * W, withBias = gb ? 1 : 0, len = nW + (withBias ? cout : 0);
+        // slot count depends on the batch only (not on threads), so sums are reproducible
+        const nSlots = Math.min(16, Math.ceil(P / 512)), rowsPerSlot = Math.ceil(P / nSlots);
+        const slots = c.e.heap.alloc(nSlots * len * sz);
+        try {
+          const { scratch, scratchBytes } = scratchFor(c, cin);
+          const { work, workBytes } = gemmScratch(c.dt);
+          c.e.parallelFor(`nn_conv_grad_slot_${c.dt}`, [x, c.B, H, W, cin, dy, cout, withBias, slots, rowsPerSlot, scratch, scratchBytes, work, workBytes], nSlots);
+          const chunk = 4096;
+          c.e.parallelFor(`nn_sum_slots_${c.dt}`, [slots, nSlots, len, nW, c.wScale, c.bScale, gW, 0, chunk], Math.ceil(len / chunk));
+        } finally { c.e.heap.release(slots); }
+      }
     }
+    if (dx && convDxWinograd(c, dy, dx)) return;
     if (dx && cin < convTuning.scatterBelowCin) {
       // few input channels: dPatches = dY W^T (9 Cin wide) scattered back per image
       const { scratch, scratchBytes } = scratchFor(c, cin);
