@@ -106,7 +106,7 @@ test('every layer op: backward and input gradients and JVP match central differe
   } finally { two.dispose(); }
 });
 
-test('Winograd convs (forward with bias and fused ReLU, dW, db, dX) equal the im2col route and central differences (f64)', () => {
+test('Winograd convs (forward with bias and fused ReLU, dW, db, dX, JVP) equal the im2col route and central differences (f64)', () => {
   // channels multiples of 4 and even sizes: both convs take the Winograd route; 19 images leave
   // a short last slot and task; winoBytes 1 forces one image per group (M accumulated over groups)
   const layers = (): Layer[] => [conv({ out: 8, wStd: 1.5, bStd: 0.2 }), relu(), avgPool(), conv({ out: 4, wStd: 1.3, bStd: 0.1 }), relu(), flatten(), dense({ out: 3, wStd: 1.2, bStd: 0.3 })];
@@ -115,14 +115,14 @@ test('Winograd convs (forward with bias and fused ReLU, dW, db, dX) equal the im
     for (const parameterization of ['ntk', 'standard'] as const) {
       const net = buildNet(layers(), { input: [6, 8, 4], dtype: 'f64', parameterization, seed: 7 });
       try {
-        const X = randArr(B * net.inputDim, 3, 0, 1), w = randArr(B * net.outputs, 4);
-        const run = () => ({ F: net.forward({ data: X, rows: B, cols: net.inputDim }).data, ...scalarAndGrads(net, X, B, w) });
+        const X = randArr(B * net.inputDim, 3, 0, 1), w = randArr(B * net.outputs, 4), t = randArr(net.nParams, 5), tX = randArr(X.length, 6);
+        const run = () => ({ F: net.forward({ data: X, rows: B, cols: net.inputDim }).data, ...scalarAndGrads(net, X, B, w), jvp: jvpOut(net, X, B, t, tX), jvpW: jvpOut(net, X, B, t) });
         convTuning.winograd = false;
         const ref = run();
         for (const winoBytes of [saved.winoBytes, 1]) {
           Object.assign(convTuning, { winograd: true, winoBytes });
           const got = run();
-          for (const k of ['F', 'grad', 'dX'] as const) {
+          for (const k of ['F', 'grad', 'dX', 'jvp', 'jvpW'] as const) {
             let err = 0, den = 0;
             for (let i = 0; i < ref[k].length; i++) { err = Math.max(err, Math.abs(got[k][i] - ref[k][i])); den = Math.max(den, Math.abs(ref[k][i])); }
             assert.ok(err <= 1e-12 * den, `${parameterization}, winoBytes ${winoBytes}: ${k} Winograd vs im2col off by ${err / den}`);

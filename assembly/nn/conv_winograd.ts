@@ -16,10 +16,10 @@ import { winoFilter, winoFilterOut, winoGradTiles, winoInput, winoOutput } from 
 
 /**
  * Task = group of images b0 = task * imgs ..: V (16 x tiles x Ci) and M (16 x tiles x Co) in
- * per-thread scratch; y = conv + bs bias (bias != 0), R = max(y, 0) (R != 0).
+ * per-thread scratch; y = conv + bs bias (bias != 0) (+ y when acc), R = max(y, 0) (R != 0).
  */
 function winoFwd<T>(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32, Y: usize, imgs: i32,
-  scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, bias: usize, bs: f64, R: usize, task: i32, tid: i32): void {
+  scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, bias: usize, bs: f64, R: usize, acc: i32, task: i32, tid: i32): void {
   const b0 = task * imgs, nb = min(imgs, N - b0);
   if (nb <= 0) return;
   const sz = <usize>sizeof<T>(), nT = (H >> 1) * (W >> 1), P = nb * nT;
@@ -30,7 +30,7 @@ function winoFwd<T>(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32
     gemmT<T>(0, P, Co, Ci, V + <usize>(xi * P) * <usize>Ci * sz, Ci, U + <usize>(xi * Ci) * <usize>Co * sz, Co, 0.0, M + <usize>(xi * P) * <usize>Co * sz, Co, gw);
   for (let b = 0; b < nb; b++) {
     const o = <usize>(b0 + b) * <usize>Co * img;
-    winoOutput<T>(M, P, b * nT, H, W, Co, Y + o, bias, bs, R ? R + o : 0);
+    winoOutput<T>(M, P, b * nT, H, W, Co, Y + o, bias, bs, R ? R + o : 0, acc);
   }
 }
 
@@ -79,19 +79,19 @@ export function nn_conv_wino_filter_f32(Wt: usize, Ci: i32, Co: i32, s: f64, U: 
 export function nn_conv_wino_filter_f64(Wt: usize, Ci: i32, Co: i32, s: f64, U: usize): void { winoFilter<f64>(Wt, Ci, Co, s, U); }
 export function nn_conv_wino_fwd_f32(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32, Y: usize, imgs: i32,
   scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
-  winoFwd<f32>(X, N, H, W, Ci, U, Co, Y, imgs, scratch, scratchBytes, gwork, gworkBytes, 0, 0, 0, task, tid);
+  winoFwd<f32>(X, N, H, W, Ci, U, Co, Y, imgs, scratch, scratchBytes, gwork, gworkBytes, 0, 0, 0, 0, task, tid);
 }
 export function nn_conv_wino_fwd_f64(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32, Y: usize, imgs: i32,
   scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
-  winoFwd<f64>(X, N, H, W, Ci, U, Co, Y, imgs, scratch, scratchBytes, gwork, gworkBytes, 0, 0, 0, task, tid);
+  winoFwd<f64>(X, N, H, W, Ci, U, Co, Y, imgs, scratch, scratchBytes, gwork, gworkBytes, 0, 0, 0, 0, task, tid);
 }
 export function nn_conv_wino_fwdb_f32(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32, Y: usize, imgs: i32,
-  scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, bias: usize, bs: f64, R: usize, task: i32, tid: i32): void {
-  winoFwd<f32>(X, N, H, W, Ci, U, Co, Y, imgs, scratch, scratchBytes, gwork, gworkBytes, bias, bs, R, task, tid);
+  scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, bias: usize, bs: f64, R: usize, acc: i32, task: i32, tid: i32): void {
+  winoFwd<f32>(X, N, H, W, Ci, U, Co, Y, imgs, scratch, scratchBytes, gwork, gworkBytes, bias, bs, R, acc, task, tid);
 }
 export function nn_conv_wino_fwdb_f64(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32, Y: usize, imgs: i32,
-  scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, bias: usize, bs: f64, R: usize, task: i32, tid: i32): void {
-  winoFwd<f64>(X, N, H, W, Ci, U, Co, Y, imgs, scratch, scratchBytes, gwork, gworkBytes, bias, bs, R, task, tid);
+  scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, bias: usize, bs: f64, R: usize, acc: i32, task: i32, tid: i32): void {
+  winoFwd<f64>(X, N, H, W, Ci, U, Co, Y, imgs, scratch, scratchBytes, gwork, gworkBytes, bias, bs, R, acc, task, tid);
 }
 export function nn_conv_wino_grad_slot_f32(X: usize, N: i32, H: i32, W: i32, Ci: i32, dY: usize, Co: i32, withBias: i32,
   slots: usize, perSlot: i32, sub: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {

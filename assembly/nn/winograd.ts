@@ -159,9 +159,10 @@ export function winoFilter<T>(Wt: usize, Ci: i32, Co: i32, s: f64, U: usize): vo
 
 /**
  * Y (H x W x Co, rows of Co) of the tiles t0 .. of M[xi][t][co] (planeTiles tiles a plane):
- * y = A^T m A (+ bs bias[co] when bias != 0); R != 0 also gets max(y, 0) (a fused ReLU).
+ * y = A^T m A (+ bs bias[co] when bias != 0) (+ the old y when acc != 0); R != 0 also gets
+ * max(y, 0) (a fused ReLU).
  */
-export function winoOutput<T>(M: usize, planeTiles: i32, t0: i32, H: i32, W: i32, Co: i32, Y: usize, bias: usize = 0, bs: f64 = 0, R: usize = 0): void {
+export function winoOutput<T>(M: usize, planeTiles: i32, t0: i32, H: i32, W: i32, Co: i32, Y: usize, bias: usize = 0, bs: f64 = 0, R: usize = 0, acc: i32 = 0): void {
   const sz = <usize>sizeof<T>(), L = <i32>(16 / sizeof<T>());
   const tw = W >> 1, plane = <usize>planeTiles * <usize>Co * sz, row = <usize>W * <usize>Co * sz;
   const z = v128.splat<T>(0), bsv = v128.splat<T>(<T>bs);
@@ -187,6 +188,10 @@ export function winoOutput<T>(M: usize, planeTiles: i32, t0: i32, H: i32, W: i32
           y00 = v128.add<T>(y00, bv); y01 = v128.add<T>(y01, bv); y10 = v128.add<T>(y10, bv); y11 = v128.add<T>(y11, bv);
         }
         const off = <usize>o * sz, d = dst + off;
+        if (acc) {
+          y00 = v128.add<T>(y00, v128.load(d)); y01 = v128.add<T>(y01, v128.load(d + <usize>Co * sz));
+          y10 = v128.add<T>(y10, v128.load(d + row)); y11 = v128.add<T>(y11, v128.load(d + row + <usize>Co * sz));
+        }
         v128.store(d, y00);
         v128.store(d + <usize>Co * sz, y01);
         v128.store(d + row, y10);

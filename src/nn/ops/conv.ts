@@ -41,11 +41,11 @@ export function winogradFits(c: OpCtx): boolean {
 }
 
 /**
- * y = s conv(x, Wt) (+ bs bias) (R = max(y, 0) when R) by Winograd, cin -> cout channels;
+ * y = s conv(x, Wt) (+ bs bias) (+ y when acc) (R = max(y, 0) when R) by Winograd, cin -> cout channels;
  * flip: use the flipped weights (Wt is then the layer's cout -> cin HWIO tensor: dX).
  * Images per task depend on the batch and shapes only (not on threads).
  */
-function winoConv(c: OpCtx, x: number, cin: number, Wt: number, cout: number, flip: boolean, bias: number, bs: number, y: number, R = 0): void {
+function winoConv(c: OpCtx, x: number, cin: number, Wt: number, cout: number, flip: boolean, bias: number, bs: number, y: number, R = 0, acc = 0): void {
   const { H, W } = c.ls.inShape, sz = BYTES[c.dt], nT = (H * W) / 4;
   const perImg = 16 * nT * (cin + cout) * sz;
   const imgs = Math.max(1, Math.min(Math.floor(convTuning.winoBytes / perImg), Math.ceil(c.B / 8)));
@@ -61,7 +61,7 @@ function winoConv(c: OpCtx, x: number, cin: number, Wt: number, cout: number, fl
     } else c.e.call(`nn_conv_wino_filter_${c.dt}`, Wt, cin, cout, c.wScale, U);
     const scratch = c.e.threadScratch(scratchBytes, 'nn-conv-wino');
     const { work, workBytes } = gemmScratch(c.dt);
-    c.e.parallelFor(`nn_conv_wino_fwdb_${c.dt}`, [x, c.B, H, W, cin, U, cout, y, imgs, scratch, scratchBytes, work, workBytes, bias, bs, R], Math.ceil(c.B / imgs));
+    c.e.parallelFor(`nn_conv_wino_fwdb_${c.dt}`, [x, c.B, H, W, cin, U, cout, y, imgs, scratch, scratchBytes, work, workBytes, bias, bs, R, acc], Math.ceil(c.B / imgs));
   } finally { c.e.heap.release(U); }
 }
 
@@ -142,6 +142,11 @@ export const convOp: Op = {
   },
   jvp(c, x, tx, tW, tb, ty) {
     const cin = c.ls.inShape.C, cout = c.ls.outShape.C;
+    if (winogradFits(c) && (tx || tW)) {
+      if (tx) winoConv(c, tx, cin, c.W, cout, false, tb, c.bScale, ty);
+      if (tW) winoConv(c, x, cin, tW, cout, false, tx ? 0 : tb, c.bScale, ty, 0, tx ? 1 : 0);
+      return;
+    }
     if (tx) convForward(c, tx, cin, c.W, cout, c.wScale, tb, c.bScale, 0, ty);
     if (tW) convForward(c, x, cin, tW, cout, c.wScale, tx ? 0 : tb, c.bScale, tx ? 1 : 0, ty);
     if (!tx && !tW) {
