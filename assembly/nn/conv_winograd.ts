@@ -15,6 +15,16 @@ import { winoFilter, winoFilterOut, winoGradTiles, winoInput, winoOutput } from 
 }
 
 /**
+ * Tiles per plane for P tiles of C channels: P, or P + 1 when P C values are a multiple of
+ * 2 KiB, so that the 16 planes (read and written side by side by the transforms) do not fall
+ * into one or two L1 sets (cifar-cnn's 16 x 16 images give 64 tiles: every plane 4 KiB-aligned).
+ */
+@inline function planeTiles<T>(P: i32, C: i32): i32 {
+  const b = <usize>C * sizeof<T>();
+  return (b & 2047) != 0 && ((<usize>P * b) & 2047) == 0 ? P + 1 : P;
+}
+
+/**
  * Task = group of images b0 = task * imgs ..: V (16 x tiles x Ci) and M (16 x tiles x Co) in
  * per-thread scratch; y = conv + bs bias (bias != 0) (+ y when acc), R = max(y, 0) (R != 0).
  */
@@ -22,15 +32,15 @@ function winoFwd<T>(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32
   scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, bias: usize, bs: f64, R: usize, acc: i32, task: i32, tid: i32): void {
   const b0 = task * imgs, nb = min(imgs, N - b0);
   if (nb <= 0) return;
-  const sz = <usize>sizeof<T>(), nT = (H >> 1) * (W >> 1), P = nb * nT;
-  const V = scratch + <usize>tid * scratchBytes, M = V + <usize>(16 * P * Ci) * sz, gw = gwork + <usize>tid * gworkBytes;
+  const sz = <usize>sizeof<T>(), nT = (H >> 1) * (W >> 1), P = nb * nT, PV = planeTiles<T>(P, Ci), PM = planeTiles<T>(P, Co);
+  const V = scratch + <usize>tid * scratchBytes, M = V + <usize>(16 * PV * Ci) * sz, gw = gwork + <usize>tid * gworkBytes;
   const img = <usize>(H * W) * sz;
-  for (let b = 0; b < nb; b++) winoInput<T>(X + <usize>(b0 + b) * <usize>Ci * img, H, W, Ci, V, b * nT, P);
+  for (let b = 0; b < nb; b++) winoInput<T>(X + <usize>(b0 + b) * <usize>Ci * img, H, W, Ci, V, b * nT, PV);
   for (let xi = 0; xi < 16; xi++)
-    gemmT<T>(0, P, Co, Ci, V + <usize>(xi * P) * <usize>Ci * sz, Ci, U + <usize>(xi * Ci) * <usize>Co * sz, Co, 0.0, M + <usize>(xi * P) * <usize>Co * sz, Co, gw);
+    gemmT<T>(0, P, Co, Ci, V + <usize>(xi * PV) * <usize>Ci * sz, Ci, U + <usize>(xi * Ci) * <usize>Co * sz, Co, 0.0, M + <usize>(xi * PM) * <usize>Co * sz, Co, gw);
   for (let b = 0; b < nb; b++) {
     const o = <usize>(b0 + b) * <usize>Co * img;
-    winoOutput<T>(M, P, b * nT, H, W, Co, Y + o, bias, bs, R ? R + o : 0, acc);
+    winoOutput<T>(M, PM, b * nT, H, W, Co, Y + o, bias, bs, R ? R + o : 0, acc);
   }
 }
 
@@ -46,18 +56,18 @@ function winoGradSlot<T>(X: usize, N: i32, H: i32, W: i32, Ci: i32, dY: usize, C
   const slot = slots + <usize>task * <usize>len * sz;
   const b0 = task * perSlot, nb = min(perSlot, N - b0);
   if (nb <= 0) { memory.fill(slot, 0, <usize>len * sz); return; }
-  const nT = (H >> 1) * (W >> 1), maxP = sub * nT, img = <usize>(H * W) * sz;
+  const nT = (H >> 1) * (W >> 1), maxP = sub * nT + 1, img = <usize>(H * W) * sz;
   const M = scratch + <usize>tid * scratchBytes, V = M + <usize>(16 * Ci * Co) * sz, Ut = V + <usize>(16 * maxP * Ci) * sz;
   const gw = gwork + <usize>tid * gworkBytes;
   for (let g0 = 0; g0 < nb; g0 += sub) {
-    const gn = min(sub, nb - g0), P = gn * nT;
+    const gn = min(sub, nb - g0), P = gn * nT, PV = planeTiles<T>(P, Ci), PU = planeTiles<T>(P, Co);
     for (let b = 0; b < gn; b++) {
       const i = b0 + g0 + b;
-      winoInput<T>(X + <usize>i * <usize>Ci * img, H, W, Ci, V, b * nT, P);
-      winoGradTiles<T>(dY + <usize>i * <usize>Co * img, H, W, Co, Ut, Co, 0, b * nT, P);
+      winoInput<T>(X + <usize>i * <usize>Ci * img, H, W, Ci, V, b * nT, PV);
+      winoGradTiles<T>(dY + <usize>i * <usize>Co * img, H, W, Co, Ut, Co, 0, b * nT, PU);
     }
     for (let xi = 0; xi < 16; xi++)
-      gemmT<T>(1, Ci, Co, P, V + <usize>(xi * P) * <usize>Ci * sz, Ci, Ut + <usize>(xi * P) * <usize>Co * sz, Co, g0 ? 1.0 : 0.0, M + <usize>(xi * Ci) * <usize>Co * sz, Co, gw);
+      gemmT<T>(1, Ci, Co, P, V + <usize>(xi * PV) * <usize>Ci * sz, Ci, Ut + <usize>(xi * PU) * <usize>Co * sz, Co, g0 ? 1.0 : 0.0, M + <usize>(xi * Ci) * <usize>Co * sz, Co, gw);
   }
   winoFilterOut<T>(M, Ci, Co, Co, 1, 1.0, slot, 0);
   if (withBias) {

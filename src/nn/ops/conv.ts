@@ -49,7 +49,8 @@ function winoConv(c: OpCtx, x: number, cin: number, Wt: number, cout: number, fl
   const { H, W } = c.ls.inShape, sz = BYTES[c.dt], nT = (H * W) / 4;
   const perImg = 16 * nT * (cin + cout) * sz;
   const imgs = Math.max(1, Math.min(Math.floor(convTuning.winoBytes / perImg), Math.ceil(c.B / 8)));
-  const scratchBytes = Math.ceil((imgs * perImg) / 64) * 64;
+  // + one tile per plane: the wasm side pads planes off 2 KiB multiples (L1 set aliasing)
+  const scratchBytes = Math.ceil((imgs * perImg + 16 * (cin + cout) * sz) / 64) * 64;
   const U = c.e.heap.alloc(16 * cin * cout * sz);
   try {
     if (flip) {
@@ -86,7 +87,7 @@ function winoGrad(c: OpCtx, x: number, dy: number, gW: number, withBias: number)
   const perSlot = Math.ceil(c.B / Math.min(16, c.B)), nSlots = Math.ceil(c.B / perSlot);
   const perImg = 16 * nT * (cin + cout) * sz;
   const sub = Math.max(1, Math.min(perSlot, Math.floor(convTuning.winoBytes / perImg)));
-  const scratchBytes = Math.ceil((16 * cin * cout * sz + sub * perImg) / 64) * 64;
+  const scratchBytes = Math.ceil((16 * cin * cout * sz + sub * perImg + 16 * (cin + cout) * sz) / 64) * 64;
   const slots = c.e.heap.alloc(nSlots * len * sz);
   try {
     const scratch = c.e.threadScratch(scratchBytes, 'nn-conv-wino-grad');
