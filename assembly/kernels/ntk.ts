@@ -396,7 +396,8 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
   v128.store(at(gN, i), f64x2.add(f64x2.mul(gn2, A), f64x2.mul(gk2, f64x2.mul(kr, invs))));
   v128.store(at(gK, i), f64x2.mul(gk2, A));
   // d nngp/dqa = sin(th) s / (4 pi qa); d ntk/dqa = -k c r / (4 pi qa)
-  const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn4, f64x2.mul(sn, s)), f64x2.mul(gk4, f64x2.mul(kr, cc))), f64x2.mul(rva, rva));
+  // (times 1/qa once per row image at the end: scaleGq)
+  const dq = f64x2.sub(f64x2.mul(gn4, f64x2.mul(sn, s)), f64x2.mul(gk4, f64x2.mul(kr, cc)));
   v128.store(at(gq, i), f64x2.add(v128.load(at(gq, i)), dq));
 }
 
@@ -446,7 +447,8 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
     const s = f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i)));
     v128.store(at(gN, i), f64x2.add(f64x2.mul(gn2, A), f64x2.mul(gk2, f64x2.mul(kr, invs))));
     v128.store(at(gK, i), f64x2.mul(gk2, A));
-    const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn4, f64x2.mul(sn, s)), f64x2.mul(gk4, f64x2.mul(kr, cc))), f64x2.mul(rva, rva));
+    // (times 1/qa once per row image at the end: scaleGq)
+  const dq = f64x2.sub(f64x2.mul(gn4, f64x2.mul(sn, s)), f64x2.mul(gk4, f64x2.mul(kr, cc)));
     v128.store(at(gq, i), f64x2.add(v128.load(at(gq, i)), dq));
     i += 2;
   }
@@ -486,7 +488,7 @@ function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usiz
     const s = f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i)));
     v128.store(at(gN, i), f64x2.add(f64x2.mul(gn, A), f64x2.mul(f64x2.mul(gk, kr), f64x2.mul(invs, kt(K_I2PI)))));
     v128.store(at(gK, i), f64x2.mul(gk, A));
-    const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn, f64x2.mul(sn, s)), f64x2.mul(gk, f64x2.mul(kr, cc))), f64x2.mul(f64x2.mul(rva, rva), kt(K_H)));
+    const dq = f64x2.sub(f64x2.mul(gn, f64x2.mul(sn, s)), f64x2.mul(gk, f64x2.mul(kr, cc)));
     v128.store(at(gq, i), f64x2.add(v128.load(at(gq, i)), dq));
   }
 }
@@ -816,7 +818,33 @@ export function ntk_vjp_task(ctx: usize, task: i32, tid: i32): void {
     const T = ci(ctx, C_T);
     for (let i = 0; i < n2; i += T) vjpTile(ctx, b0, i, min(T, n2 - i), scr, oR, fn, fk);
   }
+  if (mode == 1) scaleGq(ctx, b0, b1, oR);
   for (let b = b0; b < b1; b++) qchainPull(ctx, b, scr);
+}
+
+/**
+ * Pixel-mode ReLUs add d/dqa without its factor 1/qa = ra^2 (and, taped ones, 1/(4 pi)):
+ * it depends on the row image alone, so it is applied here once per row image instead of
+ * once per pair and pixel.
+ */
+function scaleGq(ctx: usize, b0: i32, b1: i32, oR: i32): void {
+  const n1 = ci(ctx, C_N1), nops = ci(ctx, C_NOPS), ops = cp(ctx, C_OPS), qs = ci(ctx, C_QSTR);
+  const GQ = cp(ctx, C_GQ), Q1 = cp(ctx, C_Q1);
+  for (let o = 0; o < nops; o++) {
+    const Pin = <i32>opc(ops, o, 3);
+    if (<i32>opc(ops, o, 0) != OP_RELU || Pin == 1) continue;
+    const pre = <i32>opc(ops, o, 1);
+    const f = sp(o == oR ? 1.0 : 0.5 * INV2PI);
+    for (let b = b0; b < b1; b++) {
+      const g = at(GQ, pre * n1 + b * Pin), r = at(Q1, (qs + pre) * n1 + b * Pin);
+      let p = 0;
+      for (; p + 2 <= Pin; p += 2) {
+        const rv = v128.load(at(r, p));
+        v128.store(at(g, p), f64x2.mul(v128.load(at(g, p)), f64x2.mul(f64x2.mul(rv, rv), f)));
+      }
+      for (; p < Pin; p++) { const rv = ld(r, p); st(g, p, ld(g, p) * (rv * rv * f64x2.extract_lane(f, 0))); }
+    }
+  }
 }
 
 /** One tile of ntk_vjp_task: pairs (b, i..i+T_), their gradient added to GX[b] (flat mode: adjoints to GN0). */
