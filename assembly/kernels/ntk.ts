@@ -4,7 +4,7 @@
 // flattened): FC tiles vectorise across pairs, conv tiles (T = 1) across pixels.
 // Forward maps per spec §1; reverse mode gives the adjoint of nngp0 (per pair/pixel) and of
 // the row input's self-covariances q at every ReLU, which are then pulled back once per row.
-import { acos_pw, acos_qw, acos_v, kt, madd, K_ONE, K_HALF, K_ZERO, K_PI, K_MONE, K_I2PI, K_FLOOR, K_H, K_WP0, K_WQ1 } from './acos';
+import { acos_Nw, acos_Qw, acos_v, kt, madd, K_ONE, K_HALF, K_ZERO, K_PI, K_MONE, K_I2PI, K_FLOOR, K_H, K_WP0, K_WQ1 } from './acos';
 
 // context fields
 const C_NOPS = 0, C_OPS = 1, C_MODE = 2, C_H = 3, C_W = 4, C_C = 5, C_D = 6,
@@ -218,9 +218,8 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
 // The loops run two pixels per v128; an odd last pixel goes through the same code on a
 // two-lane staging copy whose second lane is all zeros (which maps to exact zeros).
 // Two pixels whose c both exceed 1/2 (nearly all of them on images: the maps of two images
-// at one pixel are strongly correlated) take fdlibm's arccos branch for that range alone,
-// in w = 1 - c: theta = 2 asin(sqrt(w/2)) = u2 (1 + R), u2 = sqrt(2w), R = p(w)/q(w) (the
-// same rational as acos_v, coefficients rescaled by powers of two), and
+// at one pixel are strongly correlated) take a branch for that range alone, in w = 1 - c:
+// theta = 2 asin(sqrt(w/2)) = sqrt(w) N(w)/Q(w) (acos.ts: WN*, WQ*), and
 // sin theta = sqrt(w (1 + c)). The new nngp is s sin + (pi - theta) n: s cos theta = n.
 
 /** Staging area for odd tails: 16 x 2 f64 after the tapes and the Pmax spare. */
@@ -233,16 +232,14 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
  * still the nngp after the first conv), angles to TH unless 0; or, when sums != 0, only
  * the sums of the new nngp and ntk over the pixels into sums[0], sums[1] (a flatten next).
  * Two pixels whose c both exceed 1/2 (nearly all of them on images: neighbouring pixels are
- * strongly correlated) take fdlibm's arccos branch for that range alone, theta =
- * 2 asin(sqrt((1 - c)/2)), instead of both branches and a select per lane (the same
- * arccos values, about half the instructions), and sin theta = sqrt((1 - c)(1 + c)).
+ * strongly correlated) take the c > 1/2 branch alone (see above) instead of both of
+ * acos_v's branches and a select per lane (about half the instructions).
  */
 /** pi - arccos(c) and sin(arccos c) of two pixels whose c both exceed 1/2 (see above). */
 // @ts-ignore: decorator
 @inline function fastA(c: v128): v128 {
   const w = f64x2.pmax(f64x2.sub(kt(K_ONE), c), kt(K_ZERO));
-  const u2 = f64x2.sqrt(f64x2.add(w, w));
-  return f64x2.sub(kt(K_PI), f64x2.add(u2, f64x2.mul(u2, f64x2.div(acos_pw(w), acos_qw(w)))));
+  return f64x2.sub(kt(K_PI), f64x2.mul(f64x2.sqrt(w), f64x2.div(acos_Nw(w), acos_Qw(w))));
 }
 // @ts-ignore: decorator
 @inline function fastSin(c: v128): v128 {
@@ -383,15 +380,15 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
   P0: v128, P1: v128, P2: v128, P3: v128, P4: v128, Q1: v128, Q2: v128, Q3: v128, Q4: v128): void {
   const cc = f64x2.pmin(c, one);
   const w = f64x2.sub(one, cc);
-  const u2 = f64x2.sqrt(f64x2.add(w, w));
+  const rw = f64x2.sqrt(w);
   const q = madd(w, madd(w, madd(w, madd(w, Q4, Q3), Q2), Q1), one);
-  const pw = f64x2.mul(w, madd(w, madd(w, madd(w, madd(w, P4, P3), P2), P1), P0));
+  const nw = madd(w, madd(w, madd(w, madd(w, P4, P3), P2), P1), P0); // theta = sqrt(w) N(w)/Q(w)
   const sn = f64x2.sqrt(f64x2.mul(w, f64x2.add(one, cc)));
   // arccos's p/q and r = 1/max(sin, floor) from one division
   const snf = f64x2.pmax(sn, floor);
   const inv = f64x2.div(one, f64x2.mul(q, snf));
   const kr = f64x2.mul(k, f64x2.mul(q, inv));
-  const A = f64x2.sub(pi, f64x2.add(u2, f64x2.mul(u2, f64x2.mul(pw, f64x2.mul(snf, inv)))));
+  const A = f64x2.sub(pi, f64x2.mul(rw, f64x2.mul(nw, f64x2.mul(snf, inv))));
   const s = f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i)));
   v128.store(at(gN, i), f64x2.add(f64x2.mul(gn2, A), f64x2.mul(gk2, f64x2.mul(kr, invs))));
   v128.store(at(gK, i), f64x2.mul(gk2, A));
