@@ -4,7 +4,7 @@
 // flattened): FC tiles vectorise across pairs, conv tiles (T = 1) across pixels.
 // Forward maps per spec §1; reverse mode gives the adjoint of nngp0 (per pair/pixel) and of
 // the row input's self-covariances q at every ReLU, which are then pulled back once per row.
-import { acos_Nw, acos_Qw, acos_v, kt, madd, K_ONE, K_HALF, K_ZERO, K_PI, K_MONE, K_I2PI, K_FLOOR, K_H, K_WP0, K_WQ1 } from './acos';
+import { acos_Gw, acos_Nw, acos_Qw, acos_v, kt, madd, K_ONE, K_HALF, K_ZERO, K_PI, K_MONE, K_I2PI, K_FLOOR, K_H, K_WP0, K_WQ1 } from './acos';
 
 // context fields
 const C_NOPS = 0, C_OPS = 1, C_MODE = 2, C_H = 3, C_W = 4, C_C = 5, C_D = 6,
@@ -239,6 +239,7 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
 // @ts-ignore: decorator
 @inline function fastA(c: v128): v128 {
   const w = f64x2.pmax(f64x2.sub(kt(K_ONE), c), kt(K_ZERO));
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.sub(kt(K_PI), f64x2.mul(f64x2.sqrt(w), acos_Gw(w)));
   return f64x2.sub(kt(K_PI), f64x2.mul(f64x2.sqrt(w), f64x2.div(acos_Nw(w), acos_Qw(w))));
 }
 // @ts-ignore: decorator
