@@ -87,10 +87,16 @@ function box(src: usize, dst: usize, tmp: usize, H: i32, W: i32, a: f64, b: f64)
  * the original row above (dst may be src: row y is overwritten before row y + 1 reads it).
  */
 function boxEven(src: usize, dst: usize, up: usize, H: i32, W: i32, a: f64, b: f64): void {
-  if (H == 1) { boxRow(src, dst, up, W, a, b, false, false); return; }
-  boxRow(src, dst, up, W, a, b, false, true);
-  for (let y = 1; y < H - 1; y++) boxRow(at(src, y * W), at(dst, y * W), up, W, a, b, true, true);
-  boxRow(at(src, (H - 1) * W), at(dst, (H - 1) * W), up, W, a, b, true, false);
+  // b = 0 (ntk maps, adjoints, the q chain's pull-back): no add per value
+  if (b == 0) boxEvenB(src, dst, up, H, W, a, b, false);
+  else boxEvenB(src, dst, up, H, W, a, b, true);
+}
+// @ts-ignore: decorator
+@inline function boxEvenB(src: usize, dst: usize, up: usize, H: i32, W: i32, a: f64, b: f64, hasB: bool): void {
+  if (H == 1) { boxRow(src, dst, up, W, a, b, false, false, hasB); return; }
+  boxRow(src, dst, up, W, a, b, false, true, hasB);
+  for (let y = 1; y < H - 1; y++) boxRow(at(src, y * W), at(dst, y * W), up, W, a, b, true, true, hasB);
+  boxRow(at(src, (H - 1) * W), at(dst, (H - 1) * W), up, W, a, b, true, false, hasB);
 }
 
 // @ts-ignore: decorator
@@ -103,18 +109,18 @@ function boxEven(src: usize, dst: usize, up: usize, H: i32, W: i32, a: f64, b: f
 }
 
 // @ts-ignore: decorator
-@inline function boxRow(s: usize, d: usize, up: usize, W: i32, a: f64, b: f64, hasUp: bool, hasDn: bool): void {
+@inline function boxRow(s: usize, d: usize, up: usize, W: i32, a: f64, b: f64, hasUp: bool, hasDn: bool, hasB: bool): void {
   const a9 = sp(a / 9.0), bv = sp(b), zero = sp(0.0);
   let vprev = zero, vcur = colSum(s, up, 0, W, hasUp, hasDn);
   let x = 0;
   for (; x + 2 < W; x += 2) {
     const vnext = colSum(s, up, x + 2, W, hasUp, hasDn);
     const h = f64x2.add(f64x2.add(f64x2.shuffle(vprev, vcur, 1, 2), vcur), f64x2.shuffle(vcur, vnext, 1, 2));
-    v128.store(at(d, x), f64x2.add(f64x2.mul(a9, h), bv));
+    v128.store(at(d, x), hasB ? f64x2.add(f64x2.mul(a9, h), bv) : f64x2.mul(a9, h));
     vprev = vcur; vcur = vnext;
   }
   const h = f64x2.add(f64x2.add(f64x2.shuffle(vprev, vcur, 1, 2), vcur), f64x2.shuffle(vcur, zero, 1, 2));
-  v128.store(at(d, x), f64x2.add(f64x2.mul(a9, h), bv));
+  v128.store(at(d, x), hasB ? f64x2.add(f64x2.mul(a9, h), bv) : f64x2.mul(a9, h));
 }
 
 /** One output row of the box filter's column pass: d = a9 (tu + t0 + td) + b, absent rows left out. */
