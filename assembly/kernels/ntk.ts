@@ -265,8 +265,9 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
 
 /**
  * Forward ReLU maps of one pair on len (even) pixels: N, K in place (K = N when kIsN: the
- * ntk is still the nngp after the first conv); with tape, its inputs to TN, TK and the angles
- * to TH; or, when acc, only the sums of the new nngp and ntk over the pixels into sums[0],
+ * ntk is still the nngp after the first conv); with tape, c = n ra rb to TN, the ntk input to
+ * TK and (pi - theta)/(2 pi) to TH (what the reverse needs: no product or subtraction
+ * there); or, when acc, only the sums of the new nngp and ntk over the pixels into sums[0],
  * sums[1] (a flatten next). Four pixels per step (the table constants loaded once for
  * both halves) when all four take the fast branch; pairs of pixels otherwise.
  */
@@ -297,9 +298,9 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
         } else {
           const k0 = kIsN ? n0 : v128.load(at(K, i)), k1 = kIsN ? n1 : v128.load(at(K, i + 2));
           if (tape) {
-            v128.store(at(TN, i), n0); v128.store(at(TN, i + 2), n1);
+            v128.store(at(TN, i), c0); v128.store(at(TN, i + 2), c1);
             v128.store(at(TK, i), k0); v128.store(at(TK, i + 2), k1);
-            v128.store(at(TH, i), f64x2.sub(kt(K_PI), A0)); v128.store(at(TH, i + 2), f64x2.sub(kt(K_PI), A1));
+            v128.store(at(TH, i), f64x2.mul(A0, kt(K_I2PI))); v128.store(at(TH, i + 2), f64x2.mul(A1, kt(K_I2PI)));
           }
           const i2p = kt(K_I2PI);
           v128.store(at(N, i), f64x2.mul(f64x2.add(ss0, nA0), i2p)); v128.store(at(N, i + 2), f64x2.mul(f64x2.add(ss1, nA1), i2p));
@@ -322,7 +323,7 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
       else { accN = f64x2.add(accN, nA); accK = f64x2.add(accK, f64x2.mul(v128.load(at(K, i)), A)); }
     } else {
       const k = kIsN ? n0 : v128.load(at(K, i));
-      if (tape) { v128.store(at(TN, i), n0); v128.store(at(TK, i), k); v128.store(at(TH, i), f64x2.sub(kt(K_PI), A)); }
+      if (tape) { v128.store(at(TN, i), c0); v128.store(at(TK, i), k); v128.store(at(TH, i), f64x2.mul(A, kt(K_I2PI))); }
       v128.store(at(N, i), f64x2.mul(f64x2.add(ss, nA), kt(K_I2PI)));
       v128.store(at(K, i), f64x2.mul(kIsN ? nA : f64x2.mul(k, A), kt(K_I2PI)));
     }
@@ -364,7 +365,7 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
   reluPixVec(N, K, ra, rb, qa, qb, TN, TK, TH, even, sums, kIsN);
   if (even == len) return;
   const i = even;
-  if (TH) { st(TN, i, ld(N, i)); st(TK, i, ld(kIsN ? N : K, i)); }
+  if (TH) { st(TN, i, ld(N, i) * (ld(ra, i) * ld(rb, i))); st(TK, i, ld(kIsN ? N : K, i)); }
   const n = stage(stg, 0, N, i), k = stage(stg, 1, kIsN ? N : K, i), th = at(stg, 12);
   reluPixVec(n, k, stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, qa, i), stage(stg, 5, qb, i), TH ? at(stg, 20) : 0, TH ? at(stg, 22) : 0, TH ? th : 0, 2, sums, false);
   if (!sums) { st(N, i, ld(n, 0)); st(K, i, ld(k, 0)); }
@@ -474,8 +475,8 @@ function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usiz
 }
 
 /**
- * Reverse of a taped pixel-mode ReLU (one pair, len pixels): N, K, TH hold its forward inputs
- * and angles; gN, gK the output adjoints, replaced by the input adjoints; the adjoint of
+ * Reverse of a taped pixel-mode ReLU (one pair, len pixels): N, K, TH hold its tape (c, the
+ * ntk input, (pi - theta)/(2 pi): see reluPixLoop); gN, gK the output adjoints, replaced by the input adjoints; the adjoint of
  * the row input's q is added to gq. reluBwd's maps without its per-lane tail selects.
  */
 // @ts-ignore: decorator
@@ -483,10 +484,10 @@ function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usiz
   for (let i = 0; i + 2 <= len; i += 2) {
     const rva = v128.load(at(ra, i));
     const invs = f64x2.mul(rva, v128.load(at(rb, i)));
-    const cc = f64x2.pmin(f64x2.pmax(f64x2.mul(v128.load(at(N, i)), invs), kt(K_MONE)), kt(K_ONE));
+    const cc = f64x2.pmin(f64x2.pmax(v128.load(at(N, i)), kt(K_MONE)), kt(K_ONE));
     const sn = f64x2.sqrt(f64x2.mul(f64x2.sub(kt(K_ONE), cc), f64x2.add(kt(K_ONE), cc)));
     const r = f64x2.div(kt(K_ONE), f64x2.pmax(sn, kt(K_FLOOR)));
-    const A = f64x2.mul(f64x2.sub(kt(K_PI), v128.load(at(TH, i))), kt(K_I2PI));
+    const A = v128.load(at(TH, i));
     const kr = f64x2.mul(v128.load(at(K, i)), r);
     const gn = v128.load(at(gN, i)), gk = v128.load(at(gK, i));
     const s = f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i)));
