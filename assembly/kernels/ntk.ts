@@ -385,7 +385,7 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
 // @ts-ignore: decorator
 @inline function fbFast(i: i32, n: v128, k: v128, c: v128, rva: v128, invs: v128, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize,
   gn2: v128, gk2: v128, gn4: v128, gk4: v128, one: v128, pi: v128, floor: v128,
-  P0: v128, P1: v128, P2: v128, P3: v128, P4: v128, Q1: v128, Q2: v128, Q3: v128, Q4: v128): void {
+  P0: v128, P1: v128, P2: v128, P3: v128, P4: v128, Q1: v128, Q2: v128, Q3: v128, Q4: v128, needK: bool): void {
   const cc = f64x2.pmin(c, one);
   const w = f64x2.sub(one, cc);
   const rw = f64x2.sqrt(w);
@@ -399,7 +399,7 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
   const A = f64x2.sub(pi, f64x2.mul(rw, f64x2.mul(nw, f64x2.mul(snf, inv))));
   const s = f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i)));
   v128.store(at(gN, i), f64x2.add(f64x2.mul(gn2, A), f64x2.mul(gk2, f64x2.mul(kr, invs))));
-  v128.store(at(gK, i), f64x2.mul(gk2, A));
+  if (needK) v128.store(at(gK, i), f64x2.mul(gk2, A));
   // d nngp/dqa = sin(th) s / (4 pi qa); d ntk/dqa = -k c r / (4 pi qa)
   // (times 1/qa once per row image at the end: scaleGq)
   const dq = f64x2.sub(f64x2.mul(gn4, f64x2.mul(sn, s)), f64x2.mul(gk4, f64x2.mul(kr, cc)));
@@ -413,9 +413,10 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
  * Four pixels per step when all take the fast arccos branch.
  */
 // @ts-ignore: decorator
-@inline function reluPixFBLoop(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn_: f64, gk_: f64, kIsN: bool): void {
+@inline function reluPixFBLoop(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn_: f64, gk_: f64, kIsN: bool, pre: bool, needK: bool): void {
   const gn = sp(gn_), gk = sp(gk_);
-  const gn2 = sp(gn_ * INV2PI), gk2 = sp(gk_ * INV2PI), gn4 = sp(gn_ * 0.5 * INV2PI), gk4 = sp(gk_ * 0.5 * INV2PI);
+  // pre: gN gets the sum of both input adjoints, (gn + gk) A + ..., which the conv before needs
+  const gn2 = sp((pre ? gn_ + gk_ : gn_) * INV2PI), gk2 = sp(gk_ * INV2PI), gn4 = sp(gn_ * 0.5 * INV2PI), gk4 = sp(gk_ * 0.5 * INV2PI);
   let i = 0;
   while (i < len) {
     const n = v128.load(at(N, i));
@@ -435,13 +436,13 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
         const c1 = f64x2.mul(n1, iv1);
         if (i64x2.bitmask(f64x2.gt(c1, kt(K_HALF))) == 3) {
           const k1 = kIsN ? n1 : v128.load(at(K, i + 2));
-          fbFast(i, n, k, c, rva, invs, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, Q1, Q2, Q3, Q4);
-          fbFast(i + 2, n1, k1, c1, rv1, iv1, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, Q1, Q2, Q3, Q4);
+          fbFast(i, n, k, c, rva, invs, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, Q1, Q2, Q3, Q4, needK);
+          fbFast(i + 2, n1, k1, c1, rv1, iv1, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, Q1, Q2, Q3, Q4, needK);
           i += 4;
           continue;
         }
       }
-      fbFast(i, n, k, c, rva, invs, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, Q1, Q2, Q3, Q4);
+      fbFast(i, n, k, c, rva, invs, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, Q1, Q2, Q3, Q4, needK);
       i += 2;
       continue;
     }
@@ -451,26 +452,33 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
     const kr = f64x2.mul(k, f64x2.div(kt(K_ONE), f64x2.pmax(sn, kt(K_FLOOR))));
     const s = f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i)));
     v128.store(at(gN, i), f64x2.add(f64x2.mul(gn2, A), f64x2.mul(gk2, f64x2.mul(kr, invs))));
-    v128.store(at(gK, i), f64x2.mul(gk2, A));
-    // (times 1/qa once per row image at the end: scaleGq)
-  const dq = f64x2.sub(f64x2.mul(gn4, f64x2.mul(sn, s)), f64x2.mul(gk4, f64x2.mul(kr, cc)));
+    if (needK) v128.store(at(gK, i), f64x2.mul(gk2, A));
+    const dq = f64x2.sub(f64x2.mul(gn4, f64x2.mul(sn, s)), f64x2.mul(gk4, f64x2.mul(kr, cc))); // times 1/qa later (scaleGq)
     v128.store(at(gq, i), f64x2.add(v128.load(at(gq, i)), dq));
     i += 2;
   }
 }
 
-function reluPixFBVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn: f64, gk: f64, kIsN: bool): void {
-  if (kIsN) reluPixFBLoop(N, K, ra, rb, qa, qb, gN, gK, gq, len, gn, gk, true);
-  else reluPixFBLoop(N, K, ra, rb, qa, qb, gN, gK, gq, len, gn, gk, false);
+function reluPixFBVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn: f64, gk: f64, kIsN: bool, pre: bool, needK: bool): void {
+  if (!pre) {
+    if (kIsN) reluPixFBLoop(N, K, ra, rb, qa, qb, gN, gK, gq, len, gn, gk, true, false, true);
+    else reluPixFBLoop(N, K, ra, rb, qa, qb, gN, gK, gq, len, gn, gk, false, false, true);
+  } else if (needK) {
+    if (kIsN) reluPixFBLoop(N, K, ra, rb, qa, qb, gN, gK, gq, len, gn, gk, true, true, true);
+    else reluPixFBLoop(N, K, ra, rb, qa, qb, gN, gK, gq, len, gn, gk, false, true, true);
+  } else {
+    if (kIsN) reluPixFBLoop(N, K, ra, rb, qa, qb, gN, gK, gq, len, gn, gk, true, true, false);
+    else reluPixFBLoop(N, K, ra, rb, qa, qb, gN, gK, gq, len, gn, gk, false, true, false);
+  }
 }
 
-function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn: f64, gk: f64, kIsN: bool, stg: usize): void {
+function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn: f64, gk: f64, kIsN: bool, pre: bool, needK: bool, stg: usize): void {
   const even = len & ~1;
-  reluPixFBVec(N, K, ra, rb, qa, qb, gN, gK, gq, even, gn, gk, kIsN);
+  reluPixFBVec(N, K, ra, rb, qa, qb, gN, gK, gq, even, gn, gk, kIsN, pre, needK);
   if (even == len) return;
   const i = even;
   const o = at(stg, 16), q = stage(stg, 7, gq, i);
-  reluPixFBVec(stage(stg, 0, N, i), stage(stg, 1, kIsN ? N : K, i), stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, qa, i), stage(stg, 5, qb, i), o, at(o, 2), q, 2, gn, gk, false);
+  reluPixFBVec(stage(stg, 0, N, i), stage(stg, 1, kIsN ? N : K, i), stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, qa, i), stage(stg, 5, qb, i), o, at(o, 2), q, 2, gn, gk, false, pre, needK);
   st(gN, i, ld(o, 0)); st(gK, i, ld(o, 2)); st(gq, i, ld(q, 0));
 }
 
@@ -480,7 +488,7 @@ function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usiz
  * the row input's q is added to gq. reluBwd's maps without its per-lane tail selects.
  */
 // @ts-ignore: decorator
-@inline function reluPixBwdLoop(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32): void {
+@inline function reluPixBwdLoop(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32, pre: bool, needK: bool): void {
   for (let i = 0; i + 2 <= len; i += 2) {
     const rva = v128.load(at(ra, i));
     const invs = f64x2.mul(rva, v128.load(at(rb, i)));
@@ -491,25 +499,37 @@ function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usiz
     const kr = f64x2.mul(v128.load(at(K, i)), r);
     const gn = v128.load(at(gN, i)), gk = v128.load(at(gK, i));
     const s = f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i)));
-    v128.store(at(gN, i), f64x2.add(f64x2.mul(gn, A), f64x2.mul(f64x2.mul(gk, kr), f64x2.mul(invs, kt(K_I2PI)))));
-    v128.store(at(gK, i), f64x2.mul(gk, A));
+    // pre: gN gets the sum of both input adjoints (the conv before needs only that and gK)
+    v128.store(at(gN, i), f64x2.add(f64x2.mul(pre ? f64x2.add(gn, gk) : gn, A), f64x2.mul(f64x2.mul(gk, kr), f64x2.mul(invs, kt(K_I2PI)))));
+    if (needK) v128.store(at(gK, i), f64x2.mul(gk, A));
     const dq = f64x2.sub(f64x2.mul(gn, f64x2.mul(sn, s)), f64x2.mul(gk, f64x2.mul(kr, cc)));
     v128.store(at(gq, i), f64x2.add(v128.load(at(gq, i)), dq));
   }
 }
 
-function reluPixBwdVec(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32): void {
-  reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len);
+function reluPixBwdVec(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32, pre: bool, needK: bool): void {
+  if (!pre) reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len, false, true);
+  else if (needK) reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len, true, true);
+  else reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len, true, false);
 }
 
-function reluPixBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32, stg: usize): void {
+function reluPixBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32, pre: bool, needK: bool, stg: usize): void {
   const even = len & ~1;
-  reluPixBwdVec(N, K, TH, gN, gK, ra, rb, qa, qb, gq, even);
+  reluPixBwdVec(N, K, TH, gN, gK, ra, rb, qa, qb, gq, even, pre, needK);
   if (even == len) return;
   const i = even;
   const n = stage(stg, 3, gN, i), k = stage(stg, 4, gK, i), q = stage(stg, 9, gq, i);
-  reluPixBwdVec(stage(stg, 0, N, i), stage(stg, 1, K, i), stage(stg, 2, TH, i), n, k, stage(stg, 5, ra, i), stage(stg, 6, rb, i), stage(stg, 7, qa, i), stage(stg, 8, qb, i), q, 2);
+  reluPixBwdVec(stage(stg, 0, N, i), stage(stg, 1, K, i), stage(stg, 2, TH, i), n, k, stage(stg, 5, ra, i), stage(stg, 6, rb, i), stage(stg, 7, qa, i), stage(stg, 8, qb, i), q, 2, pre, needK);
   st(gN, i, ld(n, 0)); st(gK, i, ld(k, 0)); st(gq, i, ld(q, 0));
+}
+
+/**
+ * Whether the reverse of the pixel-mode ReLU at op o writes the sum of its two input
+ * adjoints (nngp + ntk) to gN: when a conv precedes it, whose reverse needs just that sum
+ * (and the ntk adjoint alone, unless it is the first op), so it skips its own add pass.
+ */
+@inline function preAdds(ops: usize, o: i32): bool {
+  return o > 0 && <i32>opc(ops, o, 0) == OP_RELU && <i32>opc(ops, o, 3) > 1 && <i32>opc(ops, o - 1, 0) == OP_CONV;
 }
 
 @inline function slotBytes(ctx: usize): usize { return <usize>(ci(ctx, C_T) * ci(ctx, C_PMAX)) << 3; }
@@ -756,12 +776,12 @@ function bwdTile(ctx: usize, b: i32, i: i32, T_: i32, scr: usize, sq: usize, oSt
       else {
         const stg = stagingOf(ctx, scr);
         for (let t = 0; t < T_; t++)
-          reluPixBwd(at(tp, t * Pin), at(tp + slot, t * Pin), at(tp + 2 * slot, t * Pin), at(gN, t * Pin), at(gK, t * Pin), ra, at(rb, t * Pin), qa, at(qb, t * Pin), gqa, Pin, stg);
+          reluPixBwd(at(tp, t * Pin), at(tp + slot, t * Pin), at(tp + 2 * slot, t * Pin), at(gN, t * Pin), at(gK, t * Pin), ra, at(rb, t * Pin), qa, at(qb, t * Pin), gqa, Pin, preAdds(ops, o), o > 1 || !preAdds(ops, o), stg);
       }
     } else if (code == OP_CONV) {
       for (let t = 0; t < T_; t++) {
         const nt = at(gN, t * Pin), kt = at(gK, t * Pin);
-        axpy(nt, kt, Pin, 1.0);
+        if (!(o + 1 < nops && preAdds(ops, o + 1))) axpy(nt, kt, Pin, 1.0); // else the ReLU after did
         box(nt, nt, tmp, H, W, a, 0.0);
         if (o > 0) box(kt, kt, tmp, H, W, a, 0.0); // the input ntk (0) has no adjoint use
       }
@@ -873,7 +893,7 @@ function vjpTile(ctx: usize, b: i32, i: i32, T_: i32, scr: usize, oR: i32, fn: f
       const gqa = at(GQ, pre * n1 + b * P);
       for (let t = 0; t < T_; t++) {
         const w = ld(Wv, i + t);
-        reluPixFB(at(scr, t * P), at(scr + slot, t * P), ra, at(rb, t * P), qa, at(qb, t * P), at(gN, t * P), at(gK, t * P), gqa, P, w * fn, w * fk, kIsN, stg);
+        reluPixFB(at(scr, t * P), at(scr + slot, t * P), ra, at(rb, t * P), qa, at(qb, t * P), at(gN, t * P), at(gK, t * P), gqa, P, w * fn, w * fk, kIsN, preAdds(ops, oR), oR > 1 || !preAdds(ops, oR), stg);
       }
       bwdTile(ctx, b, i, T_, scr, 0, oR - 1, nrelu - 1);
     } else {
