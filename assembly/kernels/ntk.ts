@@ -88,15 +88,19 @@ function box(src: usize, dst: usize, tmp: usize, H: i32, W: i32, a: f64, b: f64)
  */
 function boxEven(src: usize, dst: usize, up: usize, H: i32, W: i32, a: f64, b: f64): void {
   // b = 0 (ntk maps, adjoints, the q chain's pull-back): no add per value
-  if (b == 0) boxEvenB(src, dst, up, H, W, a, b, false);
-  else boxEvenB(src, dst, up, H, W, a, b, true);
+  // a = 9 (the ReLU before applied the scale): no multiply either
+  if (a == 9.0) {
+    if (b == 0) boxEvenB(src, dst, up, H, W, a, b, false, false);
+    else boxEvenB(src, dst, up, H, W, a, b, true, false);
+  } else if (b == 0) boxEvenB(src, dst, up, H, W, a, b, false, true);
+  else boxEvenB(src, dst, up, H, W, a, b, true, true);
 }
 // @ts-ignore: decorator
-@inline function boxEvenB(src: usize, dst: usize, up: usize, H: i32, W: i32, a: f64, b: f64, hasB: bool): void {
-  if (H == 1) { boxRow(src, dst, up, W, a, b, false, false, hasB); return; }
-  boxRow(src, dst, up, W, a, b, false, true, hasB);
-  for (let y = 1; y < H - 1; y++) boxRow(at(src, y * W), at(dst, y * W), up, W, a, b, true, true, hasB);
-  boxRow(at(src, (H - 1) * W), at(dst, (H - 1) * W), up, W, a, b, true, false, hasB);
+@inline function boxEvenB(src: usize, dst: usize, up: usize, H: i32, W: i32, a: f64, b: f64, hasB: bool, hasA: bool): void {
+  if (H == 1) { boxRow(src, dst, up, W, a, b, false, false, hasB, hasA); return; }
+  boxRow(src, dst, up, W, a, b, false, true, hasB, hasA);
+  for (let y = 1; y < H - 1; y++) boxRow(at(src, y * W), at(dst, y * W), up, W, a, b, true, true, hasB, hasA);
+  boxRow(at(src, (H - 1) * W), at(dst, (H - 1) * W), up, W, a, b, true, false, hasB, hasA);
 }
 
 // @ts-ignore: decorator
@@ -109,18 +113,20 @@ function boxEven(src: usize, dst: usize, up: usize, H: i32, W: i32, a: f64, b: f
 }
 
 // @ts-ignore: decorator
-@inline function boxRow(s: usize, d: usize, up: usize, W: i32, a: f64, b: f64, hasUp: bool, hasDn: bool, hasB: bool): void {
+@inline function boxRow(s: usize, d: usize, up: usize, W: i32, a: f64, b: f64, hasUp: bool, hasDn: bool, hasB: bool, hasA: bool): void {
   const a9 = sp(a / 9.0), bv = sp(b), zero = sp(0.0);
   let vprev = zero, vcur = colSum(s, up, 0, W, hasUp, hasDn);
   let x = 0;
   for (; x + 2 < W; x += 2) {
     const vnext = colSum(s, up, x + 2, W, hasUp, hasDn);
     const h = f64x2.add(f64x2.add(f64x2.shuffle(vprev, vcur, 1, 2), vcur), f64x2.shuffle(vcur, vnext, 1, 2));
-    v128.store(at(d, x), hasB ? f64x2.add(f64x2.mul(a9, h), bv) : f64x2.mul(a9, h));
+    const ah = hasA ? f64x2.mul(a9, h) : h;
+    v128.store(at(d, x), hasB ? f64x2.add(ah, bv) : ah);
     vprev = vcur; vcur = vnext;
   }
   const h = f64x2.add(f64x2.add(f64x2.shuffle(vprev, vcur, 1, 2), vcur), f64x2.shuffle(vcur, zero, 1, 2));
-  v128.store(at(d, x), hasB ? f64x2.add(f64x2.mul(a9, h), bv) : f64x2.mul(a9, h));
+  const ah = hasA ? f64x2.mul(a9, h) : h;
+  v128.store(at(d, x), hasB ? f64x2.add(ah, bv) : ah);
 }
 
 /** One output row of the box filter's column pass: d = a9 (tu + t0 + td) + b, absent rows left out. */
@@ -272,7 +278,8 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
  * both halves) when all four take the fast branch; pairs of pixels otherwise.
  */
 // @ts-ignore: decorator
-@inline function reluPixLoop(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TN: usize, TK: usize, TH: usize, len: i32, sums: usize, kIsN: bool, acc: bool, tape: bool): void {
+@inline function reluPixLoop(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TN: usize, TK: usize, TH: usize, len: i32, sums: usize, kIsN: bool, acc: bool, tape: bool, osc: f64): void {
+  const oscv = sp(osc);
   let accS = kt(K_ZERO), accK = accS, accN = accS;
   let i = 0;
   for (; i < len; ) {
@@ -302,7 +309,7 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
             v128.store(at(TK, i), k0); v128.store(at(TK, i + 2), k1);
             v128.store(at(TH, i), f64x2.mul(A0, kt(K_I2PI))); v128.store(at(TH, i + 2), f64x2.mul(A1, kt(K_I2PI)));
           }
-          const i2p = kt(K_I2PI);
+          const i2p = oscv;
           v128.store(at(N, i), f64x2.mul(f64x2.add(ss0, nA0), i2p)); v128.store(at(N, i + 2), f64x2.mul(f64x2.add(ss1, nA1), i2p));
           v128.store(at(K, i), f64x2.mul(kIsN ? nA0 : f64x2.mul(k0, A0), i2p)); v128.store(at(K, i + 2), f64x2.mul(kIsN ? nA1 : f64x2.mul(k1, A1), i2p));
         }
@@ -324,8 +331,8 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
     } else {
       const k = kIsN ? n0 : v128.load(at(K, i));
       if (tape) { v128.store(at(TN, i), c0); v128.store(at(TK, i), k); v128.store(at(TH, i), f64x2.mul(A, kt(K_I2PI))); }
-      v128.store(at(N, i), f64x2.mul(f64x2.add(ss, nA), kt(K_I2PI)));
-      v128.store(at(K, i), f64x2.mul(kIsN ? nA : f64x2.mul(k, A), kt(K_I2PI)));
+      v128.store(at(N, i), f64x2.mul(f64x2.add(ss, nA), oscv));
+      v128.store(at(K, i), f64x2.mul(kIsN ? nA : f64x2.mul(k, A), oscv));
     }
     i += 2;
   }
@@ -337,16 +344,16 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
   }
 }
 
-function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TN: usize, TK: usize, TH: usize, len: i32, sums: usize, kIsN: bool): void {
+function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TN: usize, TK: usize, TH: usize, len: i32, sums: usize, kIsN: bool, osc: f64): void {
   if (sums) {
-    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, sums, true, true, false);
-    else reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, sums, false, true, false);
+    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, sums, true, true, false, osc);
+    else reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, sums, false, true, false, osc);
   } else if (TH) {
-    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, TN, TK, TH, len, 0, true, false, true);
-    else reluPixLoop(N, K, ra, rb, qa, qb, TN, TK, TH, len, 0, false, false, true);
+    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, TN, TK, TH, len, 0, true, false, true, osc);
+    else reluPixLoop(N, K, ra, rb, qa, qb, TN, TK, TH, len, 0, false, false, true, osc);
   } else {
-    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, 0, true, false, false);
-    else reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, 0, false, false, false);
+    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, 0, true, false, false, osc);
+    else reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, 0, false, false, false, osc);
   }
 }
 
@@ -358,16 +365,16 @@ function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usi
 }
 
 /** reluPixLoop on any len; with TH, the tape's inputs go to TN, TK (one slot of tslot bytes before each other). */
-function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TH: usize, tslot: usize, len: i32, sums: usize, kIsN: bool, stg: usize): void {
+function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TH: usize, tslot: usize, len: i32, sums: usize, kIsN: bool, osc: f64, stg: usize): void {
   if (sums) { st(sums, 0, 0.0); st(sums, 1, 0.0); }
   const even = len & ~1;
   const TN = TH ? TH - 2 * tslot : 0, TK = TH ? TH - tslot : 0;
-  reluPixVec(N, K, ra, rb, qa, qb, TN, TK, TH, even, sums, kIsN);
+  reluPixVec(N, K, ra, rb, qa, qb, TN, TK, TH, even, sums, kIsN, osc);
   if (even == len) return;
   const i = even;
   if (TH) { st(TN, i, ld(N, i) * (ld(ra, i) * ld(rb, i))); st(TK, i, ld(kIsN ? N : K, i)); }
   const n = stage(stg, 0, N, i), k = stage(stg, 1, kIsN ? N : K, i), th = at(stg, 12);
-  reluPixVec(n, k, stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, qa, i), stage(stg, 5, qb, i), TH ? at(stg, 20) : 0, TH ? at(stg, 22) : 0, TH ? th : 0, 2, sums, false);
+  reluPixVec(n, k, stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, qa, i), stage(stg, 5, qb, i), TH ? at(stg, 20) : 0, TH ? at(stg, 22) : 0, TH ? th : 0, 2, sums, false, osc);
   if (!sums) { st(N, i, ld(n, 0)); st(K, i, ld(k, 0)); }
   if (TH) st(TH, i, ld(th, 0));
 }
@@ -591,6 +598,7 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oE
   let relu = 0;
   let kZero = true; // ntk0 = 0 until the first dense/conv: skip its box filter
   let kIsN = false; // K is N (not materialised) after a first conv
+  let preScaled = false; // the last ReLU's outputs carry the next conv's a/9
   const qs = ci(ctx, C_QSTR);
   for (let o = 0; o < oEnd; o++) {
     const code = <i32>opc(ops, o, 0), a = opc(ops, o, 1), bb = opc(ops, o, 2), Pin = <i32>opc(ops, o, 3);
@@ -616,9 +624,12 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oE
       } else {
         // a flatten right after (and no tape): keep only the pixel sums
         const fuse = !tape && o + 1 < oEnd && <i32>opc(ops, o + 1, 0) == OP_FLATTEN;
+        // a conv next: its scale a/9 goes into the maps' 1/(2 pi), so the box filter has none
+        preScaled = o + 1 < oEnd && <i32>opc(ops, o + 1, 0) == OP_CONV;
+        const osc = preScaled ? INV2PI * (opc(ops, o + 1, 1) / 9.0) : INV2PI;
         const stg = stagingOf(ctx, scr), sums = tmp;
         for (let t = 0; t < T; t++)
-          reluPix(at(N, t * Pin), at(K, t * Pin), ra, at(rb, t * Pin), qa, at(qb, t * Pin), TH ? at(TH, t * Pin) : 0, slot, Pin, fuse ? at(sums, 2 * t) : 0, kIsN, stg);
+          reluPix(at(N, t * Pin), at(K, t * Pin), ra, at(rb, t * Pin), qa, at(qb, t * Pin), TH ? at(TH, t * Pin) : 0, slot, Pin, fuse ? at(sums, 2 * t) : 0, kIsN, osc, stg);
         if (fuse) {
           const inv = 1.0 / <f64>Pin;
           for (let t = 0; t < T; t++) { st(N, t, ld(sums, 2 * t) * inv); st(K, t, ld(sums, 2 * t + 1) * inv); }
@@ -628,10 +639,12 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oE
       }
       relu++;
     } else if (code == OP_CONV) {
+      const ac = preScaled ? 9.0 : a; // box(.) a/9 = box(.) when the ReLU before applied a/9
+      preScaled = false;
       for (let t = 0; t < T; t++) {
         const nt = at(N, t * Pin), kt = at(K, t * Pin);
-        box(nt, nt, tmp, H, W, a, bb);
-        if (!kZero) { box(kt, kt, tmp, H, W, a, 0.0); axpy(kt, nt, Pin, 1.0); }
+        box(nt, nt, tmp, H, W, ac, bb);
+        if (!kZero) { box(kt, kt, tmp, H, W, ac, 0.0); axpy(kt, nt, Pin, 1.0); }
       }
       if (kZero) kIsN = true;
       kZero = false;
