@@ -3,7 +3,8 @@
 //   |x| <= 0.5: acos x = pi/2 - (x + x R(x^2))
 //   |x| >  0.5: z = (1 - |x|)/2, s = sqrt z, acos|x| = 2 (s + s R(z)); x < 0 reflects to pi - that.
 // Inputs must lie in [-1, 1] (callers clamp). Accuracy about 1 ulp (tested against Math.acos);
-// the relaxed-SIMD build evaluates the polynomials with fused multiply-adds.
+// the relaxed-SIMD build evaluates the polynomials with fused multiply-adds. The conv ReLU
+// maps' branch for c > 1/2 has its own approximations in w = 1 - c (WN/WQ, WG below).
 //
 // The constants live in a table in linear memory (KT) and are read with v128.load: V8
 // materialises each v128.const with 3-4 instructions, and a loop with ~20 of them cannot keep
@@ -37,8 +38,9 @@ const WQ1: f64 = -0.8546239931831122, WQ2: f64 = 0.21657701742462723, WQ3: f64 =
 
 // The relaxed-SIMD build (FMA) takes theta = sqrt(w) G(w) with G a polynomial of degree 11
 // instead (Chebyshev fit on [0, 1/2], error 3.7e-16; theta within 3 ulp): three multiply-adds
-// more but no division, and there the conv ReLU loops wait on the divider (sqrt and div),
-// not on the multiply-add ports (Node 26: one division less per two pixels, -12%).
+// more but no division: there the conv ReLU loops wait on the divider (sqrt and div; a
+// test build without the division ran the conv Grams 12% faster on Node 26), not on the
+// multiply-add ports (measured: Grams +2-5%, VJPs +7-10% against the rational).
 const WG0: f64 = 1.4142135623730947, WG1: f64 = 0.11785113019792083, WG2: f64 = 0.0265165042790255,
   WG3: f64 = 0.007891817327631803, WG4: f64 = 0.0026853989348362734, WG5: f64 = 0.0009888414937336202,
   WG6: f64 = 0.0003825823545715259, WG7: f64 = 0.00015826193452869543, WG8: f64 = 5.1798187359929635e-05,
@@ -46,7 +48,7 @@ const WG0: f64 = 1.4142135623730947, WG1: f64 = 0.11785113019792083, WG2: f64 = 
 
 // Table slots (two equal lanes each).
 export const K_PS0 = 0, K_QS1 = 6, K_ONE = 10, K_HALF = 11, K_ZERO = 12, K_PI = 13, K_TWO = 14, K_MONE = 15,
-  K_PIO2_HI = 16, K_PIO2_LO = 17, K_WP0 = 18, K_WQ1 = 24, K_I2PI = 28, K_FLOOR = 29, K_H = 30, K_G0 = 31;
+  K_PIO2_HI = 16, K_PIO2_LO = 17, K_WN0 = 18, K_WQ1 = 24, K_I2PI = 28, K_FLOOR = 29, K_H = 30, K_G0 = 31;
 export const KT: usize = memory.data<f64>([
   PS0, PS0, PS1, PS1, PS2, PS2, PS3, PS3, PS4, PS4, PS5, PS5, // 0..5
   QS1, QS1, QS2, QS2, QS3, QS3, QS4, QS4, // 6..9
@@ -83,7 +85,7 @@ export const KT: usize = memory.data<f64>([
 /** N(w) and Q(w) of the c > 1/2 branch (see WN*, WQ*). */
 // @ts-ignore: decorator
 @inline export function acos_Nw(w: v128): v128 {
-  return madd(w, madd(w, madd(w, madd(w, kt(K_WP0 + 4), kt(K_WP0 + 3)), kt(K_WP0 + 2)), kt(K_WP0 + 1)), kt(K_WP0));
+  return madd(w, madd(w, madd(w, madd(w, kt(K_WN0 + 4), kt(K_WN0 + 3)), kt(K_WN0 + 2)), kt(K_WN0 + 1)), kt(K_WN0));
 }
 // @ts-ignore: decorator
 @inline export function acos_Qw(w: v128): v128 {

@@ -4,7 +4,7 @@
 // flattened): FC tiles vectorise across pairs, conv tiles (T = 1) across pixels.
 // Forward maps per spec §1; reverse mode gives the adjoint of nngp0 (per pair/pixel) and of
 // the row input's self-covariances q at every ReLU, which are then pulled back once per row.
-import { acos_Gw, acos_Nw, acos_Qw, acos_v, kt, madd, K_ONE, K_HALF, K_ZERO, K_PI, K_MONE, K_I2PI, K_FLOOR, K_H, K_WP0, K_WQ1 } from './acos';
+import { acos_Gw, acos_Nw, acos_Qw, acos_v, kt, madd, K_ONE, K_HALF, K_ZERO, K_PI, K_MONE, K_I2PI, K_FLOOR, K_H, K_WN0, K_WQ1 } from './acos';
 
 // context fields
 const C_NOPS = 0, C_OPS = 1, C_MODE = 2, C_H = 3, C_W = 4, C_C = 5, C_D = 6,
@@ -434,7 +434,7 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
     const f0 = i64x2.bitmask(f64x2.gt(c, kt(K_HALF))) == 3;
     if (f0) {
       const one = kt(K_ONE), pi = kt(K_PI), floor = kt(K_FLOOR);
-      const P0 = kt(K_WP0), P1 = kt(K_WP0 + 1), P2 = kt(K_WP0 + 2), P3 = kt(K_WP0 + 3), P4 = kt(K_WP0 + 4);
+      const P0 = kt(K_WN0), P1 = kt(K_WN0 + 1), P2 = kt(K_WN0 + 2), P3 = kt(K_WN0 + 3), P4 = kt(K_WN0 + 4);
       const Q1 = kt(K_WQ1), Q2 = kt(K_WQ1 + 1), Q3 = kt(K_WQ1 + 2);
       if (i + 4 <= len) {
         const n1 = v128.load(at(N, i + 2));
