@@ -250,13 +250,22 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
 /** pi - arccos(c) and sin(arccos c) of two pixels whose c both exceed 1/2 (see above). */
 // @ts-ignore: decorator
 @inline function fastA(c: v128): v128 {
+  return f64x2.sub(kt(K_PI), fastTheta(c));
+}
+/** arccos(c) for c > 1/2: sqrt(w) G(w) (relaxed build) or sqrt(w) N(w)/Q(w), w = 1 - c. */
+// @ts-ignore: decorator
+@inline function fastTheta(c: v128): v128 {
   const w = f64x2.pmax(f64x2.sub(kt(K_ONE), c), kt(K_ZERO));
-  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.sub(kt(K_PI), f64x2.mul(f64x2.sqrt(w), acos_Gw(w)));
-  return f64x2.sub(kt(K_PI), f64x2.mul(f64x2.sqrt(w), f64x2.div(acos_Nw(w), acos_Qw(w))));
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.mul(f64x2.sqrt(w), acos_Gw(w));
+  return f64x2.mul(f64x2.sqrt(w), f64x2.div(acos_Nw(w), acos_Qw(w)));
 }
 // @ts-ignore: decorator
 @inline function fastSin(c: v128): v128 {
   return f64x2.sqrt(f64x2.mul(f64x2.pmax(f64x2.sub(kt(K_ONE), c), kt(K_ZERO)), f64x2.add(kt(K_ONE), c)));
+}
+/** dst[i] = arccos(src[i]) by the maps' c > 1/2 branch, src[i] in (1/2, 1], n even (tests). */
+export function ntk_fast_acos_array(src: usize, dst: usize, n: i32): void {
+  for (let i = 0; i + 2 <= n; i += 2) v128.store(at(dst, i), fastTheta(v128.load(at(src, i))));
 }
 /** The same for any c (clamped to [-1, 1]): both arccos branches and a select per lane. */
 // @ts-ignore: decorator
