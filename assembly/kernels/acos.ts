@@ -3,7 +3,8 @@
 //   |x| <= 0.5: acos x = pi/2 - (x + x R(x^2))
 //   |x| >  0.5: z = (1 - |x|)/2, s = sqrt z, acos|x| = 2 (s + s R(z)); x < 0 reflects to pi - that.
 // Inputs must lie in [-1, 1] (callers clamp). Accuracy about 1 ulp (tested against Math.acos);
-// the relaxed-SIMD build evaluates the polynomials with fused multiply-adds.
+// the relaxed-SIMD build evaluates the polynomials with fused multiply-adds. The conv ReLU
+// maps' branch for c > 1/2 has its own approximations in w = 1 - c (WN/WQ, WG below).
 //
 // The constants live in a table in linear memory (KT) and are read with v128.load: V8
 // materialises each v128.const with 3-4 instructions, and a loop with ~20 of them cannot keep
@@ -23,18 +24,40 @@ const QS2: f64 = 2.02094576023350569471e+00;
 const QS3: f64 = -6.88283971605453293030e-01;
 const QS4: f64 = 7.70381505559019352791e-02;
 
-// Table slots (two equal lanes each). W* are fdlibm's PS/QS rescaled to the variable
-// w = 1 - c = 2z (exact: powers of two), so the c > 1/2 branch needs no z = w/2.
+// The c > 1/2 branch works in w = 1 - c: theta = 2 asin(sqrt(w/2)) = sqrt(w) N(w) / Q(w)
+// with N of degree 4 and Q of degree 3, a near-minimax fit on [0, 1/2]: theta within a
+// relative 1.9e-14 (checked on 40,000 c in (1/2, 1)), so the ntk within ~1e-14 per ReLU
+// (pi - theta >= 2 theta there) and the nngp unchanged to first order (d/dtheta of
+// sin theta + (pi - theta) cos theta is 0 at fixed c). A degree (4, 4) fit reaches 3 ulp;
+// this one is 2 operations less per two pixels in the SIMD build, whose ReLU loops are bound
+// by its floating-point operations (+3-4% on the conv Grams), and the kernel tests' 1e-12
+// leave room for it. Against fdlibm's theta = u2 + u2 w P/Q (u2 = sqrt(2w), P5/Q4): 5 less.
+const WN0: f64 = 1.4142135623730698, WN1: f64 = -1.0907697116855652, WN2: f64 = 0.23208425593141457,
+  WN3: f64 = -1.0737337143210922e-02, WN4: f64 = -1.0722817305041267e-04;
+const WQ1: f64 = -0.8546239931831122, WQ2: f64 = 0.21657701742462723, WQ3: f64 = -1.5196688094255862e-02;
+
+// The relaxed-SIMD build (FMA) takes theta = sqrt(w) G(w) with G a polynomial of degree 11
+// instead (Chebyshev fit on [0, 1/2], error 3.7e-16; theta within 3 ulp): three multiply-adds
+// more but no division: there the conv ReLU loops wait on the divider (sqrt and div; a
+// test build without the division ran the conv Grams 12% faster on Node 26), not on the
+// multiply-add ports (measured: Grams +2-5%, VJPs +7-10% against the rational).
+const WG0: f64 = 1.4142135623730947, WG1: f64 = 0.11785113019792083, WG2: f64 = 0.0265165042790255,
+  WG3: f64 = 0.007891817327631803, WG4: f64 = 0.0026853989348362734, WG5: f64 = 0.0009888414937336202,
+  WG6: f64 = 0.0003825823545715259, WG7: f64 = 0.00015826193452869543, WG8: f64 = 5.1798187359929635e-05,
+  WG9: f64 = 5.042657499244106e-05, WG10: f64 = -1.6149600284387082e-05, WG11: f64 = 2.1755118438322112e-05;
+
+// Table slots (two equal lanes each).
 export const K_PS0 = 0, K_QS1 = 6, K_ONE = 10, K_HALF = 11, K_ZERO = 12, K_PI = 13, K_TWO = 14, K_MONE = 15,
-  K_PIO2_HI = 16, K_PIO2_LO = 17, K_WP0 = 18, K_WQ1 = 24, K_I2PI = 28, K_FLOOR = 29, K_H = 30;
+  K_PIO2_HI = 16, K_PIO2_LO = 17, K_WN0 = 18, K_WQ1 = 24, K_I2PI = 28, K_FLOOR = 29, K_H = 30, K_G0 = 31;
 export const KT: usize = memory.data<f64>([
   PS0, PS0, PS1, PS1, PS2, PS2, PS3, PS3, PS4, PS4, PS5, PS5, // 0..5
   QS1, QS1, QS2, QS2, QS3, QS3, QS4, QS4, // 6..9
   1.0, 1.0, 0.5, 0.5, 0.0, 0.0, Math.PI, Math.PI, 2.0, 2.0, -1.0, -1.0, // 10..15
   PIO2_HI, PIO2_HI, PIO2_LO, PIO2_LO, // 16, 17
-  PS0 / 2, PS0 / 2, PS1 / 4, PS1 / 4, PS2 / 8, PS2 / 8, PS3 / 16, PS3 / 16, PS4 / 32, PS4 / 32, PS5 / 64, PS5 / 64, // 18..23
-  QS1 / 2, QS1 / 2, QS2 / 4, QS2 / 4, QS3 / 8, QS3 / 8, QS4 / 16, QS4 / 16, // 24..27
+  WN0, WN0, WN1, WN1, WN2, WN2, WN3, WN3, WN4, WN4, 0.0, 0.0, // 18..22 (23 unused)
+  WQ1, WQ1, WQ2, WQ2, WQ3, WQ3, 0.0, 0.0, // 24..26 (27 unused)
   1.0 / (2.0 * Math.PI), 1.0 / (2.0 * Math.PI), 1e-6, 1e-6, 0.5 / (2.0 * Math.PI), 0.5 / (2.0 * Math.PI), // 28 1/(2 pi), 29 SIN_FLOOR, 30 1/(4 pi)
+  WG0, WG0, WG1, WG1, WG2, WG2, WG3, WG3, WG4, WG4, WG5, WG5, WG6, WG6, WG7, WG7, WG8, WG8, WG9, WG9, WG10, WG10, WG11, WG11, // 31..42
 ], 16);
 
 /** Table constant k (both lanes). */
@@ -42,7 +65,7 @@ export const KT: usize = memory.data<f64>([
 @inline export function kt(k: i32): v128 { return v128.load(KT + (<usize>k << 4)); }
 /** a b + c: one fused multiply-add in the relaxed-SIMD build (the polynomials' Horner steps). */
 // @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
   return f64x2.add(f64x2.mul(a, b), c);
 }
@@ -59,14 +82,24 @@ export const KT: usize = memory.data<f64>([
   return madd(z, madd(z, madd(z, madd(z, kt(9), kt(8)), kt(7)), kt(6)), kt(K_ONE));
 }
 
-/** The same p and q as functions of w = 2z (coefficients scaled by powers of two). */
+/** N(w) and Q(w) of the c > 1/2 branch (see WN*, WQ*). */
 // @ts-ignore: decorator
-@inline export function acos_pw(w: v128): v128 {
-  return f64x2.mul(w, madd(w, madd(w, madd(w, madd(w, madd(w, kt(K_WP0 + 5), kt(K_WP0 + 4)), kt(K_WP0 + 3)), kt(K_WP0 + 2)), kt(K_WP0 + 1)), kt(K_WP0)));
+@inline export function acos_Nw(w: v128): v128 {
+  return madd(w, madd(w, madd(w, madd(w, kt(K_WN0 + 4), kt(K_WN0 + 3)), kt(K_WN0 + 2)), kt(K_WN0 + 1)), kt(K_WN0));
 }
 // @ts-ignore: decorator
-@inline export function acos_qw(w: v128): v128 {
-  return madd(w, madd(w, madd(w, madd(w, kt(K_WQ1 + 3), kt(K_WQ1 + 2)), kt(K_WQ1 + 1)), kt(K_WQ1)), kt(K_ONE));
+@inline export function acos_Qw(w: v128): v128 {
+  return madd(w, madd(w, madd(w, kt(K_WQ1 + 2), kt(K_WQ1 + 1)), kt(K_WQ1)), kt(K_ONE));
+}
+
+/** G(w) of the relaxed build's c > 1/2 branch (see WG*). */
+// @ts-ignore: decorator
+@inline export function acos_Gw(w: v128): v128 {
+  let g = madd(w, kt(K_G0 + 11), kt(K_G0 + 10));
+  g = madd(w, g, kt(K_G0 + 9)); g = madd(w, g, kt(K_G0 + 8)); g = madd(w, g, kt(K_G0 + 7)); g = madd(w, g, kt(K_G0 + 6));
+  g = madd(w, g, kt(K_G0 + 5)); g = madd(w, g, kt(K_G0 + 4)); g = madd(w, g, kt(K_G0 + 3)); g = madd(w, g, kt(K_G0 + 2));
+  g = madd(w, g, kt(K_G0 + 1));
+  return madd(w, g, kt(K_G0));
 }
 
 // @ts-ignore: decorator

@@ -4,7 +4,7 @@
 // flattened): FC tiles vectorise across pairs, conv tiles (T = 1) across pixels.
 // Forward maps per spec §1; reverse mode gives the adjoint of nngp0 (per pair/pixel) and of
 // the row input's self-covariances q at every ReLU, which are then pulled back once per row.
-import { acos_pw, acos_qw, acos_v, kt, K_ONE, K_HALF, K_ZERO, K_PI, K_MONE, K_I2PI, K_FLOOR, K_H, K_WP0, K_WQ1 } from './acos';
+import { acos_Gw, acos_Nw, acos_Qw, acos_v, kt, madd, K_ONE, K_HALF, K_ZERO, K_PI, K_MONE, K_I2PI, K_FLOOR, K_H, K_WN0, K_WQ1 } from './acos';
 
 // context fields
 const C_NOPS = 0, C_OPS = 1, C_MODE = 2, C_H = 3, C_W = 4, C_C = 5, C_D = 6,
@@ -87,10 +87,20 @@ function box(src: usize, dst: usize, tmp: usize, H: i32, W: i32, a: f64, b: f64)
  * the original row above (dst may be src: row y is overwritten before row y + 1 reads it).
  */
 function boxEven(src: usize, dst: usize, up: usize, H: i32, W: i32, a: f64, b: f64): void {
-  if (H == 1) { boxRow(src, dst, up, W, a, b, false, false); return; }
-  boxRow(src, dst, up, W, a, b, false, true);
-  for (let y = 1; y < H - 1; y++) boxRow(at(src, y * W), at(dst, y * W), up, W, a, b, true, true);
-  boxRow(at(src, (H - 1) * W), at(dst, (H - 1) * W), up, W, a, b, true, false);
+  // b = 0 (ntk maps, adjoints, the q chain's pull-back): no add per value
+  // a = 9 (the ReLU before applied the scale): no multiply either
+  if (a == 9.0) {
+    if (b == 0) boxEvenB(src, dst, up, H, W, a, b, false, false);
+    else boxEvenB(src, dst, up, H, W, a, b, true, false);
+  } else if (b == 0) boxEvenB(src, dst, up, H, W, a, b, false, true);
+  else boxEvenB(src, dst, up, H, W, a, b, true, true);
+}
+// @ts-ignore: decorator
+@inline function boxEvenB(src: usize, dst: usize, up: usize, H: i32, W: i32, a: f64, b: f64, hasB: bool, hasA: bool): void {
+  if (H == 1) { boxRow(src, dst, up, W, a, b, false, false, hasB, hasA); return; }
+  boxRow(src, dst, up, W, a, b, false, true, hasB, hasA);
+  for (let y = 1; y < H - 1; y++) boxRow(at(src, y * W), at(dst, y * W), up, W, a, b, true, true, hasB, hasA);
+  boxRow(at(src, (H - 1) * W), at(dst, (H - 1) * W), up, W, a, b, true, false, hasB, hasA);
 }
 
 // @ts-ignore: decorator
@@ -103,18 +113,20 @@ function boxEven(src: usize, dst: usize, up: usize, H: i32, W: i32, a: f64, b: f
 }
 
 // @ts-ignore: decorator
-@inline function boxRow(s: usize, d: usize, up: usize, W: i32, a: f64, b: f64, hasUp: bool, hasDn: bool): void {
+@inline function boxRow(s: usize, d: usize, up: usize, W: i32, a: f64, b: f64, hasUp: bool, hasDn: bool, hasB: bool, hasA: bool): void {
   const a9 = sp(a / 9.0), bv = sp(b), zero = sp(0.0);
   let vprev = zero, vcur = colSum(s, up, 0, W, hasUp, hasDn);
   let x = 0;
   for (; x + 2 < W; x += 2) {
     const vnext = colSum(s, up, x + 2, W, hasUp, hasDn);
     const h = f64x2.add(f64x2.add(f64x2.shuffle(vprev, vcur, 1, 2), vcur), f64x2.shuffle(vcur, vnext, 1, 2));
-    v128.store(at(d, x), f64x2.add(f64x2.mul(a9, h), bv));
+    const ah = hasA ? f64x2.mul(a9, h) : h;
+    v128.store(at(d, x), hasB ? f64x2.add(ah, bv) : ah);
     vprev = vcur; vcur = vnext;
   }
   const h = f64x2.add(f64x2.add(f64x2.shuffle(vprev, vcur, 1, 2), vcur), f64x2.shuffle(vcur, zero, 1, 2));
-  v128.store(at(d, x), f64x2.add(f64x2.mul(a9, h), bv));
+  const ah = hasA ? f64x2.mul(a9, h) : h;
+  v128.store(at(d, x), hasB ? f64x2.add(ah, bv) : ah);
 }
 
 /** One output row of the box filter's column pass: d = a9 (tu + t0 + td) + b, absent rows left out. */
@@ -218,9 +230,8 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
 // The loops run two pixels per v128; an odd last pixel goes through the same code on a
 // two-lane staging copy whose second lane is all zeros (which maps to exact zeros).
 // Two pixels whose c both exceed 1/2 (nearly all of them on images: the maps of two images
-// at one pixel are strongly correlated) take fdlibm's arccos branch for that range alone,
-// in w = 1 - c: theta = 2 asin(sqrt(w/2)) = u2 (1 + R), u2 = sqrt(2w), R = p(w)/q(w) (the
-// same rational as acos_v, coefficients rescaled by powers of two), and
+// at one pixel are strongly correlated) take a branch for that range alone, in w = 1 - c:
+// theta = 2 asin(sqrt(w/2)) = sqrt(w) N(w)/Q(w) (acos.ts: WN*, WQ*), and
 // sin theta = sqrt(w (1 + c)). The new nngp is s sin + (pi - theta) n: s cos theta = n.
 
 /** Staging area for odd tails: 16 x 2 f64 after the tapes and the Pmax spare. */
@@ -233,20 +244,28 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
  * still the nngp after the first conv), angles to TH unless 0; or, when sums != 0, only
  * the sums of the new nngp and ntk over the pixels into sums[0], sums[1] (a flatten next).
  * Two pixels whose c both exceed 1/2 (nearly all of them on images: neighbouring pixels are
- * strongly correlated) take fdlibm's arccos branch for that range alone, theta =
- * 2 asin(sqrt((1 - c)/2)), instead of both branches and a select per lane (the same
- * arccos values, about half the instructions), and sin theta = sqrt((1 - c)(1 + c)).
+ * strongly correlated) take the c > 1/2 branch alone (see above) instead of both of
+ * acos_v's branches and a select per lane (about half the instructions).
  */
 /** pi - arccos(c) and sin(arccos c) of two pixels whose c both exceed 1/2 (see above). */
 // @ts-ignore: decorator
 @inline function fastA(c: v128): v128 {
+  return f64x2.sub(kt(K_PI), fastTheta(c));
+}
+/** arccos(c) for c > 1/2: sqrt(w) G(w) (relaxed build) or sqrt(w) N(w)/Q(w), w = 1 - c. */
+// @ts-ignore: decorator
+@inline function fastTheta(c: v128): v128 {
   const w = f64x2.pmax(f64x2.sub(kt(K_ONE), c), kt(K_ZERO));
-  const u2 = f64x2.sqrt(f64x2.add(w, w));
-  return f64x2.sub(kt(K_PI), f64x2.add(u2, f64x2.mul(u2, f64x2.div(acos_pw(w), acos_qw(w)))));
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.mul(f64x2.sqrt(w), acos_Gw(w));
+  return f64x2.mul(f64x2.sqrt(w), f64x2.div(acos_Nw(w), acos_Qw(w)));
 }
 // @ts-ignore: decorator
 @inline function fastSin(c: v128): v128 {
   return f64x2.sqrt(f64x2.mul(f64x2.pmax(f64x2.sub(kt(K_ONE), c), kt(K_ZERO)), f64x2.add(kt(K_ONE), c)));
+}
+/** dst[i] = arccos(src[i]) by the maps' c > 1/2 branch, src[i] in (1/2, 1], n even (tests). */
+export function ntk_fast_acos_array(src: usize, dst: usize, n: i32): void {
+  for (let i = 0; i + 2 <= n; i += 2) v128.store(at(dst, i), fastTheta(v128.load(at(src, i))));
 }
 /** The same for any c (clamped to [-1, 1]): both arccos branches and a select per lane. */
 // @ts-ignore: decorator
@@ -261,13 +280,15 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
 
 /**
  * Forward ReLU maps of one pair on len (even) pixels: N, K in place (K = N when kIsN: the
- * ntk is still the nngp after the first conv); with tape, its inputs to TN, TK and the angles
- * to TH; or, when acc, only the sums of the new nngp and ntk over the pixels into sums[0],
+ * ntk is still the nngp after the first conv); with tape, c = n ra rb to TN, the ntk input to
+ * TK and (pi - theta)/(2 pi) to TH (what the reverse needs: no product or subtraction
+ * there); or, when acc, only the sums of the new nngp and ntk over the pixels into sums[0],
  * sums[1] (a flatten next). Four pixels per step (the table constants loaded once for
  * both halves) when all four take the fast branch; pairs of pixels otherwise.
  */
 // @ts-ignore: decorator
-@inline function reluPixLoop(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TN: usize, TK: usize, TH: usize, len: i32, sums: usize, kIsN: bool, acc: bool, tape: bool): void {
+@inline function reluPixLoop(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TN: usize, TK: usize, TH: usize, len: i32, sums: usize, kIsN: bool, acc: bool, tape: bool, osc: f64): void {
+  const oscv = sp(osc);
   let accS = kt(K_ZERO), accK = accS, accN = accS;
   let i = 0;
   for (; i < len; ) {
@@ -293,11 +314,11 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
         } else {
           const k0 = kIsN ? n0 : v128.load(at(K, i)), k1 = kIsN ? n1 : v128.load(at(K, i + 2));
           if (tape) {
-            v128.store(at(TN, i), n0); v128.store(at(TN, i + 2), n1);
+            v128.store(at(TN, i), c0); v128.store(at(TN, i + 2), c1);
             v128.store(at(TK, i), k0); v128.store(at(TK, i + 2), k1);
-            v128.store(at(TH, i), f64x2.sub(kt(K_PI), A0)); v128.store(at(TH, i + 2), f64x2.sub(kt(K_PI), A1));
+            v128.store(at(TH, i), f64x2.mul(A0, kt(K_I2PI))); v128.store(at(TH, i + 2), f64x2.mul(A1, kt(K_I2PI)));
           }
-          const i2p = kt(K_I2PI);
+          const i2p = oscv;
           v128.store(at(N, i), f64x2.mul(f64x2.add(ss0, nA0), i2p)); v128.store(at(N, i + 2), f64x2.mul(f64x2.add(ss1, nA1), i2p));
           v128.store(at(K, i), f64x2.mul(kIsN ? nA0 : f64x2.mul(k0, A0), i2p)); v128.store(at(K, i + 2), f64x2.mul(kIsN ? nA1 : f64x2.mul(k1, A1), i2p));
         }
@@ -318,9 +339,9 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
       else { accN = f64x2.add(accN, nA); accK = f64x2.add(accK, f64x2.mul(v128.load(at(K, i)), A)); }
     } else {
       const k = kIsN ? n0 : v128.load(at(K, i));
-      if (tape) { v128.store(at(TN, i), n0); v128.store(at(TK, i), k); v128.store(at(TH, i), f64x2.sub(kt(K_PI), A)); }
-      v128.store(at(N, i), f64x2.mul(f64x2.add(ss, nA), kt(K_I2PI)));
-      v128.store(at(K, i), f64x2.mul(kIsN ? nA : f64x2.mul(k, A), kt(K_I2PI)));
+      if (tape) { v128.store(at(TN, i), c0); v128.store(at(TK, i), k); v128.store(at(TH, i), f64x2.mul(A, kt(K_I2PI))); }
+      v128.store(at(N, i), f64x2.mul(f64x2.add(ss, nA), oscv));
+      v128.store(at(K, i), f64x2.mul(kIsN ? nA : f64x2.mul(k, A), oscv));
     }
     i += 2;
   }
@@ -332,16 +353,16 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
   }
 }
 
-function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TN: usize, TK: usize, TH: usize, len: i32, sums: usize, kIsN: bool): void {
+function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TN: usize, TK: usize, TH: usize, len: i32, sums: usize, kIsN: bool, osc: f64): void {
   if (sums) {
-    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, sums, true, true, false);
-    else reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, sums, false, true, false);
+    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, sums, true, true, false, osc);
+    else reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, sums, false, true, false, osc);
   } else if (TH) {
-    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, TN, TK, TH, len, 0, true, false, true);
-    else reluPixLoop(N, K, ra, rb, qa, qb, TN, TK, TH, len, 0, false, false, true);
+    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, TN, TK, TH, len, 0, true, false, true, osc);
+    else reluPixLoop(N, K, ra, rb, qa, qb, TN, TK, TH, len, 0, false, false, true, osc);
   } else {
-    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, 0, true, false, false);
-    else reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, 0, false, false, false);
+    if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, 0, true, false, false, osc);
+    else reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, 0, false, false, false, osc);
   }
 }
 
@@ -353,16 +374,16 @@ function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usi
 }
 
 /** reluPixLoop on any len; with TH, the tape's inputs go to TN, TK (one slot of tslot bytes before each other). */
-function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TH: usize, tslot: usize, len: i32, sums: usize, kIsN: bool, stg: usize): void {
+function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TH: usize, tslot: usize, len: i32, sums: usize, kIsN: bool, osc: f64, stg: usize): void {
   if (sums) { st(sums, 0, 0.0); st(sums, 1, 0.0); }
   const even = len & ~1;
   const TN = TH ? TH - 2 * tslot : 0, TK = TH ? TH - tslot : 0;
-  reluPixVec(N, K, ra, rb, qa, qb, TN, TK, TH, even, sums, kIsN);
+  reluPixVec(N, K, ra, rb, qa, qb, TN, TK, TH, even, sums, kIsN, osc);
   if (even == len) return;
   const i = even;
-  if (TH) { st(TN, i, ld(N, i)); st(TK, i, ld(kIsN ? N : K, i)); }
+  if (TH) { st(TN, i, ld(N, i) * (ld(ra, i) * ld(rb, i))); st(TK, i, ld(kIsN ? N : K, i)); }
   const n = stage(stg, 0, N, i), k = stage(stg, 1, kIsN ? N : K, i), th = at(stg, 12);
-  reluPixVec(n, k, stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, qa, i), stage(stg, 5, qb, i), TH ? at(stg, 20) : 0, TH ? at(stg, 22) : 0, TH ? th : 0, 2, sums, false);
+  reluPixVec(n, k, stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, qa, i), stage(stg, 5, qb, i), TH ? at(stg, 20) : 0, TH ? at(stg, 22) : 0, TH ? th : 0, 2, sums, false, osc);
   if (!sums) { st(N, i, ld(n, 0)); st(K, i, ld(k, 0)); }
   if (TH) st(TH, i, ld(th, 0));
 }
@@ -380,23 +401,24 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
 // @ts-ignore: decorator
 @inline function fbFast(i: i32, n: v128, k: v128, c: v128, rva: v128, invs: v128, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize,
   gn2: v128, gk2: v128, gn4: v128, gk4: v128, one: v128, pi: v128, floor: v128,
-  P0: v128, P1: v128, P2: v128, P3: v128, P4: v128, P5: v128, Q1: v128, Q2: v128, Q3: v128, Q4: v128): void {
+  P0: v128, P1: v128, P2: v128, P3: v128, P4: v128, Q1: v128, Q2: v128, Q3: v128, needK: bool): void {
   const cc = f64x2.pmin(c, one);
   const w = f64x2.sub(one, cc);
-  const u2 = f64x2.sqrt(f64x2.add(w, w));
-  const q = f64x2.add(f64x2.mul(w, f64x2.add(f64x2.mul(w, f64x2.add(f64x2.mul(w, f64x2.add(f64x2.mul(w, Q4), Q3)), Q2)), Q1)), one);
-  const pw = f64x2.mul(w, f64x2.add(f64x2.mul(w, f64x2.add(f64x2.mul(w, f64x2.add(f64x2.mul(w, f64x2.add(f64x2.mul(w, f64x2.add(f64x2.mul(w, P5), P4)), P3)), P2)), P1)), P0));
+  const rw = f64x2.sqrt(w);
+  const q = madd(w, madd(w, madd(w, Q3, Q2), Q1), one);
+  const nw = madd(w, madd(w, madd(w, madd(w, P4, P3), P2), P1), P0); // theta = sqrt(w) N(w)/Q(w)
   const sn = f64x2.sqrt(f64x2.mul(w, f64x2.add(one, cc)));
   // arccos's p/q and r = 1/max(sin, floor) from one division
   const snf = f64x2.pmax(sn, floor);
   const inv = f64x2.div(one, f64x2.mul(q, snf));
   const kr = f64x2.mul(k, f64x2.mul(q, inv));
-  const A = f64x2.sub(pi, f64x2.add(u2, f64x2.mul(u2, f64x2.mul(pw, f64x2.mul(snf, inv)))));
+  const A = f64x2.sub(pi, f64x2.mul(rw, f64x2.mul(nw, f64x2.mul(snf, inv))));
   const s = f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i)));
   v128.store(at(gN, i), f64x2.add(f64x2.mul(gn2, A), f64x2.mul(gk2, f64x2.mul(kr, invs))));
-  v128.store(at(gK, i), f64x2.mul(gk2, A));
+  if (needK) v128.store(at(gK, i), f64x2.mul(gk2, A));
   // d nngp/dqa = sin(th) s / (4 pi qa); d ntk/dqa = -k c r / (4 pi qa)
-  const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn4, f64x2.mul(sn, s)), f64x2.mul(gk4, f64x2.mul(kr, cc))), f64x2.mul(rva, rva));
+  // (times 1/qa once per row image at the end: scaleGq)
+  const dq = f64x2.sub(f64x2.mul(gn4, f64x2.mul(sn, s)), f64x2.mul(gk4, f64x2.mul(kr, cc)));
   v128.store(at(gq, i), f64x2.add(v128.load(at(gq, i)), dq));
 }
 
@@ -407,9 +429,10 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
  * Four pixels per step when all take the fast arccos branch.
  */
 // @ts-ignore: decorator
-@inline function reluPixFBLoop(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn_: f64, gk_: f64, kIsN: bool): void {
+@inline function reluPixFBLoop(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn_: f64, gk_: f64, kIsN: bool, pre: bool, needK: bool): void {
   const gn = sp(gn_), gk = sp(gk_);
-  const gn2 = sp(gn_ * INV2PI), gk2 = sp(gk_ * INV2PI), gn4 = sp(gn_ * 0.5 * INV2PI), gk4 = sp(gk_ * 0.5 * INV2PI);
+  // pre: gN gets the sum of both input adjoints, (gn + gk) A + ..., which the conv before needs
+  const gn2 = sp((pre ? gn_ + gk_ : gn_) * INV2PI), gk2 = sp(gk_ * INV2PI), gn4 = sp(gn_ * 0.5 * INV2PI), gk4 = sp(gk_ * 0.5 * INV2PI);
   let i = 0;
   while (i < len) {
     const n = v128.load(at(N, i));
@@ -420,8 +443,8 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
     const f0 = i64x2.bitmask(f64x2.gt(c, kt(K_HALF))) == 3;
     if (f0) {
       const one = kt(K_ONE), pi = kt(K_PI), floor = kt(K_FLOOR);
-      const P0 = kt(K_WP0), P1 = kt(K_WP0 + 1), P2 = kt(K_WP0 + 2), P3 = kt(K_WP0 + 3), P4 = kt(K_WP0 + 4), P5 = kt(K_WP0 + 5);
-      const Q1 = kt(K_WQ1), Q2 = kt(K_WQ1 + 1), Q3 = kt(K_WQ1 + 2), Q4 = kt(K_WQ1 + 3);
+      const P0 = kt(K_WN0), P1 = kt(K_WN0 + 1), P2 = kt(K_WN0 + 2), P3 = kt(K_WN0 + 3), P4 = kt(K_WN0 + 4);
+      const Q1 = kt(K_WQ1), Q2 = kt(K_WQ1 + 1), Q3 = kt(K_WQ1 + 2);
       if (i + 4 <= len) {
         const n1 = v128.load(at(N, i + 2));
         const rv1 = v128.load(at(ra, i + 2));
@@ -429,13 +452,13 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
         const c1 = f64x2.mul(n1, iv1);
         if (i64x2.bitmask(f64x2.gt(c1, kt(K_HALF))) == 3) {
           const k1 = kIsN ? n1 : v128.load(at(K, i + 2));
-          fbFast(i, n, k, c, rva, invs, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, P5, Q1, Q2, Q3, Q4);
-          fbFast(i + 2, n1, k1, c1, rv1, iv1, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, P5, Q1, Q2, Q3, Q4);
+          fbFast(i, n, k, c, rva, invs, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, Q1, Q2, Q3, needK);
+          fbFast(i + 2, n1, k1, c1, rv1, iv1, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, Q1, Q2, Q3, needK);
           i += 4;
           continue;
         }
       }
-      fbFast(i, n, k, c, rva, invs, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, P5, Q1, Q2, Q3, Q4);
+      fbFast(i, n, k, c, rva, invs, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, Q1, Q2, Q3, needK);
       i += 2;
       continue;
     }
@@ -445,64 +468,84 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
     const kr = f64x2.mul(k, f64x2.div(kt(K_ONE), f64x2.pmax(sn, kt(K_FLOOR))));
     const s = f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i)));
     v128.store(at(gN, i), f64x2.add(f64x2.mul(gn2, A), f64x2.mul(gk2, f64x2.mul(kr, invs))));
-    v128.store(at(gK, i), f64x2.mul(gk2, A));
-    const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn4, f64x2.mul(sn, s)), f64x2.mul(gk4, f64x2.mul(kr, cc))), f64x2.mul(rva, rva));
+    if (needK) v128.store(at(gK, i), f64x2.mul(gk2, A));
+    const dq = f64x2.sub(f64x2.mul(gn4, f64x2.mul(sn, s)), f64x2.mul(gk4, f64x2.mul(kr, cc))); // times 1/qa later (scaleGq)
     v128.store(at(gq, i), f64x2.add(v128.load(at(gq, i)), dq));
     i += 2;
   }
 }
 
-function reluPixFBVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn: f64, gk: f64, kIsN: bool): void {
-  if (kIsN) reluPixFBLoop(N, K, ra, rb, qa, qb, gN, gK, gq, len, gn, gk, true);
-  else reluPixFBLoop(N, K, ra, rb, qa, qb, gN, gK, gq, len, gn, gk, false);
+function reluPixFBVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn: f64, gk: f64, kIsN: bool, pre: bool, needK: bool): void {
+  if (!pre) {
+    if (kIsN) reluPixFBLoop(N, K, ra, rb, qa, qb, gN, gK, gq, len, gn, gk, true, false, true);
+    else reluPixFBLoop(N, K, ra, rb, qa, qb, gN, gK, gq, len, gn, gk, false, false, true);
+  } else if (needK) {
+    if (kIsN) reluPixFBLoop(N, K, ra, rb, qa, qb, gN, gK, gq, len, gn, gk, true, true, true);
+    else reluPixFBLoop(N, K, ra, rb, qa, qb, gN, gK, gq, len, gn, gk, false, true, true);
+  } else {
+    if (kIsN) reluPixFBLoop(N, K, ra, rb, qa, qb, gN, gK, gq, len, gn, gk, true, true, false);
+    else reluPixFBLoop(N, K, ra, rb, qa, qb, gN, gK, gq, len, gn, gk, false, true, false);
+  }
 }
 
-function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn: f64, gk: f64, kIsN: bool, stg: usize): void {
+function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize, len: i32, gn: f64, gk: f64, kIsN: bool, pre: bool, needK: bool, stg: usize): void {
   const even = len & ~1;
-  reluPixFBVec(N, K, ra, rb, qa, qb, gN, gK, gq, even, gn, gk, kIsN);
+  reluPixFBVec(N, K, ra, rb, qa, qb, gN, gK, gq, even, gn, gk, kIsN, pre, needK);
   if (even == len) return;
   const i = even;
   const o = at(stg, 16), q = stage(stg, 7, gq, i);
-  reluPixFBVec(stage(stg, 0, N, i), stage(stg, 1, kIsN ? N : K, i), stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, qa, i), stage(stg, 5, qb, i), o, at(o, 2), q, 2, gn, gk, false);
+  reluPixFBVec(stage(stg, 0, N, i), stage(stg, 1, kIsN ? N : K, i), stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, qa, i), stage(stg, 5, qb, i), o, at(o, 2), q, 2, gn, gk, false, pre, needK);
   st(gN, i, ld(o, 0)); st(gK, i, ld(o, 2)); st(gq, i, ld(q, 0));
 }
 
 /**
- * Reverse of a taped pixel-mode ReLU (one pair, len pixels): N, K, TH hold its forward inputs
- * and angles; gN, gK the output adjoints, replaced by the input adjoints; the adjoint of
+ * Reverse of a taped pixel-mode ReLU (one pair, len pixels): N, K, TH hold its tape (c, the
+ * ntk input, (pi - theta)/(2 pi): see reluPixLoop); gN, gK the output adjoints, replaced by the input adjoints; the adjoint of
  * the row input's q is added to gq. reluBwd's maps without its per-lane tail selects.
  */
 // @ts-ignore: decorator
-@inline function reluPixBwdLoop(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32): void {
+@inline function reluPixBwdLoop(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32, pre: bool, needK: bool): void {
   for (let i = 0; i + 2 <= len; i += 2) {
     const rva = v128.load(at(ra, i));
     const invs = f64x2.mul(rva, v128.load(at(rb, i)));
-    const cc = f64x2.pmin(f64x2.pmax(f64x2.mul(v128.load(at(N, i)), invs), kt(K_MONE)), kt(K_ONE));
+    const cc = f64x2.pmin(f64x2.pmax(v128.load(at(N, i)), kt(K_MONE)), kt(K_ONE));
     const sn = f64x2.sqrt(f64x2.mul(f64x2.sub(kt(K_ONE), cc), f64x2.add(kt(K_ONE), cc)));
     const r = f64x2.div(kt(K_ONE), f64x2.pmax(sn, kt(K_FLOOR)));
-    const A = f64x2.mul(f64x2.sub(kt(K_PI), v128.load(at(TH, i))), kt(K_I2PI));
+    const A = v128.load(at(TH, i));
     const kr = f64x2.mul(v128.load(at(K, i)), r);
     const gn = v128.load(at(gN, i)), gk = v128.load(at(gK, i));
     const s = f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i)));
-    v128.store(at(gN, i), f64x2.add(f64x2.mul(gn, A), f64x2.mul(f64x2.mul(gk, kr), f64x2.mul(invs, kt(K_I2PI)))));
-    v128.store(at(gK, i), f64x2.mul(gk, A));
-    const dq = f64x2.mul(f64x2.sub(f64x2.mul(gn, f64x2.mul(sn, s)), f64x2.mul(gk, f64x2.mul(kr, cc))), f64x2.mul(f64x2.mul(rva, rva), kt(K_H)));
+    // pre: gN gets the sum of both input adjoints (the conv before needs only that and gK)
+    v128.store(at(gN, i), f64x2.add(f64x2.mul(pre ? f64x2.add(gn, gk) : gn, A), f64x2.mul(f64x2.mul(gk, kr), f64x2.mul(invs, kt(K_I2PI)))));
+    if (needK) v128.store(at(gK, i), f64x2.mul(gk, A));
+    const dq = f64x2.sub(f64x2.mul(gn, f64x2.mul(sn, s)), f64x2.mul(gk, f64x2.mul(kr, cc)));
     v128.store(at(gq, i), f64x2.add(v128.load(at(gq, i)), dq));
   }
 }
 
-function reluPixBwdVec(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32): void {
-  reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len);
+function reluPixBwdVec(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32, pre: bool, needK: bool): void {
+  if (!pre) reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len, false, true);
+  else if (needK) reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len, true, true);
+  else reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len, true, false);
 }
 
-function reluPixBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32, stg: usize): void {
+function reluPixBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32, pre: bool, needK: bool, stg: usize): void {
   const even = len & ~1;
-  reluPixBwdVec(N, K, TH, gN, gK, ra, rb, qa, qb, gq, even);
+  reluPixBwdVec(N, K, TH, gN, gK, ra, rb, qa, qb, gq, even, pre, needK);
   if (even == len) return;
   const i = even;
   const n = stage(stg, 3, gN, i), k = stage(stg, 4, gK, i), q = stage(stg, 9, gq, i);
-  reluPixBwdVec(stage(stg, 0, N, i), stage(stg, 1, K, i), stage(stg, 2, TH, i), n, k, stage(stg, 5, ra, i), stage(stg, 6, rb, i), stage(stg, 7, qa, i), stage(stg, 8, qb, i), q, 2);
+  reluPixBwdVec(stage(stg, 0, N, i), stage(stg, 1, K, i), stage(stg, 2, TH, i), n, k, stage(stg, 5, ra, i), stage(stg, 6, rb, i), stage(stg, 7, qa, i), stage(stg, 8, qb, i), q, 2, pre, needK);
   st(gN, i, ld(n, 0)); st(gK, i, ld(k, 0)); st(gq, i, ld(q, 0));
+}
+
+/**
+ * Whether the reverse of the pixel-mode ReLU at op o writes the sum of its two input
+ * adjoints (nngp + ntk) to gN: when a conv precedes it, whose reverse needs just that sum
+ * (and the ntk adjoint alone, unless it is the first op), so it skips its own add pass.
+ */
+@inline function preAdds(ops: usize, o: i32): bool {
+  return o > 0 && <i32>opc(ops, o, 0) == OP_RELU && <i32>opc(ops, o, 3) > 1 && <i32>opc(ops, o - 1, 0) == OP_CONV;
 }
 
 @inline function slotBytes(ctx: usize): usize { return <usize>(ci(ctx, C_T) * ci(ctx, C_PMAX)) << 3; }
@@ -564,6 +607,7 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oE
   let relu = 0;
   let kZero = true; // ntk0 = 0 until the first dense/conv: skip its box filter
   let kIsN = false; // K is N (not materialised) after a first conv
+  let preScaled = false; // the last ReLU's outputs carry the next conv's a/9
   const qs = ci(ctx, C_QSTR);
   for (let o = 0; o < oEnd; o++) {
     const code = <i32>opc(ops, o, 0), a = opc(ops, o, 1), bb = opc(ops, o, 2), Pin = <i32>opc(ops, o, 3);
@@ -589,9 +633,12 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oE
       } else {
         // a flatten right after (and no tape): keep only the pixel sums
         const fuse = !tape && o + 1 < oEnd && <i32>opc(ops, o + 1, 0) == OP_FLATTEN;
+        // a conv next: its scale a/9 goes into the maps' 1/(2 pi), so the box filter has none
+        preScaled = o + 1 < oEnd && <i32>opc(ops, o + 1, 0) == OP_CONV;
+        const osc = preScaled ? INV2PI * (opc(ops, o + 1, 1) / 9.0) : INV2PI;
         const stg = stagingOf(ctx, scr), sums = tmp;
         for (let t = 0; t < T; t++)
-          reluPix(at(N, t * Pin), at(K, t * Pin), ra, at(rb, t * Pin), qa, at(qb, t * Pin), TH ? at(TH, t * Pin) : 0, slot, Pin, fuse ? at(sums, 2 * t) : 0, kIsN, stg);
+          reluPix(at(N, t * Pin), at(K, t * Pin), ra, at(rb, t * Pin), qa, at(qb, t * Pin), TH ? at(TH, t * Pin) : 0, slot, Pin, fuse ? at(sums, 2 * t) : 0, kIsN, osc, stg);
         if (fuse) {
           const inv = 1.0 / <f64>Pin;
           for (let t = 0; t < T; t++) { st(N, t, ld(sums, 2 * t) * inv); st(K, t, ld(sums, 2 * t + 1) * inv); }
@@ -601,10 +648,12 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oE
       }
       relu++;
     } else if (code == OP_CONV) {
+      const ac = preScaled ? 9.0 : a; // box(.) a/9 = box(.) when the ReLU before applied a/9
+      preScaled = false;
       for (let t = 0; t < T; t++) {
         const nt = at(N, t * Pin), kt = at(K, t * Pin);
-        box(nt, nt, tmp, H, W, a, bb);
-        if (!kZero) { box(kt, kt, tmp, H, W, a, 0.0); axpy(kt, nt, Pin, 1.0); }
+        box(nt, nt, tmp, H, W, ac, bb);
+        if (!kZero) { box(kt, kt, tmp, H, W, ac, 0.0); axpy(kt, nt, Pin, 1.0); }
       }
       if (kZero) kIsN = true;
       kZero = false;
@@ -749,12 +798,12 @@ function bwdTile(ctx: usize, b: i32, i: i32, T_: i32, scr: usize, sq: usize, oSt
       else {
         const stg = stagingOf(ctx, scr);
         for (let t = 0; t < T_; t++)
-          reluPixBwd(at(tp, t * Pin), at(tp + slot, t * Pin), at(tp + 2 * slot, t * Pin), at(gN, t * Pin), at(gK, t * Pin), ra, at(rb, t * Pin), qa, at(qb, t * Pin), gqa, Pin, stg);
+          reluPixBwd(at(tp, t * Pin), at(tp + slot, t * Pin), at(tp + 2 * slot, t * Pin), at(gN, t * Pin), at(gK, t * Pin), ra, at(rb, t * Pin), qa, at(qb, t * Pin), gqa, Pin, preAdds(ops, o), o > 1 || !preAdds(ops, o), stg);
       }
     } else if (code == OP_CONV) {
       for (let t = 0; t < T_; t++) {
         const nt = at(gN, t * Pin), kt = at(gK, t * Pin);
-        axpy(nt, kt, Pin, 1.0);
+        if (!(o + 1 < nops && preAdds(ops, o + 1))) axpy(nt, kt, Pin, 1.0); // else the ReLU after did
         box(nt, nt, tmp, H, W, a, 0.0);
         if (o > 0) box(kt, kt, tmp, H, W, a, 0.0); // the input ntk (0) has no adjoint use
       }
@@ -816,7 +865,33 @@ export function ntk_vjp_task(ctx: usize, task: i32, tid: i32): void {
     const T = ci(ctx, C_T);
     for (let i = 0; i < n2; i += T) vjpTile(ctx, b0, i, min(T, n2 - i), scr, oR, fn, fk);
   }
+  if (mode == 1) scaleGq(ctx, b0, b1, oR);
   for (let b = b0; b < b1; b++) qchainPull(ctx, b, scr);
+}
+
+/**
+ * Pixel-mode ReLUs add d/dqa without its factor 1/qa = ra^2 (and, taped ones, 1/(4 pi)):
+ * it depends on the row image alone, so it is applied here once per row image instead of
+ * once per pair and pixel.
+ */
+function scaleGq(ctx: usize, b0: i32, b1: i32, oR: i32): void {
+  const n1 = ci(ctx, C_N1), nops = ci(ctx, C_NOPS), ops = cp(ctx, C_OPS), qs = ci(ctx, C_QSTR);
+  const GQ = cp(ctx, C_GQ), Q1 = cp(ctx, C_Q1);
+  for (let o = 0; o < nops; o++) {
+    const Pin = <i32>opc(ops, o, 3);
+    if (<i32>opc(ops, o, 0) != OP_RELU || Pin == 1) continue;
+    const pre = <i32>opc(ops, o, 1);
+    const f = sp(o == oR ? 1.0 : 0.5 * INV2PI);
+    for (let b = b0; b < b1; b++) {
+      const g = at(GQ, pre * n1 + b * Pin), r = at(Q1, (qs + pre) * n1 + b * Pin);
+      let p = 0;
+      for (; p + 2 <= Pin; p += 2) {
+        const rv = v128.load(at(r, p));
+        v128.store(at(g, p), f64x2.mul(v128.load(at(g, p)), f64x2.mul(f64x2.mul(rv, rv), f)));
+      }
+      for (; p < Pin; p++) { const rv = ld(r, p); st(g, p, ld(g, p) * (rv * rv * f64x2.extract_lane(f, 0))); }
+    }
+  }
 }
 
 /** One tile of ntk_vjp_task: pairs (b, i..i+T_), their gradient added to GX[b] (flat mode: adjoints to GN0). */
@@ -840,7 +915,7 @@ function vjpTile(ctx: usize, b: i32, i: i32, T_: i32, scr: usize, oR: i32, fn: f
       const gqa = at(GQ, pre * n1 + b * P);
       for (let t = 0; t < T_; t++) {
         const w = ld(Wv, i + t);
-        reluPixFB(at(scr, t * P), at(scr + slot, t * P), ra, at(rb, t * P), qa, at(qb, t * P), at(gN, t * P), at(gK, t * P), gqa, P, w * fn, w * fk, kIsN, stg);
+        reluPixFB(at(scr, t * P), at(scr + slot, t * P), ra, at(rb, t * P), qa, at(qb, t * P), at(gN, t * P), at(gK, t * P), gqa, P, w * fn, w * fk, kIsN, preAdds(ops, oR), oR > 1 || !preAdds(ops, oR), stg);
       }
       bwdTile(ctx, b, i, T_, scr, 0, oR - 1, nrelu - 1);
     } else {
