@@ -221,3 +221,36 @@ test('empirical NTK, outputs and J v match PyTorch autograd fixtures (MLP; CNN w
     } finally { net.dispose(); }
   }
 });
+
+test('pack-once Gram of the J rows (16 slots of k-slices) equals the explicit J J^T and gramRaw; every output mode; f32 agrees', () => {
+  // 3488 conv parameters: 28 k-slices of 128 (f64) over 16 slots, two per slot and some empty;
+  // 5 samples x 3 outputs = 15 rows, not a multiple of the 4-row tile or the 8-row f32 group
+  const layers = (): Layer[] => [conv({ out: 16, wStd: s2, bStd: 0.1 }), relu(), conv({ out: 16, wStd: s2, bStd: 0.1 }), relu(), avgPool(), flatten(), dense({ out: 3, bStd: 0.2 })];
+  const net = buildNet(layers(), { input: [6, 6, 8], dtype: 'f64', parameterization: 'standard', seed: 12 });
+  const saved = entkTuning.packedGram;
+  try {
+    const X = randMat(5, net.inputDim, 9);
+    const J = explicitJ(net, X), KJ = gramOf(J, J);
+    entkTuning.packedGram = true;
+    const full = empiricalKernel(net, X), tr = empiricalKernel(net, X, null, { outputs: 'trace' });
+    const one = empiricalKernel(net, X, null, { outputs: 2 }), jac = empiricalKernel(net, X, null, { implementation: 'jacobian' });
+    assert.ok(maxRel(full.data, KJ) < 1e-12, `packed full vs explicit: ${maxRel(full.data, KJ)}`);
+    assert.ok(maxRel(tr.data, traceOf(KJ, 5, 5, 3)) < 1e-12, 'packed trace vs explicit');
+    assert.ok(maxRel(one.data, outputOf(KJ, 5, 5, 3, 2)) < 1e-12, 'packed output 2 vs explicit');
+    assert.ok(maxRel(jac.data, KJ) < 1e-12, 'packed, jacobian implementation');
+    for (let r = 0; r < 15; r++) for (let c = 0; c < r; c++) assert.equal(full.data[r * 15 + c], full.data[c * 15 + r], 'exactly symmetric');
+    entkTuning.packedGram = false;
+    const raw = empiricalKernel(net, X), rawOne = empiricalKernel(net, X, null, { outputs: 2 });
+    assert.ok(maxRel(full.data, raw.data) < 1e-13, `packed vs gramRaw: ${maxRel(full.data, raw.data)}`);
+    assert.ok(maxRel(one.data, rawOne.data) < 1e-13, 'packed vs gramRaw, one output');
+    const n32 = buildNet(layers(), { input: [6, 6, 8], dtype: 'f32', parameterization: 'standard', seed: 12 });
+    try {
+      n32.setParams(net.getParams().map((v) => Math.fround(v)));
+      const raw32 = empiricalKernel(n32, X);
+      entkTuning.packedGram = true;
+      const k32 = empiricalKernel(n32, X);
+      assert.ok(maxRel(k32.data, full.data) < 1e-5, `f32 packed vs f64: ${maxRel(k32.data, full.data)}`);
+      assert.ok(maxRel(k32.data, raw32.data) < 1e-6, `f32 packed vs gramRaw: ${maxRel(k32.data, raw32.data)}`);
+    } finally { n32.dispose(); }
+  } finally { entkTuning.packedGram = saved; net.dispose(); }
+});

@@ -13,8 +13,10 @@
 //    the conv columns only (entk_conv_rows_wino: Winograd F(2x2, 3x3), input tiles transformed
 //    once per sample and 16 GEMMs per group of the sample's rows, 2.25x fewer multiplications;
 //    entk_conv_rows where the shape does not allow it: im2col once per sample, a GEMM per row),
-//    and K += J_I J_J^T by GEMM/Gram block by block. At most two blocks of J rows exist at
-//    a time (one when everything fits one block); larger sets recompute the second block.
+//    and K += J_I J_J^T by GEMM/Gram block by block (diagonal blocks by a pack-once Gram,
+//    assembly/nn/entk_gram.ts: each k-slice of J packed once, not once per tile). At most two
+//    blocks of J rows exist at a time (one when everything fits one block); larger sets
+//    recompute the second block.
 import { engine } from '../engine.js';
 import type { Dtype } from '../../bindings/engine.js';
 import { fmtBytes } from '../../bindings/heap.js';
@@ -76,7 +78,16 @@ export const entkTuning = {
    * where the layer allows it (H, W even, channels multiples of 4).
    */
   winograd: true,
+  /** Diagonal J J^T blocks of up to PACKED_GRAM_MAX rows by the pack-once Gram (packedGram) instead of gramRaw. */
+  packedGram: true,
 };
+/** Rows up to which a diagonal block uses the pack-once Gram (its packed k-slice, 1 MiB, stays in L2). */
+const PACKED_GRAM_MAX = 1024;
+/**
+ * Partial sums of the pack-once Gram: fixed (not the thread count) so results are reproducible;
+ * 16 balance two threads on a loaded machine and cost 16 n^2 elements (16 MiB at n = 500, f32).
+ */
+const PACKED_GRAM_SLOTS = 16;
 /** Per-thread scratch target of the Winograd conv rows (transformed tiles and GEMM output). */
 const WINO_SCRATCH = 4 * 2 ** 20;
 const winoRows = (l: ParamLayer) => entkTuning.winograd && l.colW >= 0 && l.H % 2 === 0 && l.W % 2 === 0 && l.Cin % 4 === 0 && l.nout % 4 === 0;
@@ -173,7 +184,8 @@ class EntkRun {
     const sb = Math.max(1, Math.min(nMax, Math.floor(TRACE_BUDGET / perSample)));
     const storeBytes = (n: number) => denseLayers.reduce((s, l) => s + (n * l.nin + n * nO * l.nout) * sz, 0);
     const other = R1 * R2 * sz + perSample * sb + storeBytes(n1) + (this.X2 ? storeBytes(n2) : 0)
-      + (denseLayers.length ? (n1 * n2 + R1 * R2) * sz : 0);
+      + (denseLayers.length ? (n1 * n2 + R1 * R2) * sz : 0)
+      + (!this.X2 && !this.trace && Pc ? PACKED_GRAM_SLOTS * Math.min(PACKED_GRAM_MAX + 8, R1 + 8) ** 2 * sz : 0);
     const avail = WASM_LIMIT - this.e.heap.inUse - other;
     const tooBig = (need: number) => new RangeError(`empiricalKernel: needs ${fmtBytes(need)} of wasm memory (kernel ${R1} x ${R2}, Jacobian rows, activations); with ${fmtBytes(this.e.heap.inUse)} in use that exceeds the ${fmtBytes(WASM_LIMIT)} wasm32 limit; use fewer inputs, fewer outputs ('trace' or one index) or a smaller blockBytes`);
     if (avail < (Pc ? 2 * rowBytes : 0)) throw tooBig(other + (Pc ? 2 * rowBytes : 0));
@@ -233,7 +245,8 @@ class EntkRun {
     const a = s1 - s0, b = t1 - t0;
     if (!this.trace) {
       const C = K + (s0 * nO * ldK + t0 * nO) * sz;
-      if (diag) gramRaw(dt, a * nO, a * nO, Pc, JA, Pc, 0, 0, C, ldK, false);
+      if (diag && entkTuning.packedGram && a * nO <= PACKED_GRAM_MAX) this.packedGram(a * nO, JA, C, ldK);
+      else if (diag) gramRaw(dt, a * nO, a * nO, Pc, JA, Pc, 0, 0, C, ldK, false);
       else gemmRaw(dt, false, true, a * nO, b * nO, Pc, 1, JA, Pc, JB, Pc, 0, C, ldK);
       return;
     }
@@ -241,6 +254,24 @@ class EntkRun {
     const C = K + (s0 * ldK + t0) * sz;
     for (let q = 0; q < nO; q++)
       gemmRaw(dt, false, true, a, b, Pc, 1, JA + q * Pc * sz, nO * Pc, JB + q * Pc * sz, nO * Pc, q ? 1 : 0, C, ldK);
+  }
+
+  /**
+   * Lower triangle of C = J J^T (n rows of Pc values at J) by entk_gram_slot (assembly/nn/entk_gram.ts):
+   * each k-slice of J packed once, PACKED_GRAM_SLOTS partial sums added in a fixed order.
+   */
+  private packedGram(n: number, J: number, C: number, ldC: number): void {
+    const { e, dt, sz, Pc } = this;
+    const npad = Math.ceil(n / 8) * 8, kc = dt === 'f32' ? 256 : 128;
+    const nSlots = PACKED_GRAM_SLOTS, per = Math.ceil(Math.ceil(Pc / kc) / nSlots);
+    const pBytes = Math.ceil((npad * kc * sz) / 64) * 64;
+    const P = e.threadScratch(pBytes, 'entk-gram');
+    const Cs = e.heap.alloc(nSlots * npad * npad * sz);
+    try {
+      e.parallelFor(`entk_gram_slot_${dt}`, [n, Pc, J, Pc, kc, per, Cs, npad, P, pBytes], nSlots);
+      const rows = Math.max(1, Math.ceil(n / (4 * e.threads)));
+      e.parallelFor(`entk_gram_reduce_${dt}`, [n, nSlots, Cs, npad, C, ldC, rows], Math.ceil(n / rows));
+    } finally { e.heap.release(Cs); }
   }
 
   /** K += (sW^2 A1 A2^T + sB^2) o (D1 D2^T) of one structured dense layer (per output for 'trace'). */
