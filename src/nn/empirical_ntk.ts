@@ -3,8 +3,9 @@
 //
 // Rows r = (sample, output). One forward pass per sample, then one backward pass over a block
 // of rows (cotangent e_i on row (a, i); the masks it needs copied to the sample's nO rows)
-// gives every row's delta at every layer (conv input cotangents by Winograd F(2x2, 3x3) where
-// the shape allows); the batch sum of the usual backward is never formed. Then, per layer:
+// gives every row's delta at every layer (conv input cotangents by Winograd F(4x4, 3x3) where
+// H, W are multiples of 4, else F(2x2, 3x3) where the shape allows); the batch sum of the
+// usual backward is never formed. Then, per layer:
 //  - dense (structured, as neural-tangents' structured derivatives): its per-row gradient is
 //    the outer product s x_a delta_r^T, so its contribution is
 //    (s^2 (x_a . x_b) + bs^2) (delta_r . delta_c): a Gram of the layer inputs (samples) and a
@@ -27,6 +28,7 @@ import { mapSize } from '../kernels/shapes.js';
 import type { Net, Trace } from './net.js';
 import { BYTES } from './ops/index.js';
 import { convDxWinograd } from './ops/conv.js';
+import { convDxWinograd4 } from './ops/conv_wino4.js';
 
 export interface EmpiricalKernelOptions {
   /**
@@ -78,6 +80,8 @@ export const entkTuning = {
    * where the layer allows it (H, W even, channels multiples of 4).
    */
   winograd: true,
+  /** With winograd: conv input cotangents by F(4x4, 3x3) where H, W are multiples of 4 (1.78x fewer GEMM flops). */
+  winograd4: true,
   /** Diagonal J J^T blocks of up to PACKED_GRAM_MAX rows by the pack-once Gram (packedGram) instead of gramRaw. */
   packedGram: true,
 };
@@ -369,7 +373,7 @@ class RowPass {
       if (i > first) {
         const dx = g === tR.scratch[0] ? tR.scratch[1] : tR.scratch[0];
         const kind = net.plan[i].layer.kind;
-        if (!(kind === 'conv' && entkTuning.winograd && convDxWinograd(ctx, g, dx))) op.vjp(ctx, tR.acts[i], tR.acts[i + 1], g, dx, 0, 0);
+        if (!(kind === 'conv' && entkTuning.winograd && ((entkTuning.winograd4 && convDxWinograd4(ctx, g, dx)) || convDxWinograd(ctx, g, dx)))) op.vjp(ctx, tR.acts[i], tR.acts[i + 1], g, dx, 0, 0);
         g = dx;
       }
     }
