@@ -139,3 +139,26 @@ export function entk_combine_f32(K: usize, ldK: i32, GA: usize, ldA: i32, GD: us
 export function entk_combine_f64(K: usize, ldK: i32, GA: usize, ldA: i32, GD: usize, ldD: i32, R1: i32, R2: i32, nO: i32, sW2: f64, sB2: f64, rows: i32, task: i32, tid: i32): void {
   combine<f64>(K, ldK, GA, ldA, GD, ldD, R1, R2, nO, sW2, sB2, rows, task, tid);
 }
+
+/**
+ * Task = row r of the row-wise backward: dX_r = dY_r [x > 0] with x the layer input of r's
+ * sample (row r / nO of X, rowLen apart): the ReLU VJP (nn_relu mode 1, bit for bit) without
+ * first copying each sample's input to its nO rows.
+ */
+function reluRows<T>(X: usize, rowLen: i32, nO: i32, dY: usize, dX: usize, task: i32): void {
+  const sz = <usize>sizeof<T>(), L = <i32>(16 / sizeof<T>());
+  const x = X + <usize>(task / nO) * <usize>rowLen * sz, off = <usize>task * <usize>rowLen * sz;
+  const g = dY + off, y = dX + off, z = v128.splat<T>(0);
+  let i = 0;
+  for (; i + L <= rowLen; i += L) {
+    const o = <usize>i * sz;
+    v128.store(y + o, v128.and(v128.load(g + o), v128.gt<T>(v128.load(x + o), z)));
+  }
+  for (; i < rowLen; i++) {
+    const o = <usize>i * sz;
+    store<T>(y + o, load<T>(x + o) > 0 ? load<T>(g + o) : 0);
+  }
+}
+
+export function entk_relu_rows_f32(X: usize, rowLen: i32, nO: i32, dY: usize, dX: usize, task: i32, tid: i32): void { reluRows<f32>(X, rowLen, nO, dY, dX, task); }
+export function entk_relu_rows_f64(X: usize, rowLen: i32, nO: i32, dY: usize, dX: usize, task: i32, tid: i32): void { reluRows<f64>(X, rowLen, nO, dY, dX, task); }
