@@ -10,7 +10,7 @@ import { buildNet, conv, dense, relu, flatten, avgPool, maxPool, engine, empiric
 import { rng } from './helpers.js';
 import { entkTuning } from '../src/nn/empirical_ntk.js';
 import { convDxWinograd } from '../src/nn/ops/conv.js';
-import { convDxWinograd4 } from '../src/nn/ops/conv_wino4.js';
+import { convDxWinograd4, spreadCount } from '../src/nn/ops/conv_wino4.js';
 
 function randMat(rows: number, cols: number, seed: number): Matrix<Float64Array> {
   const r = rng(seed), data = new Float64Array(rows * cols);
@@ -293,6 +293,9 @@ test('empirical NTK with F(4x4, 3x3) input cotangents (H, W multiples of 4) equa
     assert.ok(maxRel(cross.data, K12) < 1e-12, `F(4x4) cross vs explicit: ${maxRel(cross.data, K12)}`);
     assert.ok(maxRel(empiricalKernel(net, X1, X2, { outputs: 'trace' }).data, traceOf(K12, 4, 3, 3)) < 1e-12, 'F(4x4) trace');
     assert.ok(maxRel(empiricalKernel(net, X1, null, { outputs: 1 }).data, outputOf(K11, 4, 4, 3, 1)) < 1e-12, 'F(4x4) output 1');
+    entkTuning.padPlanes = false; // planes padded against 4 KiB aliasing or not: the same numbers
+    assert.deepEqual(empiricalKernel(net, X1).data, full.data, 'unpadded Winograd planes');
+    entkTuning.padPlanes = true;
     entkTuning.winograd4 = false;
     const f2 = empiricalKernel(net, X1);
     assert.ok(maxRel(full.data, f2.data) < 1e-13, `F(4x4) vs F(2x2): ${maxRel(full.data, f2.data)}`);
@@ -304,4 +307,16 @@ test('empirical NTK with F(4x4, 3x3) input cotangents (H, W multiples of 4) equa
       assert.ok(maxRel(k32.data, full.data) < 1e-5, `f32 vs f64: ${maxRel(k32.data, full.data)}`);
     } finally { n32.dispose(); }
   } finally { Object.assign(entkTuning, saved); net.dispose(); }
+});
+
+test('spreadCount pads Winograd planes off 4 KiB multiples (16 planes over >= 8 L1 sets)', () => {
+  const sets = (c: number, rowBytes: number) => new Set(Array.from({ length: 16 }, (_, k) => Math.floor(((k * c * rowBytes) % 4096) / 64))).size;
+  // cifar-cnn's 16 x 16 layers: 64 tiles x 128 f32 channels = 32 KiB planes, one L1 set for all 16
+  assert.equal(sets(64, 512), 1);
+  const c = spreadCount(64, 512);
+  assert.ok(c > 64 && c < 72 && sets(c, 512) >= 8, `spreadCount(64, 512) = ${c}`);
+  assert.equal(spreadCount(63, 516), 63, 'already spread: unchanged');
+  // steps of 4 x 256 bytes reach at most 4 sets (multiples of 1 KiB): the best is taken
+  const ld = spreadCount(128, 64 * 4, 4);
+  assert.ok(ld % 4 === 0 && ld > 128 && sets(ld, 256) === 4 && sets(128, 256) === 1, `step 4: ${ld}`);
 });

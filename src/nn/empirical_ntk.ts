@@ -28,7 +28,7 @@ import { mapSize } from '../kernels/shapes.js';
 import type { Net, Trace } from './net.js';
 import { BYTES } from './ops/index.js';
 import { convDxWinograd } from './ops/conv.js';
-import { convDxWinograd4 } from './ops/conv_wino4.js';
+import { convDxWinograd4, spreadCount } from './ops/conv_wino4.js';
 
 export interface EmpiricalKernelOptions {
   /**
@@ -82,6 +82,8 @@ export const entkTuning = {
   winograd: true,
   /** With winograd: conv input cotangents by F(4x4, 3x3) where H, W are multiples of 4 (1.78x fewer GEMM flops). */
   winograd4: true,
+  /** Winograd planes padded against 4 KiB aliasing (spreadCount in ops/conv_wino4.ts). */
+  padPlanes: true,
   /** Diagonal J J^T blocks of up to PACKED_GRAM_MAX rows by the pack-once Gram (packedGram) instead of gramRaw. */
   packedGram: true,
 };
@@ -357,10 +359,12 @@ class RowPass {
           // Winograd F(2x2, 3x3): the rows of qc outputs at a time share one GEMM set
           const nT = (pl.H * pl.W) / 4, perQ = 16 * (nT + pl.Cin) * pl.nout * sz;
           const qc = Math.max(1, Math.min(nO, Math.floor((WINO_SCRATCH - 16 * nT * pl.Cin * sz) / perQ)));
-          const scratchBytes = Math.ceil((16 * nT * pl.Cin * sz + qc * perQ) / 64) * 64;
+          // planes padded against 4 KiB aliasing (spreadCount)
+          const L = 16 / sz, pad = entkTuning.padPlanes, ptV = pad ? spreadCount(nT, pl.Cin * sz) : nT, ldU = pad ? spreadCount(qc * pl.nout, nT * sz, L) : qc * pl.nout, ldM = pad ? spreadCount(qc * pl.nout, pl.Cin * sz, L) : qc * pl.nout;
+          const scratchBytes = Math.ceil((16 * (ptV * pl.Cin + nT * ldU + pl.Cin * ldM) * sz) / 64) * 64;
           const scratch = e.threadScratch(scratchBytes, 'entk-wino');
           const { work, workBytes } = gemmScratch(dt);
-          e.parallelFor(`entk_conv_rows_wino_${dt}`, [tS.acts[i], pl.nin, pl.H, pl.W, pl.Cin, g, pl.nout, nO, pl.sW, pl.sB, J, Pc, pl.colW, pl.colB, qc, scratch, scratchBytes, work, workBytes], m);
+          e.parallelFor(`entk_conv_rows_wino_${dt}`, [tS.acts[i], pl.nin, pl.H, pl.W, pl.Cin, g, pl.nout, nO, pl.sW, pl.sB, J, Pc, pl.colW, pl.colB, qc, ptV, ldU, ldM, scratch, scratchBytes, work, workBytes], m);
         } else if (pl.kind === 'conv') {
           const HW = pl.H * pl.W, scratchBytes = Math.ceil((HW * 9 * pl.Cin * sz) / 64) * 64;
           const scratch = e.threadScratch(scratchBytes, 'entk-patches');
@@ -374,7 +378,7 @@ class RowPass {
         const dx = g === tR.scratch[0] ? tR.scratch[1] : tR.scratch[0];
         const kind = net.plan[i].layer.kind;
         if (kind === 'relu') e.parallelFor(`entk_relu_rows_${dt}`, [tS.acts[i], sizes[i], nO, g, dx], R); // reads the per-sample input
-        else if (!(kind === 'conv' && entkTuning.winograd && ((entkTuning.winograd4 && convDxWinograd4(ctx, g, dx)) || convDxWinograd(ctx, g, dx)))) op.vjp(ctx, tR.acts[i], tR.acts[i + 1], g, dx, 0, 0);
+        else if (!(kind === 'conv' && entkTuning.winograd && ((entkTuning.winograd4 && convDxWinograd4(ctx, g, dx, entkTuning.padPlanes)) || convDxWinograd(ctx, g, dx)))) op.vjp(ctx, tR.acts[i], tR.acts[i + 1], g, dx, 0, 0);
         g = dx;
       }
     }
