@@ -320,7 +320,12 @@ class RowPass {
 
   /** J rows (conv columns) of samples s0..s1 of X into J (row 0 = sample s0), dense factors into stores. */
   fill(X: Matrix, s0: number, s1: number, J: number, stores: DenseStore[]): void {
-    for (let a = s0; a < s1; a += this.sb) this.sub(X, a, Math.min(s1, a + this.sb), J + (a - s0) * this.c.nO * this.c.Pc * this.c.sz, stores);
+    // equal sub-batches in multiples of the thread count where the trace allows: the conv
+    // rows run one task per sample, so 21 + 21 + 8 samples on 2 threads idle one for a sample
+    const n = s1 - s0, T = this.c.e.threads, parts = Math.ceil(n / this.sb);
+    let step = Math.ceil(Math.ceil(n / parts) / T) * T;
+    if (step > this.sb) step = Math.max(1, Math.floor(this.sb / T) * T);
+    for (let a = s0; a < s1; a += step) this.sub(X, a, Math.min(s1, a + step), J + (a - s0) * this.c.nO * this.c.Pc * this.c.sz, stores);
   }
 
   private sub(X: Matrix, a0: number, a1: number, J: number, stores: DenseStore[]): void {
