@@ -223,10 +223,11 @@ test('empirical NTK, outputs and J v match PyTorch autograd fixtures (MLP; CNN w
   }
 });
 
-test('pack-once Gram of the J rows (16 slots of k-slices) equals the explicit J J^T and gramRaw; every output mode; f32 agrees', () => {
-  // 3488 conv parameters: 28 k-slices of 128 (f64) over 16 slots, two per slot and some empty;
-  // 5 samples x 3 outputs = 15 rows, not a multiple of the 4-row tile or the 8-row f32 group
-  const layers = (): Layer[] => [conv({ out: 16, wStd: s2, bStd: 0.1 }), relu(), conv({ out: 16, wStd: s2, bStd: 0.1 }), relu(), avgPool(), flatten(), dense({ out: 3, bStd: 0.2 })];
+test('pack-once Gram of the J rows (k-slices over 16 slots) equals the explicit J J^T and gramRaw; every output mode; f32 agrees', () => {
+  // 11,584 conv parameters: 23 k-slices of 512 over 16 slots, two per slot, the last one odd
+  // and four empty; 5 samples x 3 outputs = 15 rows, not a multiple of the 4-row tile or the
+  // 8-row f32 group
+  const layers = (): Layer[] => [conv({ out: 32, wStd: s2, bStd: 0.1 }), relu(), conv({ out: 32, wStd: s2, bStd: 0.1 }), relu(), avgPool(), flatten(), dense({ out: 3, bStd: 0.2 })];
   const net = buildNet(layers(), { input: [6, 6, 8], dtype: 'f64', parameterization: 'standard', seed: 12 });
   const saved = entkTuning.packedGram;
   try {
