@@ -21,4 +21,6 @@ export * from './nn/conv3x3';
 export * from './nn/pool2';
 export * from './nn/elementwise';
 export * from './nn/jacobian';
+export * from './nn/entk_gram';
+export * from './nn/conv_winograd4';
 export * from './nn/conv_winograd';

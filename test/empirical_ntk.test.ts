@@ -10,6 +10,7 @@ import { buildNet, conv, dense, relu, flatten, avgPool, maxPool, engine, empiric
 import { rng } from './helpers.js';
 import { entkTuning } from '../src/nn/empirical_ntk.js';
 import { convDxWinograd } from '../src/nn/ops/conv.js';
+import { convDxWinograd4, spreadCount } from '../src/nn/ops/conv_wino4.js';
 
 function randMat(rows: number, cols: number, seed: number): Matrix<Float64Array> {
   const r = rng(seed), data = new Float64Array(rows * cols);
@@ -220,4 +221,103 @@ test('empirical NTK, outputs and J v match PyTorch autograd fixtures (MLP; CNN w
       } finally { tr.free(); t.free(); out.free(); }
     } finally { net.dispose(); }
   }
+});
+
+test('pack-once Gram of the J rows (k-slices over 16 slots) equals the explicit J J^T and gramRaw; every output mode; f32 agrees', () => {
+  // 11,584 conv parameters: 23 k-slices of 512 over 16 slots, two per slot, the last one odd
+  // and four empty; 5 samples x 3 outputs = 15 rows, not a multiple of the 4-row tile or the
+  // 8-row f32 group
+  const layers = (): Layer[] => [conv({ out: 32, wStd: s2, bStd: 0.1 }), relu(), conv({ out: 32, wStd: s2, bStd: 0.1 }), relu(), avgPool(), flatten(), dense({ out: 3, bStd: 0.2 })];
+  const net = buildNet(layers(), { input: [6, 6, 8], dtype: 'f64', parameterization: 'standard', seed: 12 });
+  const saved = entkTuning.packedGram;
+  try {
+    const X = randMat(5, net.inputDim, 9);
+    const J = explicitJ(net, X), KJ = gramOf(J, J);
+    entkTuning.packedGram = true;
+    const full = empiricalKernel(net, X), tr = empiricalKernel(net, X, null, { outputs: 'trace' });
+    const one = empiricalKernel(net, X, null, { outputs: 2 }), jac = empiricalKernel(net, X, null, { implementation: 'jacobian' });
+    assert.ok(maxRel(full.data, KJ) < 1e-12, `packed full vs explicit: ${maxRel(full.data, KJ)}`);
+    assert.ok(maxRel(tr.data, traceOf(KJ, 5, 5, 3)) < 1e-12, 'packed trace vs explicit');
+    assert.ok(maxRel(one.data, outputOf(KJ, 5, 5, 3, 2)) < 1e-12, 'packed output 2 vs explicit');
+    assert.ok(maxRel(jac.data, KJ) < 1e-12, 'packed, jacobian implementation');
+    for (let r = 0; r < 15; r++) for (let c = 0; c < r; c++) assert.equal(full.data[r * 15 + c], full.data[c * 15 + r], 'exactly symmetric');
+    entkTuning.packedGram = false;
+    const raw = empiricalKernel(net, X), rawOne = empiricalKernel(net, X, null, { outputs: 2 });
+    assert.ok(maxRel(full.data, raw.data) < 1e-13, `packed vs gramRaw: ${maxRel(full.data, raw.data)}`);
+    assert.ok(maxRel(one.data, rawOne.data) < 1e-13, 'packed vs gramRaw, one output');
+    const n32 = buildNet(layers(), { input: [6, 6, 8], dtype: 'f32', parameterization: 'standard', seed: 12 });
+    try {
+      n32.setParams(net.getParams().map((v) => Math.fround(v)));
+      const raw32 = empiricalKernel(n32, X);
+      entkTuning.packedGram = true;
+      const k32 = empiricalKernel(n32, X);
+      assert.ok(maxRel(k32.data, full.data) < 1e-5, `f32 packed vs f64: ${maxRel(k32.data, full.data)}`);
+      assert.ok(maxRel(k32.data, raw32.data) < 1e-6, `f32 packed vs gramRaw: ${maxRel(k32.data, raw32.data)}`);
+    } finally { n32.dispose(); }
+  } finally { entkTuning.packedGram = saved; net.dispose(); }
+});
+
+test('conv input cotangent by Winograd F(4x4, 3x3) equals the VJP\'s im2col dx (f64, f32); sizes not multiples of 4 are declined', () => {
+  const e = engine();
+  for (const dtype of ['f64', 'f32'] as const) {
+    for (const [input, out, ok] of [[[8, 8, 4], 8, true], [[4, 12, 12], 16, true], [[8, 6, 4], 8, false], [[6, 8, 4], 8, false], [[8, 8, 3], 8, false], [[8, 8, 4], 6, false]] as const) {
+      const net = buildNet([conv({ out, wStd: s2, bStd: 0.1 }), relu(), flatten(), dense({ out: 2 })], { input: input as never, dtype, seed: 3 });
+      try {
+        const B = 5, [H, W, C] = input, ny = B * H * W * out, nx = B * H * W * C;
+        const ctx = net.layerCtx(0, B), r = rng(8), dy = e.buffer(dtype, ny);
+        for (let i = 0; i < ny; i++) dy.data[i] = r() - 0.5;
+        const a = e.buffer(dtype, nx), b = e.buffer(dtype, nx);
+        try {
+          net.layerOp(0)!.vjp(ctx, 0, 0, dy.ptr, a.ptr, 0, 0);
+          assert.equal(convDxWinograd4(ctx, dy.ptr, b.ptr), ok, `${input} -> ${out}`);
+          if (ok) {
+            const rel = maxRel(b.toArray(), a.toArray());
+            assert.ok(rel < (dtype === 'f64' ? 1e-13 : 2e-5), `${dtype} ${input} -> ${out}: ${rel}`);
+          }
+        } finally { dy.free(); a.free(); b.free(); }
+      } finally { net.dispose(); }
+    }
+  }
+});
+
+test('empirical NTK with F(4x4, 3x3) input cotangents (H, W multiples of 4) equals the explicit J J^T in every output mode and the F(2x2) route; f32 agrees', () => {
+  // 8 x 8 -> max-pool -> 4 x 4: both backward convs (4 -> 8 at 8 x 8, 8 -> 12 at 4 x 4) take F(4x4)
+  const layers = (): Layer[] => [conv({ out: 8, wStd: s2, bStd: 0.1 }), relu(), conv({ out: 8, wStd: s2, bStd: 0.1 }), relu(), maxPool(), conv({ out: 12, wStd: s2, bStd: 0.1 }), relu(), avgPool(), flatten(), dense({ out: 3, bStd: 0.2 })];
+  const net = buildNet(layers(), { input: [8, 8, 4], dtype: 'f64', parameterization: 'standard', seed: 13 });
+  const saved = { ...entkTuning };
+  try {
+    const X1 = randMat(4, net.inputDim, 15), X2 = randMat(3, net.inputDim, 16);
+    const J1 = explicitJ(net, X1), J2 = explicitJ(net, X2), K11 = gramOf(J1, J1), K12 = gramOf(J1, J2);
+    Object.assign(entkTuning, { winograd: true, winograd4: true });
+    const full = empiricalKernel(net, X1), cross = empiricalKernel(net, X1, X2);
+    assert.ok(maxRel(full.data, K11) < 1e-12, `F(4x4) full vs explicit: ${maxRel(full.data, K11)}`);
+    assert.ok(maxRel(cross.data, K12) < 1e-12, `F(4x4) cross vs explicit: ${maxRel(cross.data, K12)}`);
+    assert.ok(maxRel(empiricalKernel(net, X1, X2, { outputs: 'trace' }).data, traceOf(K12, 4, 3, 3)) < 1e-12, 'F(4x4) trace');
+    assert.ok(maxRel(empiricalKernel(net, X1, null, { outputs: 1 }).data, outputOf(K11, 4, 4, 3, 1)) < 1e-12, 'F(4x4) output 1');
+    entkTuning.padPlanes = false; // planes padded against 4 KiB aliasing or not: the same numbers
+    assert.deepEqual(empiricalKernel(net, X1).data, full.data, 'unpadded Winograd planes');
+    entkTuning.padPlanes = true;
+    entkTuning.winograd4 = false;
+    const f2 = empiricalKernel(net, X1);
+    assert.ok(maxRel(full.data, f2.data) < 1e-13, `F(4x4) vs F(2x2): ${maxRel(full.data, f2.data)}`);
+    entkTuning.winograd4 = true;
+    const n32 = buildNet(layers(), { input: [8, 8, 4], dtype: 'f32', parameterization: 'standard', seed: 13 });
+    try {
+      n32.setParams(net.getParams().map((v) => Math.fround(v)));
+      const k32 = empiricalKernel(n32, X1);
+      assert.ok(maxRel(k32.data, full.data) < 1e-5, `f32 vs f64: ${maxRel(k32.data, full.data)}`);
+    } finally { n32.dispose(); }
+  } finally { Object.assign(entkTuning, saved); net.dispose(); }
+});
+
+test('spreadCount pads Winograd planes off 4 KiB multiples (16 planes over >= 8 L1 sets)', () => {
+  const sets = (c: number, rowBytes: number) => new Set(Array.from({ length: 16 }, (_, k) => Math.floor(((k * c * rowBytes) % 4096) / 64))).size;
+  // cifar-cnn's 16 x 16 layers: 64 tiles x 128 f32 channels = 32 KiB planes, one L1 set for all 16
+  assert.equal(sets(64, 512), 1);
+  const c = spreadCount(64, 512);
+  assert.ok(c > 64 && c < 72 && sets(c, 512) >= 8, `spreadCount(64, 512) = ${c}`);
+  assert.equal(spreadCount(63, 516), 63, 'already spread: unchanged');
+  // steps of 4 x 256 bytes reach at most 4 sets (multiples of 1 KiB): the best is taken
+  const ld = spreadCount(128, 64 * 4, 4);
+  assert.ok(ld % 4 === 0 && ld > 128 && sets(ld, 256) === 4 && sets(128, 256) === 1, `step 4: ${ld}`);
 });

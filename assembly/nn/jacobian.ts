@@ -49,9 +49,12 @@ function convBiasRows<T>(dY: usize, HW: i32, Cout: i32, nO: i32, bs: f64, J: usi
     const d = dY + <usize>r * <usize>(HW * Cout) * sz;
     const db = J + <usize>r * <usize>ldJ * sz + <usize>colB * sz;
     for (let o = 0; o < Cout; o++) store<T>(db + <usize>o * sz, 0);
+    // SIMD over o where Cout allows (each channel still summed over p in order: same bits)
+    const L = <i32>(16 / sizeof<T>()), oV = Cout % L == 0 ? Cout : 0;
     for (let p = 0; p < HW; p++) {
       const dr = d + <usize>(p * Cout) * sz;
-      for (let o = 0; o < Cout; o++) store<T>(db + <usize>o * sz, load<T>(db + <usize>o * sz) + load<T>(dr + <usize>o * sz));
+      for (let o = 0; o < oV; o += L) { const q = db + <usize>o * sz; v128.store(q, v128.add<T>(v128.load(q), v128.load(dr + <usize>o * sz))); }
+      for (let o = oV; o < Cout; o++) store<T>(db + <usize>o * sz, load<T>(db + <usize>o * sz) + load<T>(dr + <usize>o * sz));
     }
     for (let o = 0; o < Cout; o++) store<T>(db + <usize>o * sz, <T>(bs * <f64>load<T>(db + <usize>o * sz)));
   }
@@ -61,22 +64,25 @@ function convBiasRows<T>(dY: usize, HW: i32, Cout: i32, nO: i32, bs: f64, J: usi
  * convRows by Winograd F(2x2, 3x3) (assembly/nn/winograd.ts; H, W even, Cin and Cout
  * multiples of 4): the sample's input tiles are transformed once, then for qc of its rows
  * at a time the cotangent tiles, 16 GEMMs Cin x (qc Cout) x tiles and the output transform
- * straight into the J rows. Per-thread scratch: V 16 tiles Cin, U 16 tiles qc Cout, M 16 Cin qc Cout.
+ * straight into the J rows. Per-thread scratch: V 16 planes of ptV tiles x Cin, U 16 planes
+ * of tiles x ldU, M 16 planes of Cin x ldM (ptV >= tiles, ldU and ldM >= qc Cout: padded so
+ * the 16 planes do not all fall in one L1 set, see spreadCount in src/nn/ops/conv_wino4.ts).
  */
 function convRowsWino<T>(
   X: usize, xStride: i32, H: i32, W: i32, Cin: i32, dY: usize, Cout: i32, nO: i32, s: f64, bs: f64,
-  J: usize, ldJ: i32, colW: i32, colB: i32, qc: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32,
+  J: usize, ldJ: i32, colW: i32, colB: i32, qc: i32, ptV: i32, ldU: i32, ldM: i32,
+  scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32,
 ): void {
   const sz = <usize>sizeof<T>(), HW = H * W, nT = (H >> 1) * (W >> 1);
   const V = scratch + <usize>tid * scratchBytes, gw = gwork + <usize>tid * gworkBytes;
-  const U = V + <usize>(16 * nT * Cin) * sz, M = U + <usize>(16 * nT * qc * Cout) * sz;
-  winoInput<T>(X + <usize>task * <usize>xStride * sz, H, W, Cin, V);
+  const U = V + <usize>(16 * ptV * Cin) * sz, M = U + <usize>(16 * nT) * <usize>ldU * sz;
+  winoInput<T>(X + <usize>task * <usize>xStride * sz, H, W, Cin, V, 0, ptV);
   for (let q0 = 0; q0 < nO; q0 += qc) {
     const qn = min(qc, nO - q0), N = qn * Cout;
-    for (let qq = 0; qq < qn; qq++) winoGradTiles<T>(dY + <usize>(task * nO + q0 + qq) * <usize>(HW * Cout) * sz, H, W, Cout, U, N, qq * Cout);
+    for (let qq = 0; qq < qn; qq++) winoGradTiles<T>(dY + <usize>(task * nO + q0 + qq) * <usize>(HW * Cout) * sz, H, W, Cout, U, ldU, qq * Cout);
     for (let xi = 0; xi < 16; xi++)
-      gemmT<T>(1, Cin, N, nT, 1.0, V + <usize>(xi * nT * Cin) * sz, Cin, U + <usize>(xi * nT) * <usize>N * sz, N, 0.0, M + <usize>(xi * Cin) * <usize>N * sz, N, gw);
-    winoFilterOut<T>(M, Cin, N, Cout, qn, s, J + (<usize>(task * nO + q0) * <usize>ldJ + <usize>colW) * sz, ldJ);
+      gemmT<T>(1, Cin, N, nT, 1.0, V + <usize>(xi * ptV * Cin) * sz, Cin, U + <usize>(xi * nT) * <usize>ldU * sz, ldU, 0.0, M + <usize>(xi * Cin) * <usize>ldM * sz, ldM, gw);
+    winoFilterOut<T>(M, Cin, ldM, Cout, qn, s, J + (<usize>(task * nO + q0) * <usize>ldJ + <usize>colW) * sz, ldJ);
   }
   if (colB >= 0) convBiasRows<T>(dY, HW, Cout, nO, bs, J, ldJ, colB, task);
 }
@@ -120,12 +126,12 @@ export function entk_conv_rows_f64(X: usize, xStride: i32, H: i32, W: i32, Cin: 
   convRows<f64>(X, xStride, H, W, Cin, dY, Cout, nO, s, bs, J, ldJ, colW, colB, scratch, scratchBytes, gwork, gworkBytes, task, tid);
 }
 export function entk_conv_rows_wino_f32(X: usize, xStride: i32, H: i32, W: i32, Cin: i32, dY: usize, Cout: i32, nO: i32, s: f64, bs: f64,
-  J: usize, ldJ: i32, colW: i32, colB: i32, qc: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
-  convRowsWino<f32>(X, xStride, H, W, Cin, dY, Cout, nO, s, bs, J, ldJ, colW, colB, qc, scratch, scratchBytes, gwork, gworkBytes, task, tid);
+  J: usize, ldJ: i32, colW: i32, colB: i32, qc: i32, ptV: i32, ldU: i32, ldM: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
+  convRowsWino<f32>(X, xStride, H, W, Cin, dY, Cout, nO, s, bs, J, ldJ, colW, colB, qc, ptV, ldU, ldM, scratch, scratchBytes, gwork, gworkBytes, task, tid);
 }
 export function entk_conv_rows_wino_f64(X: usize, xStride: i32, H: i32, W: i32, Cin: i32, dY: usize, Cout: i32, nO: i32, s: f64, bs: f64,
-  J: usize, ldJ: i32, colW: i32, colB: i32, qc: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
-  convRowsWino<f64>(X, xStride, H, W, Cin, dY, Cout, nO, s, bs, J, ldJ, colW, colB, qc, scratch, scratchBytes, gwork, gworkBytes, task, tid);
+  J: usize, ldJ: i32, colW: i32, colB: i32, qc: i32, ptV: i32, ldU: i32, ldM: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
+  convRowsWino<f64>(X, xStride, H, W, Cin, dY, Cout, nO, s, bs, J, ldJ, colW, colB, qc, ptV, ldU, ldM, scratch, scratchBytes, gwork, gworkBytes, task, tid);
 }
 export function entk_dense_row_f32(X: usize, xStride: i32, nin: i32, dY: usize, nout: i32, s: f64, bs: f64, J: usize, ldJ: i32, colW: i32, colB: i32, task: i32, tid: i32): void {
   denseRow<f32>(X, xStride, nin, dY, nout, s, bs, J, ldJ, colW, colB, task, tid);
@@ -139,3 +145,26 @@ export function entk_combine_f32(K: usize, ldK: i32, GA: usize, ldA: i32, GD: us
 export function entk_combine_f64(K: usize, ldK: i32, GA: usize, ldA: i32, GD: usize, ldD: i32, R1: i32, R2: i32, nO: i32, sW2: f64, sB2: f64, rows: i32, task: i32, tid: i32): void {
   combine<f64>(K, ldK, GA, ldA, GD, ldD, R1, R2, nO, sW2, sB2, rows, task, tid);
 }
+
+/**
+ * Task = row r of the row-wise backward: dX_r = dY_r [x > 0] with x the layer input of r's
+ * sample (row r / nO of X, rowLen apart): the ReLU VJP (nn_relu mode 1, bit for bit) without
+ * first copying each sample's input to its nO rows.
+ */
+function reluRows<T>(X: usize, rowLen: i32, nO: i32, dY: usize, dX: usize, task: i32): void {
+  const sz = <usize>sizeof<T>(), L = <i32>(16 / sizeof<T>());
+  const x = X + <usize>(task / nO) * <usize>rowLen * sz, off = <usize>task * <usize>rowLen * sz;
+  const g = dY + off, y = dX + off, z = v128.splat<T>(0);
+  let i = 0;
+  for (; i + L <= rowLen; i += L) {
+    const o = <usize>i * sz;
+    v128.store(y + o, v128.and(v128.load(g + o), v128.gt<T>(v128.load(x + o), z)));
+  }
+  for (; i < rowLen; i++) {
+    const o = <usize>i * sz;
+    store<T>(y + o, load<T>(x + o) > 0 ? load<T>(g + o) : 0);
+  }
+}
+
+export function entk_relu_rows_f32(X: usize, rowLen: i32, nO: i32, dY: usize, dX: usize, task: i32, tid: i32): void { reluRows<f32>(X, rowLen, nO, dY, dX, task); }
+export function entk_relu_rows_f64(X: usize, rowLen: i32, nO: i32, dY: usize, dX: usize, task: i32, tid: i32): void { reluRows<f64>(X, rowLen, nO, dY, dX, task); }

@@ -3,8 +3,9 @@
 //
 // Rows r = (sample, output). One forward pass per sample, then one backward pass over a block
 // of rows (cotangent e_i on row (a, i); the masks it needs copied to the sample's nO rows)
-// gives every row's delta at every layer (conv input cotangents by Winograd F(2x2, 3x3) where
-// the shape allows); the batch sum of the usual backward is never formed. Then, per layer:
+// gives every row's delta at every layer (conv input cotangents by Winograd F(4x4, 3x3) where
+// H, W are multiples of 4, else F(2x2, 3x3) where the shape allows); the batch sum of the
+// usual backward is never formed. Then, per layer:
 //  - dense (structured, as neural-tangents' structured derivatives): its per-row gradient is
 //    the outer product s x_a delta_r^T, so its contribution is
 //    (s^2 (x_a . x_b) + bs^2) (delta_r . delta_c): a Gram of the layer inputs (samples) and a
@@ -13,8 +14,10 @@
 //    the conv columns only (entk_conv_rows_wino: Winograd F(2x2, 3x3), input tiles transformed
 //    once per sample and 16 GEMMs per group of the sample's rows, 2.25x fewer multiplications;
 //    entk_conv_rows where the shape does not allow it: im2col once per sample, a GEMM per row),
-//    and K += J_I J_J^T by GEMM/Gram block by block. At most two blocks of J rows exist at
-//    a time (one when everything fits one block); larger sets recompute the second block.
+//    and K += J_I J_J^T by GEMM/Gram block by block (diagonal blocks by a pack-once Gram,
+//    assembly/nn/entk_gram.ts: each k-slice of J packed once, not once per tile). At most two
+//    blocks of J rows exist at a time (one when everything fits one block); larger sets
+//    recompute the second block.
 import { engine } from '../engine.js';
 import type { Dtype } from '../../bindings/engine.js';
 import { fmtBytes } from '../../bindings/heap.js';
@@ -25,6 +28,7 @@ import { mapSize } from '../kernels/shapes.js';
 import type { Net, Trace } from './net.js';
 import { BYTES } from './ops/index.js';
 import { convDxWinograd } from './ops/conv.js';
+import { convDxWinograd4, spreadCount } from './ops/conv_wino4.js';
 
 export interface EmpiricalKernelOptions {
   /**
@@ -76,7 +80,20 @@ export const entkTuning = {
    * where the layer allows it (H, W even, channels multiples of 4).
    */
   winograd: true,
+  /** With winograd: conv input cotangents by F(4x4, 3x3) where H, W are multiples of 4 (1.78x fewer GEMM flops). */
+  winograd4: true,
+  /** Winograd planes padded against 4 KiB aliasing (spreadCount in ops/conv_wino4.ts). */
+  padPlanes: true,
+  /** Diagonal J J^T blocks of up to PACKED_GRAM_MAX rows by the pack-once Gram (packedGram) instead of gramRaw. */
+  packedGram: true,
 };
+/** Rows up to which a diagonal block uses the pack-once Gram (its packed k-slice, 1 MiB, stays in L2). */
+const PACKED_GRAM_MAX = 1024;
+/**
+ * Partial sums of the pack-once Gram: fixed (not the thread count) so results are reproducible;
+ * 16 balance two threads on a loaded machine and cost 16 n^2 elements (16 MiB at n = 500, f32).
+ */
+const PACKED_GRAM_SLOTS = 16;
 /** Per-thread scratch target of the Winograd conv rows (transformed tiles and GEMM output). */
 const WINO_SCRATCH = 4 * 2 ** 20;
 const winoRows = (l: ParamLayer) => entkTuning.winograd && l.colW >= 0 && l.H % 2 === 0 && l.W % 2 === 0 && l.Cin % 4 === 0 && l.nout % 4 === 0;
@@ -173,7 +190,8 @@ class EntkRun {
     const sb = Math.max(1, Math.min(nMax, Math.floor(TRACE_BUDGET / perSample)));
     const storeBytes = (n: number) => denseLayers.reduce((s, l) => s + (n * l.nin + n * nO * l.nout) * sz, 0);
     const other = R1 * R2 * sz + perSample * sb + storeBytes(n1) + (this.X2 ? storeBytes(n2) : 0)
-      + (denseLayers.length ? (n1 * n2 + R1 * R2) * sz : 0);
+      + (denseLayers.length ? (n1 * n2 + R1 * R2) * sz : 0)
+      + (!this.X2 && !this.trace && Pc ? PACKED_GRAM_SLOTS * Math.min(PACKED_GRAM_MAX + 8, R1 + 8) ** 2 * sz : 0);
     const avail = WASM_LIMIT - this.e.heap.inUse - other;
     const tooBig = (need: number) => new RangeError(`empiricalKernel: needs ${fmtBytes(need)} of wasm memory (kernel ${R1} x ${R2}, Jacobian rows, activations); with ${fmtBytes(this.e.heap.inUse)} in use that exceeds the ${fmtBytes(WASM_LIMIT)} wasm32 limit; use fewer inputs, fewer outputs ('trace' or one index) or a smaller blockBytes`);
     if (avail < (Pc ? 2 * rowBytes : 0)) throw tooBig(other + (Pc ? 2 * rowBytes : 0));
@@ -233,7 +251,8 @@ class EntkRun {
     const a = s1 - s0, b = t1 - t0;
     if (!this.trace) {
       const C = K + (s0 * nO * ldK + t0 * nO) * sz;
-      if (diag) gramRaw(dt, a * nO, a * nO, Pc, JA, Pc, 0, 0, C, ldK, false);
+      if (diag && entkTuning.packedGram && a * nO <= PACKED_GRAM_MAX) this.packedGram(a * nO, JA, C, ldK);
+      else if (diag) gramRaw(dt, a * nO, a * nO, Pc, JA, Pc, 0, 0, C, ldK, false);
       else gemmRaw(dt, false, true, a * nO, b * nO, Pc, 1, JA, Pc, JB, Pc, 0, C, ldK);
       return;
     }
@@ -241,6 +260,26 @@ class EntkRun {
     const C = K + (s0 * ldK + t0) * sz;
     for (let q = 0; q < nO; q++)
       gemmRaw(dt, false, true, a, b, Pc, 1, JA + q * Pc * sz, nO * Pc, JB + q * Pc * sz, nO * Pc, q ? 1 : 0, C, ldK);
+  }
+
+  /**
+   * Lower triangle of C = J J^T (n rows of Pc values at J) by entk_gram_slot (assembly/nn/entk_gram.ts):
+   * each k-slice of J packed once, PACKED_GRAM_SLOTS partial sums added in a fixed order.
+   */
+  private packedGram(n: number, J: number, C: number, ldC: number): void {
+    const { e, dt, sz, Pc } = this;
+    const npad = Math.ceil(n / 8) * 8;
+    // k-slices of ~1 MiB packed (L2 holds it beside the slot's C); 512 measured 1.5% faster than 256 at n = 500
+    const kc = Math.max(64, Math.min(512, Math.floor(2 ** 20 / (npad * sz) / 64) * 64));
+    const nSlots = PACKED_GRAM_SLOTS, per = Math.ceil(Math.ceil(Pc / kc) / nSlots);
+    const pBytes = Math.ceil((npad * kc * sz) / 64) * 64;
+    const P = e.threadScratch(pBytes, 'entk-gram');
+    const Cs = e.heap.alloc(nSlots * npad * npad * sz);
+    try {
+      e.parallelFor(`entk_gram_slot_${dt}`, [n, Pc, J, Pc, kc, per, Cs, npad, P, pBytes], nSlots);
+      const rows = Math.max(1, Math.ceil(n / (4 * e.threads)));
+      e.parallelFor(`entk_gram_reduce_${dt}`, [n, nSlots, Cs, npad, C, ldC, rows], Math.ceil(n / rows));
+    } finally { e.heap.release(Cs); }
   }
 
   /** K += (sW^2 A1 A2^T + sB^2) o (D1 D2^T) of one structured dense layer (per output for 'trace'). */
@@ -283,7 +322,12 @@ class RowPass {
 
   /** J rows (conv columns) of samples s0..s1 of X into J (row 0 = sample s0), dense factors into stores. */
   fill(X: Matrix, s0: number, s1: number, J: number, stores: DenseStore[]): void {
-    for (let a = s0; a < s1; a += this.sb) this.sub(X, a, Math.min(s1, a + this.sb), J + (a - s0) * this.c.nO * this.c.Pc * this.c.sz, stores);
+    // equal sub-batches in multiples of the thread count where the trace allows: the conv
+    // rows run one task per sample, so 21 + 21 + 8 samples on 2 threads idle one for a sample
+    const n = s1 - s0, T = this.c.e.threads, parts = Math.ceil(n / this.sb);
+    let step = Math.ceil(Math.ceil(n / parts) / T) * T;
+    if (step > this.sb) step = Math.max(1, Math.floor(this.sb / T) * T);
+    for (let a = s0; a < s1; a += step) this.sub(X, a, Math.min(s1, a + step), J + (a - s0) * this.c.nO * this.c.Pc * this.c.sz, stores);
   }
 
   private sub(X: Matrix, a0: number, a1: number, J: number, stores: DenseStore[]): void {
@@ -293,12 +337,12 @@ class RowPass {
     // forward on the m samples (a trace of sb rows; only the first m are used)
     net.run(m === tS.B ? tS : { ...tS, B: m });
     // each sample's layer inputs copied to its nO rows, where the row-wise backward reads
-    // them (relu and max-pool masks; dense rows of the 'jacobian' route); conv rows and the
-    // dense factors read the per-sample trace directly
+    // them (max-pool masks; dense rows of the 'jacobian' route); conv rows, the ReLU VJP
+    // (entk_relu_rows) and the dense factors read the per-sample trace directly
     const sizes = net.boundarySizes, u8 = new Uint8Array(e.memory.buffer);
     for (let i = 0; i < net.plan.length; i++) {
       const kind = net.plan[i].layer.kind;
-      if (kind === 'conv' || kind === 'avgPool' || kind === 'flatten' || (kind === 'dense' && !layers.some((l) => l.i === i && !l.structured))) continue;
+      if (kind === 'conv' || kind === 'avgPool' || kind === 'flatten' || kind === 'relu' || (kind === 'dense' && !layers.some((l) => l.i === i && !l.structured))) continue;
       const row = sizes[i] * sz;
       for (let t = 0; t < m; t++) for (let q = 0; q < nO; q++) u8.copyWithin(tR.acts[i] + (t * nO + q) * row, tS.acts[i] + t * row, tS.acts[i] + (t + 1) * row);
     }
@@ -322,10 +366,12 @@ class RowPass {
           // Winograd F(2x2, 3x3): the rows of qc outputs at a time share one GEMM set
           const nT = (pl.H * pl.W) / 4, perQ = 16 * (nT + pl.Cin) * pl.nout * sz;
           const qc = Math.max(1, Math.min(nO, Math.floor((WINO_SCRATCH - 16 * nT * pl.Cin * sz) / perQ)));
-          const scratchBytes = Math.ceil((16 * nT * pl.Cin * sz + qc * perQ) / 64) * 64;
+          // planes padded against 4 KiB aliasing (spreadCount)
+          const L = 16 / sz, pad = entkTuning.padPlanes, ptV = pad ? spreadCount(nT, pl.Cin * sz) : nT, ldU = pad ? spreadCount(qc * pl.nout, nT * sz, L) : qc * pl.nout, ldM = pad ? spreadCount(qc * pl.nout, pl.Cin * sz, L) : qc * pl.nout;
+          const scratchBytes = Math.ceil((16 * (ptV * pl.Cin + nT * ldU + pl.Cin * ldM) * sz) / 64) * 64;
           const scratch = e.threadScratch(scratchBytes, 'entk-wino');
           const { work, workBytes } = gemmScratch(dt);
-          e.parallelFor(`entk_conv_rows_wino_${dt}`, [tS.acts[i], pl.nin, pl.H, pl.W, pl.Cin, g, pl.nout, nO, pl.sW, pl.sB, J, Pc, pl.colW, pl.colB, qc, scratch, scratchBytes, work, workBytes], m);
+          e.parallelFor(`entk_conv_rows_wino_${dt}`, [tS.acts[i], pl.nin, pl.H, pl.W, pl.Cin, g, pl.nout, nO, pl.sW, pl.sB, J, Pc, pl.colW, pl.colB, qc, ptV, ldU, ldM, scratch, scratchBytes, work, workBytes], m);
         } else if (pl.kind === 'conv') {
           const HW = pl.H * pl.W, scratchBytes = Math.ceil((HW * 9 * pl.Cin * sz) / 64) * 64;
           const scratch = e.threadScratch(scratchBytes, 'entk-patches');
@@ -338,7 +384,8 @@ class RowPass {
       if (i > first) {
         const dx = g === tR.scratch[0] ? tR.scratch[1] : tR.scratch[0];
         const kind = net.plan[i].layer.kind;
-        if (!(kind === 'conv' && entkTuning.winograd && convDxWinograd(ctx, g, dx))) op.vjp(ctx, tR.acts[i], tR.acts[i + 1], g, dx, 0, 0);
+        if (kind === 'relu') e.parallelFor(`entk_relu_rows_${dt}`, [tS.acts[i], sizes[i], nO, g, dx], R); // reads the per-sample input
+        else if (!(kind === 'conv' && entkTuning.winograd && ((entkTuning.winograd4 && convDxWinograd4(ctx, g, dx, entkTuning.padPlanes)) || convDxWinograd(ctx, g, dx)))) op.vjp(ctx, tR.acts[i], tR.acts[i + 1], g, dx, 0, 0);
         g = dx;
       }
     }
