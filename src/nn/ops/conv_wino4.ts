@@ -5,10 +5,6 @@ import { gemmScratch } from '../../linalg/gemm.js';
 import { BYTES, type OpCtx } from './types.js';
 
 /**
- * dx = s conv(dy, flip(W)) by F(4x4, 3x3) when the layer allows it (H, W multiples of 4, both
- * channel counts multiples of 4); false: not applicable. Same values as the VJP's dx up to rounding.
- */
-/**
  * Smallest count c = n, n + step, ... whose plane (c * rowBytes bytes) puts 16 consecutive
  * planes in at least 8 distinct 64-byte L1 sets. Planes a multiple of 4 KiB apart all map to
  * one set, and the Winograd transforms, which touch 16-36 planes per tile, then miss L1 on
@@ -25,6 +21,10 @@ export function spreadCount(n: number, rowBytes: number, step = 1): number {
   return best;
 }
 
+/**
+ * dx = s conv(dy, flip(W)) by F(4x4, 3x3) when the layer allows it (H, W multiples of 4, both
+ * channel counts multiples of 4); false: not applicable. Same values as the VJP's dx up to rounding.
+ */
 export function convDxWinograd4(c: OpCtx, dy: number, dx: number, pad = true): boolean {
   const cin = c.ls.inShape.C, cout = c.ls.outShape.C, { H, W } = c.ls.inShape, sz = BYTES[c.dt];
   if (H % 4 || W % 4 || cin % 4 || cout % 4) return false;
