@@ -24,17 +24,18 @@ const QS2: f64 = 2.02094576023350569471e+00;
 const QS3: f64 = -6.88283971605453293030e-01;
 const QS4: f64 = 7.70381505559019352791e-02;
 
-// The c > 1/2 branch works in w = 1 - c: theta = 2 asin(sqrt(w/2)) = sqrt(w) N(w) / Q(w)
-// with N of degree 4 and Q of degree 3, a near-minimax fit on [0, 1/2]: theta within a
-// relative 1.9e-14 (checked on 40,000 c in (1/2, 1)), so the ntk within ~1e-14 per ReLU
-// (pi - theta >= 2 theta there) and the nngp unchanged to first order (d/dtheta of
-// sin theta + (pi - theta) cos theta is 0 at fixed c). A degree (4, 4) fit reaches 3 ulp;
-// this one is 2 operations less per two pixels in the SIMD build, whose ReLU loops are bound
-// by its floating-point operations (+3-4% on the conv Grams), and the kernel tests' 1e-12
-// leave room for it. Against fdlibm's theta = u2 + u2 w P/Q (u2 = sqrt(2w), P5/Q4): 5 less.
-const WN0: f64 = 1.4142135623730698, WN1: f64 = -1.0907697116855652, WN2: f64 = 0.23208425593141457,
-  WN3: f64 = -1.0737337143210922e-02, WN4: f64 = -1.0722817305041267e-04;
-const WQ1: f64 = -0.8546239931831122, WQ2: f64 = 0.21657701742462723, WQ3: f64 = -1.5196688094255862e-02;
+// The c > 1/2 branch works in w = 1 - c and sin theta = sqrt(w (1 + c)), which the maps need
+// anyway: theta = sin(theta) M(w), M = theta / sin theta = N(w) / Q(w) with N, Q of degree 4,
+// a near-minimax relative fit on [0, 1/2] (scripts/fit_acos_sin.py): theta within a relative
+// 1.3e-15 in double arithmetic (checked on 200,000 c in (1/2, 1] and 1 - 2^-k). One square
+// root per two pixels instead of two (sqrt(w) N/Q and sin theta, session 5's N4/Q3 at
+// 1.9e-14): the SIMD build's ReLU sweeps wait on the square-root/divide unit as much as on
+// the multiply and add ports (a test build without one of the two roots ran the conv Grams
+// 6-7% faster on Node 20).
+const WN0: f64 = 1.0000000000000007, WN1: f64 = -0.8826955031745082, WN2: f64 = 0.23573564099326588,
+  WN3: f64 = -0.018535990195741557, WN4: f64 = 0.00010392926624219616;
+const WQ1: f64 = -1.216028836507652, WQ2: f64 = 0.507745253153623, WQ3: f64 = -0.08279008669655953,
+  WQ4: f64 = 0.004091793028080831;
 
 // The relaxed-SIMD build (FMA) takes theta = sqrt(w) G(w) with G a polynomial of degree 11
 // instead (Chebyshev fit on [0, 1/2], error 3.7e-16; theta within 3 ulp): three multiply-adds
@@ -55,7 +56,7 @@ export const KT: usize = memory.data<f64>([
   1.0, 1.0, 0.5, 0.5, 0.0, 0.0, Math.PI, Math.PI, 2.0, 2.0, -1.0, -1.0, // 10..15
   PIO2_HI, PIO2_HI, PIO2_LO, PIO2_LO, // 16, 17
   WN0, WN0, WN1, WN1, WN2, WN2, WN3, WN3, WN4, WN4, 0.0, 0.0, // 18..22 (23 unused)
-  WQ1, WQ1, WQ2, WQ2, WQ3, WQ3, 0.0, 0.0, // 24..26 (27 unused)
+  WQ1, WQ1, WQ2, WQ2, WQ3, WQ3, WQ4, WQ4, // 24..27
   1.0 / (2.0 * Math.PI), 1.0 / (2.0 * Math.PI), 1e-6, 1e-6, 0.5 / (2.0 * Math.PI), 0.5 / (2.0 * Math.PI), // 28 1/(2 pi), 29 SIN_FLOOR, 30 1/(4 pi)
   WG0, WG0, WG1, WG1, WG2, WG2, WG3, WG3, WG4, WG4, WG5, WG5, WG6, WG6, WG7, WG7, WG8, WG8, WG9, WG9, WG10, WG10, WG11, WG11, // 31..42
 ], 16);
@@ -82,14 +83,14 @@ export const KT: usize = memory.data<f64>([
   return madd(z, madd(z, madd(z, madd(z, kt(9), kt(8)), kt(7)), kt(6)), kt(K_ONE));
 }
 
-/** N(w) and Q(w) of the c > 1/2 branch (see WN*, WQ*). */
+/** N(w) and Q(w) of the c > 1/2 branch, theta / sin theta = N/Q (see WN*, WQ*). */
 // @ts-ignore: decorator
 @inline export function acos_Nw(w: v128): v128 {
   return madd(w, madd(w, madd(w, madd(w, kt(K_WN0 + 4), kt(K_WN0 + 3)), kt(K_WN0 + 2)), kt(K_WN0 + 1)), kt(K_WN0));
 }
 // @ts-ignore: decorator
 @inline export function acos_Qw(w: v128): v128 {
-  return madd(w, madd(w, madd(w, kt(K_WQ1 + 2), kt(K_WQ1 + 1)), kt(K_WQ1)), kt(K_ONE));
+  return madd(w, madd(w, madd(w, madd(w, kt(K_WQ1 + 3), kt(K_WQ1 + 2)), kt(K_WQ1 + 1)), kt(K_WQ1)), kt(K_ONE));
 }
 
 /** G(w) of the relaxed build's c > 1/2 branch (see WG*). */
