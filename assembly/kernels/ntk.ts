@@ -583,7 +583,8 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oE
     const s0 = cf(ctx, C_N0S);
     if (s0 != 1.0) affine(N, T, s0, 0.0);
   } else {
-    const P = H * W, x1 = at(cp(ctx, C_X1), b * d), invC = 1.0 / <f64>Cc;
+    // channels > 1: a first conv's a/9 rides on the channel mean's 1/C (no multiply in its box)
+    const P = H * W, x1 = at(cp(ctx, C_X1), b * d), invC = (Cc > 1 && nops > 0 && <i32>opc(ops, 0, 0) == OP_CONV ? opc(ops, 0, 1) / 9.0 : 1.0) / <f64>Cc;
     for (let t = 0; t < T; t++) {
       const x2 = at(cp(ctx, C_X2), (i0 + t) * d), nt = at(N, t * P);
       if (Cc == 1) {
@@ -616,7 +617,7 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oE
   let relu = 0;
   let kZero = true; // ntk0 = 0 until the first dense/conv: skip its box filter
   let kIsN = false; // K is N (not materialised) after a first conv
-  let preScaled = false; // the last ReLU's outputs carry the next conv's a/9
+  let preScaled = mode == 1 && Cc > 1 && nops > 0 && <i32>opc(ops, 0, 0) == OP_CONV; // the maps carry the next conv's a/9
   let kAddN = false; // K lacks the conv's nngp N (the summing ReLU next adds its terms)
   const qs = ci(ctx, C_QSTR);
   for (let o = 0; o < oEnd; o++) {
