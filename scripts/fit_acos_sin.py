@@ -2,7 +2,8 @@
 # theta / sin(theta) = N(w) / Q(w) on w = 1 - c in [0, 1/2], N and Q of degree 4, by Lawson-
 # weighted linear least squares (relative error, near-minimax) in mpmath at 40 digits, then
 # checks theta = sqrt(w (1 + c)) N/Q in double arithmetic against np.arccos and mpmath.
-#   /usr/bin/python3 scripts/fit_acos_sin.py 4,4     (about 20 s; prints the coefficients)
+#   /usr/bin/python3 scripts/fit_acos_sin.py 4,4     (about 20 s; prints the coefficients;
+#   acos.ts stores both divided by the last Q coefficient, so that Q is monic)
 import mpmath as mp, numpy as np, sys
 mp.mp.dps = 40
 def M(w):  # theta / sin theta with w = 1 - cos theta, theta = 2 asin(sqrt(w/2))

@@ -4,7 +4,7 @@
 // flattened): FC tiles vectorise across pairs, conv tiles (T = 1) across pixels.
 // Forward maps per spec §1; reverse mode gives the adjoint of nngp0 (per pair/pixel) and of
 // the row input's self-covariances q at every ReLU, which are then pulled back once per row.
-import { acos_Gw, acos_Nw, acos_Qw, acos_v, kt, madd, K_ONE, K_HALF, K_ZERO, K_PI, K_MONE, K_I2PI, K_FLOOR, K_H, K_WN0, K_WQ1 } from './acos';
+import { acos_Gw, acos_Nw, acos_Qw, acos_v, kt, madd, K_ONE, K_HALF, K_ZERO, K_PI, K_MONE, K_I2PI, K_FLOOR, K_H, K_WN0, K_WQ0 } from './acos';
 
 // context fields
 const C_NOPS = 0, C_OPS = 1, C_MODE = 2, C_H = 3, C_W = 4, C_C = 5, C_D = 6,
@@ -411,10 +411,10 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
 // @ts-ignore: decorator
 @inline function fbFast(i: i32, n: v128, k: v128, c: v128, rva: v128, invs: v128, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize,
   gn2: v128, gk2: v128, gn4: v128, gk4: v128, one: v128, pi: v128, floor: v128,
-  P0: v128, P1: v128, P2: v128, P3: v128, P4: v128, Q1: v128, Q2: v128, Q3: v128, Q4: v128, needK: bool): void {
+  P0: v128, P1: v128, P2: v128, P3: v128, P4: v128, Q0: v128, Q1: v128, Q2: v128, Q3: v128, needK: bool): void {
   const cc = f64x2.pmin(c, one);
   const w = f64x2.sub(one, cc);
-  const q = madd(w, madd(w, madd(w, madd(w, Q4, Q3), Q2), Q1), one);
+  const q = madd(w, madd(w, madd(w, f64x2.add(w, Q3), Q2), Q1), Q0); // monic
   const nw = madd(w, madd(w, madd(w, madd(w, P4, P3), P2), P1), P0); // theta = sin(theta) N(w)/Q(w)
   const sn = f64x2.sqrt(f64x2.mul(w, f64x2.add(one, cc)));
   // arccos's N/Q and r = 1/max(sin, floor) from one division
@@ -453,7 +453,7 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
     if (f0) {
       const one = kt(K_ONE), pi = kt(K_PI), floor = kt(K_FLOOR);
       const P0 = kt(K_WN0), P1 = kt(K_WN0 + 1), P2 = kt(K_WN0 + 2), P3 = kt(K_WN0 + 3), P4 = kt(K_WN0 + 4);
-      const Q1 = kt(K_WQ1), Q2 = kt(K_WQ1 + 1), Q3 = kt(K_WQ1 + 2), Q4 = kt(K_WQ1 + 3);
+      const Q0 = kt(K_WQ0), Q1 = kt(K_WQ0 + 1), Q2 = kt(K_WQ0 + 2), Q3 = kt(K_WQ0 + 3);
       if (i + 4 <= len) {
         const n1 = v128.load(at(N, i + 2));
         const rv1 = v128.load(at(ra, i + 2));
@@ -461,13 +461,13 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
         const c1 = f64x2.mul(n1, iv1);
         if (i64x2.bitmask(f64x2.gt(c1, kt(K_HALF))) == 3) {
           const k1 = kIsN ? n1 : v128.load(at(K, i + 2));
-          fbFast(i, n, k, c, rva, invs, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, Q1, Q2, Q3, Q4, needK);
-          fbFast(i + 2, n1, k1, c1, rv1, iv1, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, Q1, Q2, Q3, Q4, needK);
+          fbFast(i, n, k, c, rva, invs, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, Q0, Q1, Q2, Q3, needK);
+          fbFast(i + 2, n1, k1, c1, rv1, iv1, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, Q0, Q1, Q2, Q3, needK);
           i += 4;
           continue;
         }
       }
-      fbFast(i, n, k, c, rva, invs, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, Q1, Q2, Q3, Q4, needK);
+      fbFast(i, n, k, c, rva, invs, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, Q0, Q1, Q2, Q3, needK);
       i += 2;
       continue;
     }
