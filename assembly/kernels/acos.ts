@@ -28,11 +28,12 @@ const QS4: f64 = 7.70381505559019352791e-02;
 // anyway: theta = sin(theta) M(w), M = theta / sin theta = N(w) / Q(w) with N, Q of degree 4,
 // a near-minimax relative fit on [0, 1/2] (scripts/fit_acos_sin.py): theta within a relative
 // 1.3e-15 in double arithmetic (checked on 200,000 c in (1/2, 1] and 1 - 2^-k). One square
-// root per two pixels instead of two (sqrt(w) N/Q and sin theta, session 5's N4/Q3 at
-// 1.9e-14): the SIMD build's ReLU sweeps wait on the square-root/divide unit as much as on
-// the multiply and add ports (a test build without one of the two roots ran the conv Grams
-// 6-7% faster on Node 20). Both scaled by 1/q4 so that Q is monic: its Horner scheme starts
-// with w + WQ3, one multiply less (fitted N, Q in the script; same 1.3e-15).
+// root per two pixels instead of two (session 5's theta = sqrt(w) N4/Q3, within 1.9e-14):
+// a test build without one of the two roots ran the Node 20 conv Grams 5-9% faster, the
+// (4, 4) rational's two extra operations take most of it back (A/B +0-4%). Both scaled by
+// 1/q4 so that Q is monic: its Horner scheme starts with w + WQ3, one multiply less (same
+// 1.3e-15; A/B +3-5% on the Grams: the SIMD build's ReLU sweeps are bound by their
+// floating-point operations, about 3% of a sweep each).
 const WN0: f64 = 244.39163788033275, WN1: f64 = -215.72339977042236, WN2: f64 = 57.611819409114325,
   WN3: f64 = -4.530041003671066, WN4: f64 = 0.02539944360063148;
 const WQ0: f64 = 244.39163788033258, WQ1: f64 = -297.18727906382026, WQ2: f64 = 124.08869404417803,

@@ -231,8 +231,8 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
 // two-lane staging copy whose second lane is all zeros (which maps to exact zeros).
 // Two pixels whose c both exceed 1/2 (nearly all of them on images: the maps of two images
 // at one pixel are strongly correlated) take a branch for that range alone, in w = 1 - c:
-// theta = 2 asin(sqrt(w/2)) = sqrt(w) N(w)/Q(w) (acos.ts: WN*, WQ*), and
-// sin theta = sqrt(w (1 + c)). The new nngp is s sin + (pi - theta) n: s cos theta = n.
+// sin theta = sqrt(w (1 + c)) and theta = sin(theta) N(w)/Q(w) (acos.ts: WN*, WQ*; the
+// relaxed build: sqrt(w) G(w)). The new nngp is s sin + (pi - theta) n: s cos theta = n.
 
 /** Staging area for odd tails: 16 x 2 f64 after the tapes and the Pmax spare. */
 @inline function stagingOf(ctx: usize, scr: usize): usize {
