@@ -324,7 +324,8 @@ export function ntk_fast_acos_array(src: usize, dst: usize, n: i32): void {
           const k0 = kIsN ? n0 : v128.load(at(K, i)), k1 = kIsN ? n1 : v128.load(at(K, i + 2));
           if (tape) {
             v128.store(at(TN, i), c0); v128.store(at(TN, i + 2), c1);
-            v128.store(at(TK, i), k0); v128.store(at(TK, i + 2), k1);
+            // kIsN: the ntk input is n = c s, so the tape keeps sin theta there instead (snTape)
+            v128.store(at(TK, i), kIsN ? s0 : k0); v128.store(at(TK, i + 2), kIsN ? s1 : k1);
             v128.store(at(TH, i), f64x2.mul(A0, kt(K_I2PI))); v128.store(at(TH, i + 2), f64x2.mul(A1, kt(K_I2PI)));
           }
           const i2p = oscv;
@@ -348,7 +349,7 @@ export function ntk_fast_acos_array(src: usize, dst: usize, n: i32): void {
       else { accN = f64x2.add(accN, nA); accK = f64x2.add(accK, f64x2.mul(v128.load(at(K, i)), A)); }
     } else {
       const k = kIsN ? n0 : v128.load(at(K, i));
-      if (tape) { v128.store(at(TN, i), c0); v128.store(at(TK, i), k); v128.store(at(TH, i), f64x2.mul(A, kt(K_I2PI))); }
+      if (tape) { v128.store(at(TN, i), c0); v128.store(at(TK, i), kIsN ? sn : k); v128.store(at(TH, i), f64x2.mul(A, kt(K_I2PI))); }
       v128.store(at(N, i), f64x2.mul(f64x2.add(ss, nA), oscv));
       v128.store(at(K, i), f64x2.mul(kIsN ? nA : f64x2.mul(k, A), oscv));
     }
@@ -391,7 +392,10 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
   reluPixVec(N, K, ra, rb, qa, qb, TN, TK, TH, even, sums, kIsN, osc, kAddN);
   if (even == len) return;
   const i = even;
-  if (TH) { st(TN, i, ld(N, i) * (ld(ra, i) * ld(rb, i))); st(TK, i, ld(kIsN ? N : K, i)); }
+  if (TH) {
+    const c = ld(N, i) * (ld(ra, i) * ld(rb, i)), cc = min(max(c, -1.0), 1.0);
+    st(TN, i, c); st(TK, i, kIsN ? Math.sqrt((1.0 - cc) * (1.0 + cc)) : ld(K, i));
+  }
   const n = stage(stg, 0, N, i), k = stage(stg, 1, kIsN ? N : K, i), th = at(stg, 12);
   reluPixVec(n, k, stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, qa, i), stage(stg, 5, qb, i), TH ? at(stg, 20) : 0, TH ? at(stg, 22) : 0, TH ? th : 0, 2, sums, false, osc, kAddN);
   if (!sums) { st(N, i, ld(n, 0)); st(K, i, ld(k, 0)); }
@@ -513,17 +517,19 @@ function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usiz
  * the row input's q is added to gq. reluBwd's maps without its per-lane tail selects.
  */
 // @ts-ignore: decorator
-@inline function reluPixBwdLoop(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32, pre: bool, needK: bool): void {
+@inline function reluPixBwdLoop(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32, pre: bool, needK: bool, snTape: bool): void {
   for (let i = 0; i + 2 <= len; i += 2) {
     const rva = v128.load(at(ra, i));
     const invs = f64x2.mul(rva, v128.load(at(rb, i)));
-    const cc = f64x2.pmin(f64x2.pmax(v128.load(at(N, i)), kt(K_MONE)), kt(K_ONE));
-    const sn = f64x2.sqrt(f64x2.mul(f64x2.sub(kt(K_ONE), cc), f64x2.add(kt(K_ONE), cc)));
+    const c = v128.load(at(N, i));
+    const cc = f64x2.pmin(f64x2.pmax(c, kt(K_MONE)), kt(K_ONE));
+    const s = f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i)));
+    // snTape (the forward's K was N): K holds sin theta and the ntk input is n = c s
+    const sn = snTape ? v128.load(at(K, i)) : f64x2.sqrt(f64x2.mul(f64x2.sub(kt(K_ONE), cc), f64x2.add(kt(K_ONE), cc)));
     const r = f64x2.div(kt(K_ONE), f64x2.pmax(sn, kt(K_FLOOR)));
     const A = v128.load(at(TH, i));
-    const kr = f64x2.mul(v128.load(at(K, i)), r);
+    const kr = f64x2.mul(snTape ? f64x2.mul(c, s) : v128.load(at(K, i)), r);
     const gn = v128.load(at(gN, i)), gk = v128.load(at(gK, i));
-    const s = f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i)));
     // pre: gN gets the sum of both input adjoints (the conv before needs only that and gK)
     v128.store(at(gN, i), f64x2.add(f64x2.mul(pre ? f64x2.add(gn, gk) : gn, A), f64x2.mul(f64x2.mul(gk, kr), f64x2.mul(invs, kt(K_I2PI)))));
     if (needK) v128.store(at(gK, i), f64x2.mul(gk, A));
@@ -532,19 +538,22 @@ function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usiz
   }
 }
 
-function reluPixBwdVec(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32, pre: bool, needK: bool): void {
-  if (!pre) reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len, false, true);
-  else if (needK) reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len, true, true);
-  else reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len, true, false);
+function reluPixBwdVec(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32, pre: bool, needK: bool, snTape: bool): void {
+  if (snTape) { // after a first conv: then pre always holds
+    if (needK) reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len, true, true, true);
+    else reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len, true, false, true);
+  } else if (!pre) reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len, false, true, false);
+  else if (needK) reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len, true, true, false);
+  else reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len, true, false, false);
 }
 
-function reluPixBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32, pre: bool, needK: bool, stg: usize): void {
+function reluPixBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32, pre: bool, needK: bool, snTape: bool, stg: usize): void {
   const even = len & ~1;
-  reluPixBwdVec(N, K, TH, gN, gK, ra, rb, qa, qb, gq, even, pre, needK);
+  reluPixBwdVec(N, K, TH, gN, gK, ra, rb, qa, qb, gq, even, pre, needK, snTape);
   if (even == len) return;
   const i = even;
   const n = stage(stg, 3, gN, i), k = stage(stg, 4, gK, i), q = stage(stg, 9, gq, i);
-  reluPixBwdVec(stage(stg, 0, N, i), stage(stg, 1, K, i), stage(stg, 2, TH, i), n, k, stage(stg, 5, ra, i), stage(stg, 6, rb, i), stage(stg, 7, qa, i), stage(stg, 8, qb, i), q, 2, pre, needK);
+  reluPixBwdVec(stage(stg, 0, N, i), stage(stg, 1, K, i), stage(stg, 2, TH, i), n, k, stage(stg, 5, ra, i), stage(stg, 6, rb, i), stage(stg, 7, qa, i), stage(stg, 8, qb, i), q, 2, pre, needK, snTape);
   st(gN, i, ld(n, 0)); st(gK, i, ld(k, 0)); st(gq, i, ld(q, 0));
 }
 
@@ -555,6 +564,16 @@ function reluPixBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usi
  */
 @inline function preAdds(ops: usize, o: i32): bool {
   return o > 0 && <i32>opc(ops, o, 0) == OP_RELU && <i32>opc(ops, o, 3) > 1 && <i32>opc(ops, o - 1, 0) == OP_CONV;
+}
+
+/**
+ * Whether fwdTile ran the pixel ReLU at op o with kIsN (its ntk input the nngp: right after
+ * a conv with no dense or conv before it), so its tape holds sin theta in the K slot.
+ */
+function kIsNAt(ops: usize, o: i32): bool {
+  if (o < 1 || <i32>opc(ops, o - 1, 0) != OP_CONV) return false;
+  for (let j = 0; j < o - 1; j++) { const c = <i32>opc(ops, j, 0); if (c == OP_DENSE || c == OP_CONV) return false; }
+  return true;
 }
 
 @inline function slotBytes(ctx: usize): usize { return <usize>(ci(ctx, C_T) * ci(ctx, C_PMAX)) << 3; }
@@ -813,7 +832,7 @@ function bwdTile(ctx: usize, b: i32, i: i32, T_: i32, scr: usize, sq: usize, oSt
       else {
         const stg = stagingOf(ctx, scr);
         for (let t = 0; t < T_; t++)
-          reluPixBwd(at(tp, t * Pin), at(tp + slot, t * Pin), at(tp + 2 * slot, t * Pin), at(gN, t * Pin), at(gK, t * Pin), ra, at(rb, t * Pin), qa, at(qb, t * Pin), gqa, Pin, preAdds(ops, o), o > 1 || !preAdds(ops, o), stg);
+          reluPixBwd(at(tp, t * Pin), at(tp + slot, t * Pin), at(tp + 2 * slot, t * Pin), at(gN, t * Pin), at(gK, t * Pin), ra, at(rb, t * Pin), qa, at(qb, t * Pin), gqa, Pin, preAdds(ops, o), o > 1 || !preAdds(ops, o), kIsNAt(ops, o), stg);
       }
     } else if (code == OP_CONV) {
       for (let t = 0; t < T_; t++) {
