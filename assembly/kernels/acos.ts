@@ -24,17 +24,20 @@ const QS2: f64 = 2.02094576023350569471e+00;
 const QS3: f64 = -6.88283971605453293030e-01;
 const QS4: f64 = 7.70381505559019352791e-02;
 
-// The c > 1/2 branch works in w = 1 - c: theta = 2 asin(sqrt(w/2)) = sqrt(w) N(w) / Q(w)
-// with N of degree 4 and Q of degree 3, a near-minimax fit on [0, 1/2]: theta within a
-// relative 1.9e-14 (checked on 40,000 c in (1/2, 1)), so the ntk within ~1e-14 per ReLU
-// (pi - theta >= 2 theta there) and the nngp unchanged to first order (d/dtheta of
-// sin theta + (pi - theta) cos theta is 0 at fixed c). A degree (4, 4) fit reaches 3 ulp;
-// this one is 2 operations less per two pixels in the SIMD build, whose ReLU loops are bound
-// by its floating-point operations (+3-4% on the conv Grams), and the kernel tests' 1e-12
-// leave room for it. Against fdlibm's theta = u2 + u2 w P/Q (u2 = sqrt(2w), P5/Q4): 5 less.
-const WN0: f64 = 1.4142135623730698, WN1: f64 = -1.0907697116855652, WN2: f64 = 0.23208425593141457,
-  WN3: f64 = -1.0737337143210922e-02, WN4: f64 = -1.0722817305041267e-04;
-const WQ1: f64 = -0.8546239931831122, WQ2: f64 = 0.21657701742462723, WQ3: f64 = -1.5196688094255862e-02;
+// The c > 1/2 branch works in w = 1 - c and sin theta = sqrt(w (1 + c)), which the maps need
+// anyway: theta = sin(theta) M(w), M = theta / sin theta = N(w) / Q(w) with N, Q of degree 4,
+// a near-minimax relative fit on [0, 1/2] (scripts/fit_acos_sin.py): theta within a relative
+// 1.3e-15 in double arithmetic (checked on 200,000 c in (1/2, 1] and 1 - 2^-k). One square
+// root per two pixels instead of two (session 5's theta = sqrt(w) N4/Q3, within 1.9e-14):
+// a test build without one of the two roots ran the Node 20 conv Grams 5-9% faster, the
+// (4, 4) rational's two extra operations take most of it back (A/B +0-4%). Both scaled by
+// 1/q4 so that Q is monic: its Horner scheme starts with w + WQ3, one multiply less (same
+// 1.3e-15; A/B +3-5% on the Grams: the SIMD build's ReLU sweeps are bound by their
+// floating-point operations, about 3% of a sweep each).
+const WN0: f64 = 244.39163788033275, WN1: f64 = -215.72339977042236, WN2: f64 = 57.611819409114325,
+  WN3: f64 = -4.530041003671066, WN4: f64 = 0.02539944360063148;
+const WQ0: f64 = 244.39163788033258, WQ1: f64 = -297.18727906382026, WQ2: f64 = 124.08869404417803,
+  WQ3: f64 = -20.23320488802692;
 
 // The relaxed-SIMD build (FMA) takes theta = sqrt(w) G(w) with G a polynomial of degree 11
 // instead (Chebyshev fit on [0, 1/2], error 3.7e-16; theta within 3 ulp): three multiply-adds
@@ -48,14 +51,14 @@ const WG0: f64 = 1.4142135623730947, WG1: f64 = 0.11785113019792083, WG2: f64 = 
 
 // Table slots (two equal lanes each).
 export const K_PS0 = 0, K_QS1 = 6, K_ONE = 10, K_HALF = 11, K_ZERO = 12, K_PI = 13, K_TWO = 14, K_MONE = 15,
-  K_PIO2_HI = 16, K_PIO2_LO = 17, K_WN0 = 18, K_WQ1 = 24, K_I2PI = 28, K_FLOOR = 29, K_H = 30, K_G0 = 31;
+  K_PIO2_HI = 16, K_PIO2_LO = 17, K_WN0 = 18, K_WQ0 = 24, K_I2PI = 28, K_FLOOR = 29, K_H = 30, K_G0 = 31;
 export const KT: usize = memory.data<f64>([
   PS0, PS0, PS1, PS1, PS2, PS2, PS3, PS3, PS4, PS4, PS5, PS5, // 0..5
   QS1, QS1, QS2, QS2, QS3, QS3, QS4, QS4, // 6..9
   1.0, 1.0, 0.5, 0.5, 0.0, 0.0, Math.PI, Math.PI, 2.0, 2.0, -1.0, -1.0, // 10..15
   PIO2_HI, PIO2_HI, PIO2_LO, PIO2_LO, // 16, 17
   WN0, WN0, WN1, WN1, WN2, WN2, WN3, WN3, WN4, WN4, 0.0, 0.0, // 18..22 (23 unused)
-  WQ1, WQ1, WQ2, WQ2, WQ3, WQ3, 0.0, 0.0, // 24..26 (27 unused)
+  WQ0, WQ0, WQ1, WQ1, WQ2, WQ2, WQ3, WQ3, // 24..27
   1.0 / (2.0 * Math.PI), 1.0 / (2.0 * Math.PI), 1e-6, 1e-6, 0.5 / (2.0 * Math.PI), 0.5 / (2.0 * Math.PI), // 28 1/(2 pi), 29 SIN_FLOOR, 30 1/(4 pi)
   WG0, WG0, WG1, WG1, WG2, WG2, WG3, WG3, WG4, WG4, WG5, WG5, WG6, WG6, WG7, WG7, WG8, WG8, WG9, WG9, WG10, WG10, WG11, WG11, // 31..42
 ], 16);
@@ -82,14 +85,14 @@ export const KT: usize = memory.data<f64>([
   return madd(z, madd(z, madd(z, madd(z, kt(9), kt(8)), kt(7)), kt(6)), kt(K_ONE));
 }
 
-/** N(w) and Q(w) of the c > 1/2 branch (see WN*, WQ*). */
+/** N(w) and the monic Q(w) of the c > 1/2 branch, theta / sin theta = N/Q (see WN*, WQ*). */
 // @ts-ignore: decorator
 @inline export function acos_Nw(w: v128): v128 {
   return madd(w, madd(w, madd(w, madd(w, kt(K_WN0 + 4), kt(K_WN0 + 3)), kt(K_WN0 + 2)), kt(K_WN0 + 1)), kt(K_WN0));
 }
 // @ts-ignore: decorator
 @inline export function acos_Qw(w: v128): v128 {
-  return madd(w, madd(w, madd(w, kt(K_WQ1 + 2), kt(K_WQ1 + 1)), kt(K_WQ1)), kt(K_ONE));
+  return madd(w, madd(w, madd(w, f64x2.add(w, kt(K_WQ0 + 3)), kt(K_WQ0 + 2)), kt(K_WQ0 + 1)), kt(K_WQ0));
 }
 
 /** G(w) of the relaxed build's c > 1/2 branch (see WG*). */

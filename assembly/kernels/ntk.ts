@@ -4,7 +4,7 @@
 // flattened): FC tiles vectorise across pairs, conv tiles (T = 1) across pixels.
 // Forward maps per spec §1; reverse mode gives the adjoint of nngp0 (per pair/pixel) and of
 // the row input's self-covariances q at every ReLU, which are then pulled back once per row.
-import { acos_Gw, acos_Nw, acos_Qw, acos_v, kt, madd, K_ONE, K_HALF, K_ZERO, K_PI, K_MONE, K_I2PI, K_FLOOR, K_H, K_WN0, K_WQ1 } from './acos';
+import { acos_Gw, acos_Nw, acos_Qw, acos_v, kt, madd, K_ONE, K_HALF, K_ZERO, K_PI, K_MONE, K_I2PI, K_FLOOR, K_H, K_WN0, K_WQ0 } from './acos';
 
 // context fields
 const C_NOPS = 0, C_OPS = 1, C_MODE = 2, C_H = 3, C_W = 4, C_C = 5, C_D = 6,
@@ -231,8 +231,8 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
 // two-lane staging copy whose second lane is all zeros (which maps to exact zeros).
 // Two pixels whose c both exceed 1/2 (nearly all of them on images: the maps of two images
 // at one pixel are strongly correlated) take a branch for that range alone, in w = 1 - c:
-// theta = 2 asin(sqrt(w/2)) = sqrt(w) N(w)/Q(w) (acos.ts: WN*, WQ*), and
-// sin theta = sqrt(w (1 + c)). The new nngp is s sin + (pi - theta) n: s cos theta = n.
+// sin theta = sqrt(w (1 + c)) and theta = sin(theta) N(w)/Q(w) (acos.ts: WN*, WQ*; the
+// relaxed build: sqrt(w) G(w)). The new nngp is s sin + (pi - theta) n: s cos theta = n.
 
 /** Staging area for odd tails: 16 x 2 f64 after the tapes and the Pmax spare. */
 @inline function stagingOf(ctx: usize, scr: usize): usize {
@@ -247,21 +247,29 @@ function reluBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, qa: usize,
  * strongly correlated) take the c > 1/2 branch alone (see above) instead of both of
  * acos_v's branches and a select per lane (about half the instructions).
  */
-/** pi - arccos(c) and sin(arccos c) of two pixels whose c both exceed 1/2 (see above). */
+/** w = 1 - c (>= 0) of two pixels whose c both exceed 1/2 (see above). */
 // @ts-ignore: decorator
-@inline function fastA(c: v128): v128 {
-  return f64x2.sub(kt(K_PI), fastTheta(c));
+@inline function fastW(c: v128): v128 {
+  return f64x2.pmax(f64x2.sub(kt(K_ONE), c), kt(K_ZERO));
 }
-/** arccos(c) for c > 1/2: sqrt(w) G(w) (relaxed build) or sqrt(w) N(w)/Q(w), w = 1 - c. */
+/** sin(arccos c) = sqrt(w (1 + c)). */
+// @ts-ignore: decorator
+@inline function fastSinW(c: v128, w: v128): v128 {
+  return f64x2.sqrt(f64x2.mul(w, f64x2.add(kt(K_ONE), c)));
+}
+/**
+ * arccos(c) for c > 1/2 from w and sn = sin(arccos c): sn N(w)/Q(w) (no second square root),
+ * or sqrt(w) G(w) in the relaxed build (no division).
+ */
+// @ts-ignore: decorator
+@inline function fastThetaWS(w: v128, sn: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.mul(f64x2.sqrt(w), acos_Gw(w));
+  return f64x2.mul(sn, f64x2.div(acos_Nw(w), acos_Qw(w)));
+}
 // @ts-ignore: decorator
 @inline function fastTheta(c: v128): v128 {
-  const w = f64x2.pmax(f64x2.sub(kt(K_ONE), c), kt(K_ZERO));
-  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.mul(f64x2.sqrt(w), acos_Gw(w));
-  return f64x2.mul(f64x2.sqrt(w), f64x2.div(acos_Nw(w), acos_Qw(w)));
-}
-// @ts-ignore: decorator
-@inline function fastSin(c: v128): v128 {
-  return f64x2.sqrt(f64x2.mul(f64x2.pmax(f64x2.sub(kt(K_ONE), c), kt(K_ZERO)), f64x2.add(kt(K_ONE), c)));
+  const w = fastW(c);
+  return fastThetaWS(w, fastSinW(c, w));
 }
 /** dst[i] = arccos(src[i]) by the maps' c > 1/2 branch, src[i] in (1/2, 1], n even (tests). */
 export function ntk_fast_acos_array(src: usize, dst: usize, n: i32): void {
@@ -287,7 +295,7 @@ export function ntk_fast_acos_array(src: usize, dst: usize, n: i32): void {
  * both halves) when all four take the fast branch; pairs of pixels otherwise.
  */
 // @ts-ignore: decorator
-@inline function reluPixLoop(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TN: usize, TK: usize, TH: usize, len: i32, sums: usize, kIsN: bool, acc: bool, tape: bool, osc: f64): void {
+@inline function reluPixLoop(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TN: usize, TK: usize, TH: usize, len: i32, sums: usize, kIsN: bool, acc: bool, tape: bool, osc: f64, kAddN: bool = false): void {
   const oscv = sp(osc);
   let accS = kt(K_ZERO), accK = accS, accN = accS;
   let i = 0;
@@ -300,7 +308,8 @@ export function ntk_fast_acos_array(src: usize, dst: usize, n: i32): void {
       const n1 = v128.load(at(N, i + 2));
       const c1 = f64x2.mul(n1, f64x2.mul(v128.load(at(ra, i + 2)), v128.load(at(rb, i + 2))));
       if (i64x2.bitmask(f64x2.gt(c1, kt(K_HALF))) == 3) {
-        const A0 = fastA(c0), A1 = fastA(c1), s0 = fastSin(c0), s1 = fastSin(c1);
+        const w0 = fastW(c0), w1 = fastW(c1), s0 = fastSinW(c0, w0), s1 = fastSinW(c1, w1);
+        const A0 = f64x2.sub(kt(K_PI), fastThetaWS(w0, s0)), A1 = f64x2.sub(kt(K_PI), fastThetaWS(w1, s1));
         const ss0 = f64x2.mul(f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i))), s0);
         const ss1 = f64x2.mul(f64x2.mul(v128.load(at(qa, i + 2)), v128.load(at(qb, i + 2))), s1);
         const nA0 = f64x2.mul(n0, A0), nA1 = f64x2.mul(n1, A1);
@@ -315,7 +324,8 @@ export function ntk_fast_acos_array(src: usize, dst: usize, n: i32): void {
           const k0 = kIsN ? n0 : v128.load(at(K, i)), k1 = kIsN ? n1 : v128.load(at(K, i + 2));
           if (tape) {
             v128.store(at(TN, i), c0); v128.store(at(TN, i + 2), c1);
-            v128.store(at(TK, i), k0); v128.store(at(TK, i + 2), k1);
+            // kIsN: the ntk input is n = c s, so the tape keeps sin theta there instead (snTape)
+            v128.store(at(TK, i), kIsN ? s0 : k0); v128.store(at(TK, i + 2), kIsN ? s1 : k1);
             v128.store(at(TH, i), f64x2.mul(A0, kt(K_I2PI))); v128.store(at(TH, i + 2), f64x2.mul(A1, kt(K_I2PI)));
           }
           const i2p = oscv;
@@ -328,7 +338,7 @@ export function ntk_fast_acos_array(src: usize, dst: usize, n: i32): void {
     }
     // two pixels
     let A = accS, sn = accS;
-    if (f0) { A = fastA(c0); sn = fastSin(c0); }
+    if (f0) { const w = fastW(c0); sn = fastSinW(c0, w); A = f64x2.sub(kt(K_PI), fastThetaWS(w, sn)); }
     else { A = slowA(c0); sn = slowSin(c0); }
     // 2 pi nngp = s sn + A n and 2 pi ntk = k A; the sums take the 1/(2 pi) once
     const ss = f64x2.mul(f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i))), sn);
@@ -339,7 +349,7 @@ export function ntk_fast_acos_array(src: usize, dst: usize, n: i32): void {
       else { accN = f64x2.add(accN, nA); accK = f64x2.add(accK, f64x2.mul(v128.load(at(K, i)), A)); }
     } else {
       const k = kIsN ? n0 : v128.load(at(K, i));
-      if (tape) { v128.store(at(TN, i), c0); v128.store(at(TK, i), k); v128.store(at(TH, i), f64x2.mul(A, kt(K_I2PI))); }
+      if (tape) { v128.store(at(TN, i), c0); v128.store(at(TK, i), kIsN ? sn : k); v128.store(at(TH, i), f64x2.mul(A, kt(K_I2PI))); }
       v128.store(at(N, i), f64x2.mul(f64x2.add(ss, nA), oscv));
       v128.store(at(K, i), f64x2.mul(kIsN ? nA : f64x2.mul(k, A), oscv));
     }
@@ -349,14 +359,15 @@ export function ntk_fast_acos_array(src: usize, dst: usize, n: i32): void {
     const sK = f64x2.extract_lane(accK, 0) + f64x2.extract_lane(accK, 1);
     const sA = kIsN ? sK : f64x2.extract_lane(accN, 0) + f64x2.extract_lane(accN, 1);
     st(sums, 0, ld(sums, 0) + (f64x2.extract_lane(accS, 0) + f64x2.extract_lane(accS, 1) + sA) * INV2PI);
-    st(sums, 1, ld(sums, 1) + sK * INV2PI);
+    // kAddN: K lacks the nngp N that the conv before adds to its ntk: sum (K + N) A = sK + sA
+    st(sums, 1, ld(sums, 1) + (kAddN && !kIsN ? sK + sA : sK) * INV2PI);
   }
 }
 
-function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TN: usize, TK: usize, TH: usize, len: i32, sums: usize, kIsN: bool, osc: f64): void {
+function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TN: usize, TK: usize, TH: usize, len: i32, sums: usize, kIsN: bool, osc: f64, kAddN: bool = false): void {
   if (sums) {
     if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, sums, true, true, false, osc);
-    else reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, sums, false, true, false, osc);
+    else reluPixLoop(N, K, ra, rb, qa, qb, 0, 0, 0, len, sums, false, true, false, osc, kAddN);
   } else if (TH) {
     if (kIsN) reluPixLoop(N, K, ra, rb, qa, qb, TN, TK, TH, len, 0, true, false, true, osc);
     else reluPixLoop(N, K, ra, rb, qa, qb, TN, TK, TH, len, 0, false, false, true, osc);
@@ -374,16 +385,19 @@ function reluPixVec(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usi
 }
 
 /** reluPixLoop on any len; with TH, the tape's inputs go to TN, TK (one slot of tslot bytes before each other). */
-function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TH: usize, tslot: usize, len: i32, sums: usize, kIsN: bool, osc: f64, stg: usize): void {
+function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize, TH: usize, tslot: usize, len: i32, sums: usize, kIsN: bool, osc: f64, stg: usize, kAddN: bool = false): void {
   if (sums) { st(sums, 0, 0.0); st(sums, 1, 0.0); }
   const even = len & ~1;
   const TN = TH ? TH - 2 * tslot : 0, TK = TH ? TH - tslot : 0;
-  reluPixVec(N, K, ra, rb, qa, qb, TN, TK, TH, even, sums, kIsN, osc);
+  reluPixVec(N, K, ra, rb, qa, qb, TN, TK, TH, even, sums, kIsN, osc, kAddN);
   if (even == len) return;
   const i = even;
-  if (TH) { st(TN, i, ld(N, i) * (ld(ra, i) * ld(rb, i))); st(TK, i, ld(kIsN ? N : K, i)); }
+  if (TH) {
+    const c = ld(N, i) * (ld(ra, i) * ld(rb, i)), cc = min(max(c, -1.0), 1.0);
+    st(TN, i, c); st(TK, i, kIsN ? Math.sqrt((1.0 - cc) * (1.0 + cc)) : ld(K, i));
+  }
   const n = stage(stg, 0, N, i), k = stage(stg, 1, kIsN ? N : K, i), th = at(stg, 12);
-  reluPixVec(n, k, stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, qa, i), stage(stg, 5, qb, i), TH ? at(stg, 20) : 0, TH ? at(stg, 22) : 0, TH ? th : 0, 2, sums, false, osc);
+  reluPixVec(n, k, stage(stg, 2, ra, i), stage(stg, 3, rb, i), stage(stg, 4, qa, i), stage(stg, 5, qb, i), TH ? at(stg, 20) : 0, TH ? at(stg, 22) : 0, TH ? th : 0, 2, sums, false, osc, kAddN);
   if (!sums) { st(N, i, ld(n, 0)); st(K, i, ld(k, 0)); }
   if (TH) st(TH, i, ld(th, 0));
 }
@@ -401,18 +415,17 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
 // @ts-ignore: decorator
 @inline function fbFast(i: i32, n: v128, k: v128, c: v128, rva: v128, invs: v128, qa: usize, qb: usize, gN: usize, gK: usize, gq: usize,
   gn2: v128, gk2: v128, gn4: v128, gk4: v128, one: v128, pi: v128, floor: v128,
-  P0: v128, P1: v128, P2: v128, P3: v128, P4: v128, Q1: v128, Q2: v128, Q3: v128, needK: bool): void {
+  P0: v128, P1: v128, P2: v128, P3: v128, P4: v128, Q0: v128, Q1: v128, Q2: v128, Q3: v128, needK: bool): void {
   const cc = f64x2.pmin(c, one);
   const w = f64x2.sub(one, cc);
-  const rw = f64x2.sqrt(w);
-  const q = madd(w, madd(w, madd(w, Q3, Q2), Q1), one);
-  const nw = madd(w, madd(w, madd(w, madd(w, P4, P3), P2), P1), P0); // theta = sqrt(w) N(w)/Q(w)
+  const q = madd(w, madd(w, madd(w, f64x2.add(w, Q3), Q2), Q1), Q0); // monic
+  const nw = madd(w, madd(w, madd(w, madd(w, P4, P3), P2), P1), P0); // theta = sin(theta) N(w)/Q(w)
   const sn = f64x2.sqrt(f64x2.mul(w, f64x2.add(one, cc)));
-  // arccos's p/q and r = 1/max(sin, floor) from one division
+  // arccos's N/Q and r = 1/max(sin, floor) from one division
   const snf = f64x2.pmax(sn, floor);
   const inv = f64x2.div(one, f64x2.mul(q, snf));
   const kr = f64x2.mul(k, f64x2.mul(q, inv));
-  const A = f64x2.sub(pi, f64x2.mul(rw, f64x2.mul(nw, f64x2.mul(snf, inv))));
+  const A = f64x2.sub(pi, f64x2.mul(sn, f64x2.mul(nw, f64x2.mul(snf, inv))));
   const s = f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i)));
   v128.store(at(gN, i), f64x2.add(f64x2.mul(gn2, A), f64x2.mul(gk2, f64x2.mul(kr, invs))));
   if (needK) v128.store(at(gK, i), f64x2.mul(gk2, A));
@@ -444,7 +457,7 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
     if (f0) {
       const one = kt(K_ONE), pi = kt(K_PI), floor = kt(K_FLOOR);
       const P0 = kt(K_WN0), P1 = kt(K_WN0 + 1), P2 = kt(K_WN0 + 2), P3 = kt(K_WN0 + 3), P4 = kt(K_WN0 + 4);
-      const Q1 = kt(K_WQ1), Q2 = kt(K_WQ1 + 1), Q3 = kt(K_WQ1 + 2);
+      const Q0 = kt(K_WQ0), Q1 = kt(K_WQ0 + 1), Q2 = kt(K_WQ0 + 2), Q3 = kt(K_WQ0 + 3);
       if (i + 4 <= len) {
         const n1 = v128.load(at(N, i + 2));
         const rv1 = v128.load(at(ra, i + 2));
@@ -452,13 +465,13 @@ function reluPix(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usize,
         const c1 = f64x2.mul(n1, iv1);
         if (i64x2.bitmask(f64x2.gt(c1, kt(K_HALF))) == 3) {
           const k1 = kIsN ? n1 : v128.load(at(K, i + 2));
-          fbFast(i, n, k, c, rva, invs, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, Q1, Q2, Q3, needK);
-          fbFast(i + 2, n1, k1, c1, rv1, iv1, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, Q1, Q2, Q3, needK);
+          fbFast(i, n, k, c, rva, invs, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, Q0, Q1, Q2, Q3, needK);
+          fbFast(i + 2, n1, k1, c1, rv1, iv1, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, Q0, Q1, Q2, Q3, needK);
           i += 4;
           continue;
         }
       }
-      fbFast(i, n, k, c, rva, invs, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, Q1, Q2, Q3, needK);
+      fbFast(i, n, k, c, rva, invs, qa, qb, gN, gK, gq, gn2, gk2, gn4, gk4, one, pi, floor, P0, P1, P2, P3, P4, Q0, Q1, Q2, Q3, needK);
       i += 2;
       continue;
     }
@@ -504,17 +517,19 @@ function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usiz
  * the row input's q is added to gq. reluBwd's maps without its per-lane tail selects.
  */
 // @ts-ignore: decorator
-@inline function reluPixBwdLoop(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32, pre: bool, needK: bool): void {
+@inline function reluPixBwdLoop(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32, pre: bool, needK: bool, snTape: bool): void {
   for (let i = 0; i + 2 <= len; i += 2) {
     const rva = v128.load(at(ra, i));
     const invs = f64x2.mul(rva, v128.load(at(rb, i)));
-    const cc = f64x2.pmin(f64x2.pmax(v128.load(at(N, i)), kt(K_MONE)), kt(K_ONE));
-    const sn = f64x2.sqrt(f64x2.mul(f64x2.sub(kt(K_ONE), cc), f64x2.add(kt(K_ONE), cc)));
+    const c = v128.load(at(N, i));
+    const cc = f64x2.pmin(f64x2.pmax(c, kt(K_MONE)), kt(K_ONE));
+    const s = f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i)));
+    // snTape (the forward's K was N): K holds sin theta and the ntk input is n = c s
+    const sn = snTape ? v128.load(at(K, i)) : f64x2.sqrt(f64x2.mul(f64x2.sub(kt(K_ONE), cc), f64x2.add(kt(K_ONE), cc)));
     const r = f64x2.div(kt(K_ONE), f64x2.pmax(sn, kt(K_FLOOR)));
     const A = v128.load(at(TH, i));
-    const kr = f64x2.mul(v128.load(at(K, i)), r);
+    const kr = f64x2.mul(snTape ? f64x2.mul(c, s) : v128.load(at(K, i)), r);
     const gn = v128.load(at(gN, i)), gk = v128.load(at(gK, i));
-    const s = f64x2.mul(v128.load(at(qa, i)), v128.load(at(qb, i)));
     // pre: gN gets the sum of both input adjoints (the conv before needs only that and gK)
     v128.store(at(gN, i), f64x2.add(f64x2.mul(pre ? f64x2.add(gn, gk) : gn, A), f64x2.mul(f64x2.mul(gk, kr), f64x2.mul(invs, kt(K_I2PI)))));
     if (needK) v128.store(at(gK, i), f64x2.mul(gk, A));
@@ -523,19 +538,22 @@ function reluPixFB(N: usize, K: usize, ra: usize, rb: usize, qa: usize, qb: usiz
   }
 }
 
-function reluPixBwdVec(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32, pre: bool, needK: bool): void {
-  if (!pre) reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len, false, true);
-  else if (needK) reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len, true, true);
-  else reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len, true, false);
+function reluPixBwdVec(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32, pre: bool, needK: bool, snTape: bool): void {
+  if (snTape) { // after a first conv: then pre always holds
+    if (needK) reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len, true, true, true);
+    else reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len, true, false, true);
+  } else if (!pre) reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len, false, true, false);
+  else if (needK) reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len, true, true, false);
+  else reluPixBwdLoop(N, K, TH, gN, gK, ra, rb, qa, qb, gq, len, true, false, false);
 }
 
-function reluPixBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32, pre: bool, needK: bool, stg: usize): void {
+function reluPixBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usize, rb: usize, qa: usize, qb: usize, gq: usize, len: i32, pre: bool, needK: bool, snTape: bool, stg: usize): void {
   const even = len & ~1;
-  reluPixBwdVec(N, K, TH, gN, gK, ra, rb, qa, qb, gq, even, pre, needK);
+  reluPixBwdVec(N, K, TH, gN, gK, ra, rb, qa, qb, gq, even, pre, needK, snTape);
   if (even == len) return;
   const i = even;
   const n = stage(stg, 3, gN, i), k = stage(stg, 4, gK, i), q = stage(stg, 9, gq, i);
-  reluPixBwdVec(stage(stg, 0, N, i), stage(stg, 1, K, i), stage(stg, 2, TH, i), n, k, stage(stg, 5, ra, i), stage(stg, 6, rb, i), stage(stg, 7, qa, i), stage(stg, 8, qb, i), q, 2, pre, needK);
+  reluPixBwdVec(stage(stg, 0, N, i), stage(stg, 1, K, i), stage(stg, 2, TH, i), n, k, stage(stg, 5, ra, i), stage(stg, 6, rb, i), stage(stg, 7, qa, i), stage(stg, 8, qb, i), q, 2, pre, needK, snTape);
   st(gN, i, ld(n, 0)); st(gK, i, ld(k, 0)); st(gq, i, ld(q, 0));
 }
 
@@ -546,6 +564,16 @@ function reluPixBwd(N: usize, K: usize, TH: usize, gN: usize, gK: usize, ra: usi
  */
 @inline function preAdds(ops: usize, o: i32): bool {
   return o > 0 && <i32>opc(ops, o, 0) == OP_RELU && <i32>opc(ops, o, 3) > 1 && <i32>opc(ops, o - 1, 0) == OP_CONV;
+}
+
+/**
+ * Whether fwdTile ran the pixel ReLU at op o with kIsN (its ntk input the nngp: right after
+ * a conv with no dense or conv before it), so its tape holds sin theta in the K slot.
+ */
+function kIsNAt(ops: usize, o: i32): bool {
+  if (o < 1 || <i32>opc(ops, o - 1, 0) != OP_CONV) return false;
+  for (let j = 0; j < o - 1; j++) { const c = <i32>opc(ops, j, 0); if (c == OP_DENSE || c == OP_CONV) return false; }
+  return true;
 }
 
 @inline function slotBytes(ctx: usize): usize { return <usize>(ci(ctx, C_T) * ci(ctx, C_PMAX)) << 3; }
@@ -574,7 +602,8 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oE
     const s0 = cf(ctx, C_N0S);
     if (s0 != 1.0) affine(N, T, s0, 0.0);
   } else {
-    const P = H * W, x1 = at(cp(ctx, C_X1), b * d), invC = 1.0 / <f64>Cc;
+    // channels > 1: a first conv's a/9 rides on the channel mean's 1/C (no multiply in its box)
+    const P = H * W, x1 = at(cp(ctx, C_X1), b * d), invC = (Cc > 1 && nops > 0 && <i32>opc(ops, 0, 0) == OP_CONV ? opc(ops, 0, 1) / 9.0 : 1.0) / <f64>Cc;
     for (let t = 0; t < T; t++) {
       const x2 = at(cp(ctx, C_X2), (i0 + t) * d), nt = at(N, t * P);
       if (Cc == 1) {
@@ -607,7 +636,8 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oE
   let relu = 0;
   let kZero = true; // ntk0 = 0 until the first dense/conv: skip its box filter
   let kIsN = false; // K is N (not materialised) after a first conv
-  let preScaled = false; // the last ReLU's outputs carry the next conv's a/9
+  let preScaled = mode == 1 && Cc > 1 && nops > 0 && <i32>opc(ops, 0, 0) == OP_CONV; // the maps carry the next conv's a/9
+  let kAddN = false; // K lacks the conv's nngp N (the summing ReLU next adds its terms)
   const qs = ci(ctx, C_QSTR);
   for (let o = 0; o < oEnd; o++) {
     const code = <i32>opc(ops, o, 0), a = opc(ops, o, 1), bb = opc(ops, o, 2), Pin = <i32>opc(ops, o, 3);
@@ -638,22 +668,26 @@ function fwdTile(ctx: usize, b: i32, i0: i32, T: i32, scr: usize, tape: bool, oE
         const osc = preScaled ? INV2PI * (opc(ops, o + 1, 1) / 9.0) : INV2PI;
         const stg = stagingOf(ctx, scr), sums = tmp;
         for (let t = 0; t < T; t++)
-          reluPix(at(N, t * Pin), at(K, t * Pin), ra, at(rb, t * Pin), qa, at(qb, t * Pin), TH ? at(TH, t * Pin) : 0, slot, Pin, fuse ? at(sums, 2 * t) : 0, kIsN, osc, stg);
+          reluPix(at(N, t * Pin), at(K, t * Pin), ra, at(rb, t * Pin), qa, at(qb, t * Pin), TH ? at(TH, t * Pin) : 0, slot, Pin, fuse ? at(sums, 2 * t) : 0, kIsN, osc, stg, kAddN);
         if (fuse) {
           const inv = 1.0 / <f64>Pin;
           for (let t = 0; t < T; t++) { st(N, t, ld(sums, 2 * t) * inv); st(K, t, ld(sums, 2 * t + 1) * inv); }
           o++; // the flatten is done
         }
-        kIsN = false;
+        kIsN = false; kAddN = false;
       }
       relu++;
     } else if (code == OP_CONV) {
       const ac = preScaled ? 9.0 : a; // box(.) a/9 = box(.) when the ReLU before applied a/9
       preScaled = false;
+      // a pixel ReLU summed into a flatten next (Gram): it takes sum (K + N) A as sum K A +
+      // sum N A, both of which it forms anyway, so no pass adding N to K here
+      kAddN = !kZero && !tape && o + 2 < oEnd && <i32>opc(ops, o + 1, 0) == OP_RELU && <i32>opc(ops, o + 1, 3) > 1
+        && <i32>opc(ops, o + 2, 0) == OP_FLATTEN;
       for (let t = 0; t < T; t++) {
         const nt = at(N, t * Pin), kt = at(K, t * Pin);
         box(nt, nt, tmp, H, W, ac, bb);
-        if (!kZero) { box(kt, kt, tmp, H, W, ac, 0.0); axpy(kt, nt, Pin, 1.0); }
+        if (!kZero) { box(kt, kt, tmp, H, W, ac, 0.0); if (!kAddN) axpy(kt, nt, Pin, 1.0); }
       }
       if (kZero) kIsN = true;
       kZero = false;
@@ -798,7 +832,7 @@ function bwdTile(ctx: usize, b: i32, i: i32, T_: i32, scr: usize, sq: usize, oSt
       else {
         const stg = stagingOf(ctx, scr);
         for (let t = 0; t < T_; t++)
-          reluPixBwd(at(tp, t * Pin), at(tp + slot, t * Pin), at(tp + 2 * slot, t * Pin), at(gN, t * Pin), at(gK, t * Pin), ra, at(rb, t * Pin), qa, at(qb, t * Pin), gqa, Pin, preAdds(ops, o), o > 1 || !preAdds(ops, o), stg);
+          reluPixBwd(at(tp, t * Pin), at(tp + slot, t * Pin), at(tp + 2 * slot, t * Pin), at(gN, t * Pin), at(gK, t * Pin), ra, at(rb, t * Pin), qa, at(qb, t * Pin), gqa, Pin, preAdds(ops, o), o > 1 || !preAdds(ops, o), kIsNAt(ops, o), stg);
       }
     } else if (code == OP_CONV) {
       for (let t = 0; t < T_; t++) {
