@@ -86,6 +86,11 @@ export const entkTuning = {
   padPlanes: true,
   /** Diagonal J J^T blocks of up to PACKED_GRAM_MAX rows by the pack-once Gram (packedGram) instead of gramRaw. */
   packedGram: true,
+  /**
+   * Row height of the pack-once Gram's f32 micro-tile: 6 (6 x 8, 12 accumulators) where the
+   * build fuses multiply-add (relaxed), 4 (4 x 8) otherwise; null: by build. f64 always 4.
+   */
+  gramTile: null as 4 | 6 | null,
 };
 /** Rows up to which a diagonal block uses the pack-once Gram (its packed k-slice, 1 MiB, stays in L2). */
 const PACKED_GRAM_MAX = 1024;
@@ -191,7 +196,7 @@ class EntkRun {
     const storeBytes = (n: number) => denseLayers.reduce((s, l) => s + (n * l.nin + n * nO * l.nout) * sz, 0);
     const other = R1 * R2 * sz + perSample * sb + storeBytes(n1) + (this.X2 ? storeBytes(n2) : 0)
       + (denseLayers.length ? (n1 * n2 + R1 * R2) * sz : 0)
-      + (!this.X2 && !this.trace && Pc ? PACKED_GRAM_SLOTS * Math.min(PACKED_GRAM_MAX + 8, R1 + 8) ** 2 * sz : 0);
+      + (!this.X2 && !this.trace && Pc ? PACKED_GRAM_SLOTS * Math.min(PACKED_GRAM_MAX + 24, R1 + 24) ** 2 * sz : 0);
     const avail = WASM_LIMIT - this.e.heap.inUse - other;
     const tooBig = (need: number) => new RangeError(`empiricalKernel: needs ${fmtBytes(need)} of wasm memory (kernel ${R1} x ${R2}, Jacobian rows, activations); with ${fmtBytes(this.e.heap.inUse)} in use that exceeds the ${fmtBytes(WASM_LIMIT)} wasm32 limit; use fewer inputs, fewer outputs ('trace' or one index) or a smaller blockBytes`);
     if (avail < (Pc ? 2 * rowBytes : 0)) throw tooBig(other + (Pc ? 2 * rowBytes : 0));
@@ -268,7 +273,8 @@ class EntkRun {
    */
   private packedGram(n: number, J: number, C: number, ldC: number): void {
     const { e, dt, sz, Pc } = this;
-    const npad = Math.ceil(n / 8) * 8;
+    const npad = Math.ceil(n / 24) * 24; // gramPad in entk_gram.ts
+    const mr = entkTuning.gramTile ?? (e.build === 'relaxed' ? 6 : 4);
     // k-slices of ~1 MiB packed (L2 holds it beside the slot's C); 512 measured 1.5% faster than 256 at n = 500
     const kc = Math.max(64, Math.min(512, Math.floor(2 ** 20 / (npad * sz) / 64) * 64));
     const nSlots = PACKED_GRAM_SLOTS, per = Math.ceil(Math.ceil(Pc / kc) / nSlots);
@@ -276,7 +282,7 @@ class EntkRun {
     const P = e.threadScratch(pBytes, 'entk-gram');
     const Cs = e.heap.alloc(nSlots * npad * npad * sz);
     try {
-      e.parallelFor(`entk_gram_slot_${dt}`, [n, Pc, J, Pc, kc, per, Cs, npad, P, pBytes], nSlots);
+      e.parallelFor(`entk_gram_slot_${dt}`, [n, Pc, J, Pc, kc, per, Cs, npad, P, pBytes, mr], nSlots);
       const rows = Math.max(1, Math.ceil(n / (4 * e.threads)));
       e.parallelFor(`entk_gram_reduce_${dt}`, [n, nSlots, Cs, npad, C, ldC, rows], Math.ceil(n / rows));
     } finally { e.heap.release(Cs); }
