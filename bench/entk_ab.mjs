@@ -18,7 +18,7 @@ const pf = e.parallelFor.bind(e);
 e.parallelFor = (name, args, n) => {
   const t0 = performance.now(), c0 = process.cpuUsage();
   try { return pf(name, args, n); } finally {
-    const c = process.cpuUsage(c0), k = name.replace(/_f(32|64)(_task)?$/, '');
+    const c = process.cpuUsage(c0), k0 = name.replace(/_f(32|64)(_task)?$/, ""), k = process.env.AB_SHAPES && /conv/.test(k0) ? `${k0} ${args.slice(1, 5).join(",")}` : k0;
     const p = phases.get(k) ?? { wall: 0, cpu: 0, calls: 0 };
     p.wall += (performance.now() - t0) / 1e3; p.cpu += (c.user + c.system) / 1e6; p.calls++;
     phases.set(k, p);

@@ -91,6 +91,14 @@ export const entkTuning = {
    * build fuses multiply-add (relaxed), 4 (4 x 8) otherwise; null: by build. f64 always 4.
    */
   gramTile: null as 4 | 6 | null,
+  /**
+   * Per-thread scratch target (bytes) of the Winograd conv rows: transformed tiles and GEMM
+   * output. 1 MiB (one row per GEMM set for most cifar-cnn layers; the set stays in L2)
+   * measured 5% less row CPU than 4 MiB (two rows a set) at cifar-cnn B = 50.
+   */
+  winoScratch: 2 ** 20,
+  /** k-slice of the pack-once Gram (a multiple of 64); 0: ~1 MiB packed. */
+  gramKc: 0,
 };
 /** Rows up to which a diagonal block uses the pack-once Gram (its packed k-slice, 1 MiB, stays in L2). */
 const PACKED_GRAM_MAX = 1024;
@@ -99,8 +107,6 @@ const PACKED_GRAM_MAX = 1024;
  * 16 balance two threads on a loaded machine and cost 16 n^2 elements (16 MiB at n = 500, f32).
  */
 const PACKED_GRAM_SLOTS = 16;
-/** Per-thread scratch target of the Winograd conv rows (transformed tiles and GEMM output). */
-const WINO_SCRATCH = 4 * 2 ** 20;
 const winoRows = (l: ParamLayer) => entkTuning.winograd && l.colW >= 0 && l.H % 2 === 0 && l.W % 2 === 0 && l.Cin % 4 === 0 && l.nout % 4 === 0;
 
 /** Gram factors of one structured dense layer for one input set. */
@@ -276,7 +282,7 @@ class EntkRun {
     const npad = Math.ceil(n / 24) * 24; // gramPad in entk_gram.ts
     const mr = entkTuning.gramTile ?? (e.build === 'relaxed' ? 6 : 4);
     // k-slices of ~1 MiB packed (L2 holds it beside the slot's C); 512 measured 1.5% faster than 256 at n = 500
-    const kc = Math.max(64, Math.min(512, Math.floor(2 ** 20 / (npad * sz) / 64) * 64));
+    const kc = entkTuning.gramKc || Math.max(64, Math.min(512, Math.floor(2 ** 20 / (npad * sz) / 64) * 64));
     const nSlots = PACKED_GRAM_SLOTS, per = Math.ceil(Math.ceil(Pc / kc) / nSlots);
     const pBytes = Math.ceil((npad * kc * sz) / 64) * 64;
     const P = e.threadScratch(pBytes, 'entk-gram');
@@ -371,7 +377,7 @@ class RowPass {
         } else if (pl.kind === 'conv' && winoRows(pl)) {
           // Winograd F(2x2, 3x3): the rows of qc outputs at a time share one GEMM set
           const nT = (pl.H * pl.W) / 4, perQ = 16 * (nT + pl.Cin) * pl.nout * sz;
-          const qc = Math.max(1, Math.min(nO, Math.floor((WINO_SCRATCH - 16 * nT * pl.Cin * sz) / perQ)));
+          const qc = Math.max(1, Math.min(nO, Math.floor((entkTuning.winoScratch - 16 * nT * pl.Cin * sz) / perQ)));
           // planes padded against 4 KiB aliasing (spreadCount)
           const L = 16 / sz, pad = entkTuning.padPlanes, ptV = pad ? spreadCount(nT, pl.Cin * sz) : nT, ldU = pad ? spreadCount(qc * pl.nout, nT * sz, L) : qc * pl.nout, ldM = pad ? spreadCount(qc * pl.nout, pl.Cin * sz, L) : qc * pl.nout;
           const scratchBytes = Math.ceil((16 * (ptV * pl.Cin + nT * ldU + pl.Cin * ldM) * sz) / 64) * 64;
