@@ -285,6 +285,26 @@ test('pack-once Gram, f32 6 x 8 tile: equals the 4 x 8 tile exactly and the expl
   } finally { Object.assign(entkTuning, saved); net.dispose(); n32.dispose(); }
 });
 
+test('Winograd conv rows with the V planes packed once per sample (f32) equal the per-GEMM packing to the bit and the explicit f64 J J^T', () => {
+  // Cin 4, 8 and 16 (row tiles past Cin: MR 4 or 6), Cout 8 and 16 packed, Cout 12 not (the GEMM route)
+  const layers = (): Layer[] => [conv({ out: 8, wStd: s2, bStd: 0.1 }), relu(), conv({ out: 16, wStd: s2, bStd: 0.1 }), relu(), conv({ out: 12, wStd: s2, bStd: 0.1 }), relu(), avgPool(), flatten(), dense({ out: 3, bStd: 0.2 })];
+  const net = buildNet(layers(), { input: [6, 6, 4], dtype: 'f64', parameterization: 'standard', seed: 14 });
+  const n32 = buildNet(layers(), { input: [6, 6, 4], dtype: 'f32', parameterization: 'standard', seed: 14 });
+  const saved = { ...entkTuning };
+  try {
+    n32.setParams(net.getParams().map((v) => Math.fround(v)));
+    const X = randMat(4, net.inputDim, 31);
+    const J = explicitJ(net, X), KJ = gramOf(J, J);
+    entkTuning.packedRows = false;
+    const ref = empiricalKernel(n32, X);
+    entkTuning.packedRows = true;
+    const k = empiricalKernel(n32, X);
+    assert.deepEqual(k.data, ref.data, 'packed rows vs per-GEMM packing');
+    assert.ok(maxRel(k.data, KJ) < 1e-5, `f32 packed rows vs explicit f64: ${maxRel(k.data, KJ)}`);
+    assert.ok(maxRel(empiricalKernel(net, X).data, KJ) < 1e-12, 'f64 (GEMM route) vs explicit');
+  } finally { Object.assign(entkTuning, saved); net.dispose(); n32.dispose(); }
+});
+
 test('conv input cotangent by Winograd F(4x4, 3x3) equals the VJP\'s im2col dx (f64, f32); sizes not multiples of 4 are declined', () => {
   const e = engine();
   for (const dtype of ['f64', 'f32'] as const) {

@@ -93,11 +93,12 @@ export function winoGradTiles<T>(g: usize, H: i32, W: i32, Co: i32, U: usize, ld
 
 /**
  * dW = s G^T M G for M[xi][c][n] (C rows of ldM, n = q Co + o): column block q goes to
- * out + q * ldOut elements as a 3 x 3 x C x Co HWIO block.
+ * out + q * ldOut elements as a 3 x 3 x C x Co HWIO block. Planes are planeRows rows apart
+ * (C when 0).
  */
-export function winoFilterOut<T>(M: usize, C: i32, ldM: i32, Co: i32, nq: i32, s: f64, out: usize, ldOut: i32): void {
+export function winoFilterOut<T>(M: usize, C: i32, ldM: i32, Co: i32, nq: i32, s: f64, out: usize, ldOut: i32, planeRows: i32 = 0): void {
   const sz = <usize>sizeof<T>(), L = <i32>(16 / sizeof<T>());
-  const plane = <usize>C * <usize>ldM * sz, half = v128.splat<T>(<T>0.5), sv = v128.splat<T>(<T>s);
+  const plane = <usize>(planeRows ? planeRows : C) * <usize>ldM * sz, half = v128.splat<T>(<T>0.5), sv = v128.splat<T>(<T>s);
   const kstride = <usize>C * <usize>Co * sz;
   for (let q = 0; q < nq; q++) {
     const dstQ = out + <usize>q * <usize>ldOut * sz;
