@@ -12,8 +12,8 @@
 import { gemm_f32 } from '../linalg/gemm_f32';
 import { gemm_f64 } from '../linalg/gemm_f64';
 import { im2col } from './im2col';
-import { pack_a_f32, pack_b_f32 } from '../linalg/pack';
-import { mk_f32, MR_F32, NR_F32 } from '../linalg/microkernel_f32';
+import { pack_a_f32 } from '../linalg/pack';
+import { mk_f32_set, MR_F32, NR_F32 } from '../linalg/microkernel_f32';
 import { winoInput, winoGradTiles, winoFilterOut } from './winograd';
 
 @inline function gemmT<T>(transA: i32, m: i32, n: i32, k: i32, alpha: f64, A: usize, lda: i32, B: usize, ldb: i32, beta: f64, C: usize, ldc: i32, work: usize): void {
@@ -80,16 +80,16 @@ function convRowsWino<T>(
   // packed (f32, Cout a multiple of 8): M planes of Cin + 8 rows (whole MR-row tiles)
   const mRows = packed ? Cin + 8 : Cin;
   const U = V + <usize>(16 * ptV * Cin) * sz, M = U + <usize>(16 * nT) * <usize>ldU * sz;
-  const VA = M + <usize>(16 * mRows) * <usize>ldM * sz, Bp = VA + <usize>(16 * (Cin + 8) * nT) * sz;
+  const VA = M + <usize>(16 * mRows) * <usize>ldM * sz;
   winoInput<T>(X + <usize>task * <usize>xStride * sz, H, W, Cin, V, 0, ptV);
   // the 16 A operands (V planes transposed) packed once per sample, not once per GEMM
   if (packed) for (let xi = 0; xi < 16; xi++) pack_a_f32(1, V + <usize>(xi * ptV * Cin) * sz, Cin, 0, 0, Cin, nT, MR_F32, VA + <usize>(xi * (Cin + 8) * nT) * sz);
   for (let q0 = 0; q0 < nO; q0 += qc) {
     const qn = min(qc, nO - q0), N = qn * Cout;
-    for (let qq = 0; qq < qn; qq++) winoGradTiles<T>(dY + <usize>(task * nO + q0 + qq) * <usize>(HW * Cout) * sz, H, W, Cout, U, ldU, qq * Cout);
+    for (let qq = 0; qq < qn; qq++) winoGradTiles<T>(dY + <usize>(task * nO + q0 + qq) * <usize>(HW * Cout) * sz, H, W, Cout, U, ldU, qq * Cout, 0, 0, packed != 0);
     for (let xi = 0; xi < 16; xi++) {
       const u = U + <usize>(xi * nT) * <usize>ldU * sz, m = M + <usize>(xi * mRows) * <usize>ldM * sz;
-      if (packed) packedGemm(VA + <usize>(xi * (Cin + 8) * nT) * sz, Cin, nT, u, ldU, N, Bp, m, ldM);
+      if (packed) packedGemm(VA + <usize>(xi * (Cin + 8) * nT) * sz, Cin, nT, u, N, m, ldM);
       else gemmT<T>(1, Cin, N, nT, 1.0, V + <usize>(xi * ptV * Cin) * sz, Cin, u, ldU, 0.0, m, ldM, gw);
     }
     winoFilterOut<T>(M, Cin, ldM, Cout, qn, s, J + (<usize>(task * nO + q0) * <usize>ldJ + <usize>colW) * sz, ldJ, mRows);
@@ -98,17 +98,16 @@ function convRowsWino<T>(
 }
 
 /**
- * m (Cin + 8 rows of ldM f32, zeroed here) = A^T u, A packed by pack_a (MR-row panels of Cin
- * rows, zero-padded) over k = nT, u: nT x N (N a multiple of 8) packed here into Bp. Whole
- * tiles only: the padded rows get exact zeros, never read.
+ * m (Cin + 8 rows of ldM f32) = A^T u over k = nT: A packed by pack_a (MR-row panels of Cin
+ * rows, zero-padded), u already in 8-column panels (winoGradTiles nr8; N a multiple of 8).
+ * Whole tiles stored, not accumulated: no zeroing pass, no C reads (k is only the tile count);
+ * the padded rows get exact zeros, never read.
  */
-function packedGemm(Ap: usize, Cin: i32, nT: i32, u: usize, ldU: i32, N: i32, Bp: usize, m: usize, ldM: i32): void {
-  pack_b_f32(0, u, ldU, 0, 0, nT, N, NR_F32, Bp);
+function packedGemm(Ap: usize, Cin: i32, nT: i32, u: usize, N: i32, m: usize, ldM: i32): void {
   const rows = (Cin + MR_F32 - 1) / MR_F32 * MR_F32, ldmB = <usize>ldM << 2;
-  for (let r = 0; r < rows; r++) memory.fill(m + <usize>r * ldmB, 0, <usize>N << 2);
   for (let jr = 0; jr < N; jr += NR_F32) {
-    const bp = Bp + (<usize>(jr * nT) << 2);
-    for (let ir = 0; ir < rows; ir += MR_F32) mk_f32(nT, Ap + (<usize>(ir * nT) << 2), bp, m + <usize>ir * ldmB + (<usize>jr << 2), ldmB, 1.0);
+    const bp = u + (<usize>(jr * nT) << 2);
+    for (let ir = 0; ir < rows; ir += MR_F32) mk_f32_set(nT, Ap + (<usize>(ir * nT) << 2), bp, m + <usize>ir * ldmB + (<usize>jr << 2), ldmB);
   }
 }
 

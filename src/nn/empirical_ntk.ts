@@ -97,7 +97,11 @@ export const entkTuning = {
    * measured 5% less row CPU than 4 MiB (two rows a set) at cifar-cnn B = 50.
    */
   winoScratch: 2 ** 20,
-  /** Winograd conv rows (f32): each sample's 16 transformed input planes packed once for its rows' GEMMs, whole tiles only. */
+  /**
+   * Winograd conv rows (f32, Cout a multiple of 8): each sample's 16 transformed input planes
+   * packed once for its rows' GEMMs, the cotangent tiles written in the GEMM's packed layout,
+   * whole tiles stored without a zeroing pass (jacobian.ts packedGemm).
+   */
   packedRows: true,
   /** k-slice of the pack-once Gram (a multiple of 64); 0: ~1 MiB packed. */
   gramKc: 0,
@@ -382,9 +386,9 @@ class RowPass {
           const qc = Math.max(1, Math.min(nO, Math.floor((entkTuning.winoScratch - 16 * nT * pl.Cin * sz) / perQ)));
           // planes padded against 4 KiB aliasing (spreadCount)
           const L = 16 / sz, pad = entkTuning.padPlanes, ptV = pad ? spreadCount(nT, pl.Cin * sz) : nT, ldU = pad ? spreadCount(qc * pl.nout, nT * sz, L) : qc * pl.nout, ldM = pad ? spreadCount(qc * pl.nout, pl.Cin * sz, L) : qc * pl.nout;
-          // packed (f32, nout a multiple of 8): the 16 V planes packed once per sample, M planes of Cin + 8 rows, one packed U plane
+          // packed (f32, nout a multiple of 8): the 16 V planes packed once per sample, M planes of Cin + 8 rows
           const packed = entkTuning.packedRows && dt === 'f32' && pl.nout % 8 === 0;
-          const extra = packed ? 16 * 8 * ldM + 16 * (pl.Cin + 8) * nT + (qc * pl.nout + 8) * nT : 0;
+          const extra = packed ? 16 * 8 * ldM + 16 * (pl.Cin + 8) * nT : 0;
           const scratchBytes = Math.ceil((16 * (ptV * pl.Cin + nT * ldU + pl.Cin * ldM) + extra) * sz / 64) * 64;
           const scratch = e.threadScratch(scratchBytes, 'entk-wino');
           const { work, workBytes } = gemmScratch(dt);
