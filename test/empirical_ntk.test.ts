@@ -257,6 +257,54 @@ test('pack-once Gram of the J rows (k-slices over 16 slots) equals the explicit 
   } finally { entkTuning.packedGram = saved; net.dispose(); }
 });
 
+test('pack-once Gram, f32 6 x 8 tile: equals the 4 x 8 tile exactly and the explicit f64 J J^T; tiles starting at every lane of an 8-row group, rows past the packed groups', () => {
+  // 5 and 7 samples x 3 outputs = 15 and 21 rows: 6-row tiles start at lanes 0, 6, 4 (15 rows:
+  // its last tile reads a group beyond the 2 packed ones) and 2 (21 rows). Per C element both
+  // tiles accumulate the same products in the same order, so they agree to the bit.
+  const layers = (): Layer[] => [conv({ out: 32, wStd: s2, bStd: 0.1 }), relu(), conv({ out: 32, wStd: s2, bStd: 0.1 }), relu(), avgPool(), flatten(), dense({ out: 3, bStd: 0.2 })];
+  const net = buildNet(layers(), { input: [6, 6, 8], dtype: 'f64', parameterization: 'standard', seed: 13 });
+  const n32 = buildNet(layers(), { input: [6, 6, 8], dtype: 'f32', parameterization: 'standard', seed: 13 });
+  const saved = { ...entkTuning };
+  try {
+    n32.setParams(net.getParams().map((v) => Math.fround(v)));
+    for (const n of [5, 7]) {
+      const X = randMat(n, net.inputDim, 20 + n);
+      const J = explicitJ(net, X), KJ = gramOf(J, J);
+      entkTuning.packedGram = true;
+      entkTuning.gramTile = 4;
+      const k4 = empiricalKernel(n32, X);
+      entkTuning.gramTile = 6;
+      const k6 = empiricalKernel(n32, X);
+      assert.deepEqual(k6.data, k4.data, `${n} samples: 6 x 8 tile vs 4 x 8`);
+      assert.ok(maxRel(k6.data, KJ) < 1e-5, `${n} samples: f32 6 x 8 vs explicit f64: ${maxRel(k6.data, KJ)}`);
+      const R = 3 * n;
+      for (let r = 0; r < R; r++) for (let c = 0; c < r; c++) assert.equal(k6.data[r * R + c], k6.data[c * R + r], 'exactly symmetric');
+      const k64 = empiricalKernel(net, X); // f64 ignores the 6-row tile
+      assert.ok(maxRel(k64.data, KJ) < 1e-12, `${n} samples: f64 vs explicit`);
+    }
+  } finally { Object.assign(entkTuning, saved); net.dispose(); n32.dispose(); }
+});
+
+test('Winograd conv rows with the V planes packed once per sample (f32) equal the per-GEMM packing to the bit and the explicit f64 J J^T', () => {
+  // Cin 4, 8 and 16 (row tiles past Cin: MR 4 or 6), Cout 8 and 16 packed, Cout 12 not (the GEMM route)
+  const layers = (): Layer[] => [conv({ out: 8, wStd: s2, bStd: 0.1 }), relu(), conv({ out: 16, wStd: s2, bStd: 0.1 }), relu(), conv({ out: 12, wStd: s2, bStd: 0.1 }), relu(), avgPool(), flatten(), dense({ out: 3, bStd: 0.2 })];
+  const net = buildNet(layers(), { input: [6, 6, 4], dtype: 'f64', parameterization: 'standard', seed: 14 });
+  const n32 = buildNet(layers(), { input: [6, 6, 4], dtype: 'f32', parameterization: 'standard', seed: 14 });
+  const saved = { ...entkTuning };
+  try {
+    n32.setParams(net.getParams().map((v) => Math.fround(v)));
+    const X = randMat(4, net.inputDim, 31);
+    const J = explicitJ(net, X), KJ = gramOf(J, J);
+    entkTuning.packedRows = false;
+    const ref = empiricalKernel(n32, X);
+    entkTuning.packedRows = true;
+    const k = empiricalKernel(n32, X);
+    assert.deepEqual(k.data, ref.data, 'packed rows vs per-GEMM packing');
+    assert.ok(maxRel(k.data, KJ) < 1e-5, `f32 packed rows vs explicit f64: ${maxRel(k.data, KJ)}`);
+    assert.ok(maxRel(empiricalKernel(net, X).data, KJ) < 1e-12, 'f64 (GEMM route) vs explicit');
+  } finally { Object.assign(entkTuning, saved); net.dispose(); n32.dispose(); }
+});
+
 test('conv input cotangent by Winograd F(4x4, 3x3) equals the VJP\'s im2col dx (f64, f32); sizes not multiples of 4 are declined', () => {
   const e = engine();
   for (const dtype of ['f64', 'f32'] as const) {

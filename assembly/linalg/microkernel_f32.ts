@@ -10,8 +10,19 @@ export const NR_F32: i32 = 8;
 
 /** C[0:MR, 0:8] += alpha * Ap^T Bp over kc steps; C rows are ldc bytes apart. */
 export function mk_f32(kc: i32, a: usize, b: usize, c: usize, ldc: usize, alpha: f32): void {
-  if (ASC_FEATURE_RELAXED_SIMD) mk_f32_6x8(kc, a, b, c, ldc, alpha);
-  else mk_f32_4x8(kc, a, b, c, ldc, alpha);
+  if (ASC_FEATURE_RELAXED_SIMD) mk_f32_6x8(kc, a, b, c, ldc, alpha, false);
+  else mk_f32_4x8(kc, a, b, c, ldc, alpha, false);
+}
+
+/** C[0:MR, 0:8] = Ap^T Bp over kc steps (C neither read nor zeroed first: short-k callers). */
+export function mk_f32_set(kc: i32, a: usize, b: usize, c: usize, ldc: usize): void {
+  if (ASC_FEATURE_RELAXED_SIMD) mk_f32_6x8(kc, a, b, c, ldc, 1, true);
+  else mk_f32_4x8(kc, a, b, c, ldc, 1, true);
+}
+
+@inline function set_row(c: usize, x0: v128, x1: v128): void {
+  v128.store(c, x0);
+  v128.store(c, x1, 16);
 }
 
 // C += alpha * acc, rounded twice (no FMA here even in the relaxed build): edge tiles go
@@ -22,7 +33,7 @@ export function mk_f32(kc: i32, a: usize, b: usize, c: usize, ldc: usize, alpha:
   v128.store(c, f32x4.add(v128.load(c, 16), f32x4.mul(alpha, x1)), 16);
 }
 
-@inline function mk_f32_4x8(kc: i32, a: usize, b: usize, c: usize, ldc: usize, alpha: f32): void {
+@inline function mk_f32_4x8(kc: i32, a: usize, b: usize, c: usize, ldc: usize, alpha: f32, set: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -39,6 +50,11 @@ export function mk_f32(kc: i32, a: usize, b: usize, c: usize, ldc: usize, alpha:
     c30 = f32x4.add(c30, f32x4.mul(av, b0)); c31 = f32x4.add(c31, f32x4.mul(av, b1));
     a += 16; b += 32;
   }
+  if (set) {
+    set_row(c, c00, c01); c += ldc; set_row(c, c10, c11); c += ldc;
+    set_row(c, c20, c21); c += ldc; set_row(c, c30, c31);
+    return;
+  }
   const al = f32x4.splat(alpha);
   update_row(c, al, c00, c01); c += ldc;
   update_row(c, al, c10, c11); c += ldc;
@@ -46,7 +62,7 @@ export function mk_f32(kc: i32, a: usize, b: usize, c: usize, ldc: usize, alpha:
   update_row(c, al, c30, c31);
 }
 
-@inline function mk_f32_6x8(kc: i32, a: usize, b: usize, c: usize, ldc: usize, alpha: f32): void {
+@inline function mk_f32_6x8(kc: i32, a: usize, b: usize, c: usize, ldc: usize, alpha: f32, set: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -68,6 +84,11 @@ export function mk_f32(kc: i32, a: usize, b: usize, c: usize, ldc: usize, alpha:
     av = v128.load32_splat(a, 20);
     c50 = f32x4.relaxed_madd(av, b0, c50); c51 = f32x4.relaxed_madd(av, b1, c51);
     a += 24; b += 32;
+  }
+  if (set) {
+    set_row(c, c00, c01); c += ldc; set_row(c, c10, c11); c += ldc; set_row(c, c20, c21); c += ldc;
+    set_row(c, c30, c31); c += ldc; set_row(c, c40, c41); c += ldc; set_row(c, c50, c51);
+    return;
   }
   const al = f32x4.splat(alpha);
   update_row(c, al, c00, c01); c += ldc;

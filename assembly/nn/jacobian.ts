@@ -12,6 +12,8 @@
 import { gemm_f32 } from '../linalg/gemm_f32';
 import { gemm_f64 } from '../linalg/gemm_f64';
 import { im2col } from './im2col';
+import { pack_a_f32 } from '../linalg/pack';
+import { mk_f32_set, MR_F32, NR_F32 } from '../linalg/microkernel_f32';
 import { winoInput, winoGradTiles, winoFilterOut } from './winograd';
 
 @inline function gemmT<T>(transA: i32, m: i32, n: i32, k: i32, alpha: f64, A: usize, lda: i32, B: usize, ldb: i32, beta: f64, C: usize, ldc: i32, work: usize): void {
@@ -70,21 +72,43 @@ function convBiasRows<T>(dY: usize, HW: i32, Cout: i32, nO: i32, bs: f64, J: usi
  */
 function convRowsWino<T>(
   X: usize, xStride: i32, H: i32, W: i32, Cin: i32, dY: usize, Cout: i32, nO: i32, s: f64, bs: f64,
-  J: usize, ldJ: i32, colW: i32, colB: i32, qc: i32, ptV: i32, ldU: i32, ldM: i32,
+  J: usize, ldJ: i32, colW: i32, colB: i32, qc: i32, ptV: i32, ldU: i32, ldM: i32, packed: i32,
   scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32,
 ): void {
   const sz = <usize>sizeof<T>(), HW = H * W, nT = (H >> 1) * (W >> 1);
   const V = scratch + <usize>tid * scratchBytes, gw = gwork + <usize>tid * gworkBytes;
+  // packed (f32, Cout a multiple of 8): M planes of Cin + 8 rows (whole MR-row tiles)
+  const mRows = packed ? Cin + 8 : Cin;
   const U = V + <usize>(16 * ptV * Cin) * sz, M = U + <usize>(16 * nT) * <usize>ldU * sz;
+  const VA = M + <usize>(16 * mRows) * <usize>ldM * sz;
   winoInput<T>(X + <usize>task * <usize>xStride * sz, H, W, Cin, V, 0, ptV);
+  // the 16 A operands (V planes transposed) packed once per sample, not once per GEMM
+  if (packed) for (let xi = 0; xi < 16; xi++) pack_a_f32(1, V + <usize>(xi * ptV * Cin) * sz, Cin, 0, 0, Cin, nT, MR_F32, VA + <usize>(xi * (Cin + 8) * nT) * sz);
   for (let q0 = 0; q0 < nO; q0 += qc) {
     const qn = min(qc, nO - q0), N = qn * Cout;
-    for (let qq = 0; qq < qn; qq++) winoGradTiles<T>(dY + <usize>(task * nO + q0 + qq) * <usize>(HW * Cout) * sz, H, W, Cout, U, ldU, qq * Cout);
-    for (let xi = 0; xi < 16; xi++)
-      gemmT<T>(1, Cin, N, nT, 1.0, V + <usize>(xi * ptV * Cin) * sz, Cin, U + <usize>(xi * nT) * <usize>ldU * sz, ldU, 0.0, M + <usize>(xi * Cin) * <usize>ldM * sz, ldM, gw);
-    winoFilterOut<T>(M, Cin, ldM, Cout, qn, s, J + (<usize>(task * nO + q0) * <usize>ldJ + <usize>colW) * sz, ldJ);
+    for (let qq = 0; qq < qn; qq++) winoGradTiles<T>(dY + <usize>(task * nO + q0 + qq) * <usize>(HW * Cout) * sz, H, W, Cout, U, ldU, qq * Cout, 0, 0, packed != 0);
+    for (let xi = 0; xi < 16; xi++) {
+      const u = U + <usize>(xi * nT) * <usize>ldU * sz, m = M + <usize>(xi * mRows) * <usize>ldM * sz;
+      if (packed) packedGemm(VA + <usize>(xi * (Cin + 8) * nT) * sz, Cin, nT, u, N, m, ldM);
+      else gemmT<T>(1, Cin, N, nT, 1.0, V + <usize>(xi * ptV * Cin) * sz, Cin, u, ldU, 0.0, m, ldM, gw);
+    }
+    winoFilterOut<T>(M, Cin, ldM, Cout, qn, s, J + (<usize>(task * nO + q0) * <usize>ldJ + <usize>colW) * sz, ldJ, mRows);
   }
   if (colB >= 0) convBiasRows<T>(dY, HW, Cout, nO, bs, J, ldJ, colB, task);
+}
+
+/**
+ * m (Cin + 8 rows of ldM f32) = A^T u over k = nT: A packed by pack_a (MR-row panels of Cin
+ * rows, zero-padded), u already in 8-column panels (winoGradTiles nr8; N a multiple of 8).
+ * Whole tiles stored, not accumulated: no zeroing pass, no C reads (k is only the tile count);
+ * the padded rows get exact zeros, never read.
+ */
+function packedGemm(Ap: usize, Cin: i32, nT: i32, u: usize, N: i32, m: usize, ldM: i32): void {
+  const rows = (Cin + MR_F32 - 1) / MR_F32 * MR_F32, ldmB = <usize>ldM << 2;
+  for (let jr = 0; jr < N; jr += NR_F32) {
+    const bp = u + (<usize>(jr * nT) << 2);
+    for (let ir = 0; ir < rows; ir += MR_F32) mk_f32_set(nT, Ap + (<usize>(ir * nT) << 2), bp, m + <usize>ir * ldmB + (<usize>jr << 2), ldmB);
+  }
 }
 
 /** Task = row r: J[r, colW + i*nout + o] = s x_r[i] delta_r[o]; J[r, colB + o] = bs delta_r[o]. */
@@ -126,12 +150,12 @@ export function entk_conv_rows_f64(X: usize, xStride: i32, H: i32, W: i32, Cin: 
   convRows<f64>(X, xStride, H, W, Cin, dY, Cout, nO, s, bs, J, ldJ, colW, colB, scratch, scratchBytes, gwork, gworkBytes, task, tid);
 }
 export function entk_conv_rows_wino_f32(X: usize, xStride: i32, H: i32, W: i32, Cin: i32, dY: usize, Cout: i32, nO: i32, s: f64, bs: f64,
-  J: usize, ldJ: i32, colW: i32, colB: i32, qc: i32, ptV: i32, ldU: i32, ldM: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
-  convRowsWino<f32>(X, xStride, H, W, Cin, dY, Cout, nO, s, bs, J, ldJ, colW, colB, qc, ptV, ldU, ldM, scratch, scratchBytes, gwork, gworkBytes, task, tid);
+  J: usize, ldJ: i32, colW: i32, colB: i32, qc: i32, ptV: i32, ldU: i32, ldM: i32, packed: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
+  convRowsWino<f32>(X, xStride, H, W, Cin, dY, Cout, nO, s, bs, J, ldJ, colW, colB, qc, ptV, ldU, ldM, packed, scratch, scratchBytes, gwork, gworkBytes, task, tid);
 }
 export function entk_conv_rows_wino_f64(X: usize, xStride: i32, H: i32, W: i32, Cin: i32, dY: usize, Cout: i32, nO: i32, s: f64, bs: f64,
-  J: usize, ldJ: i32, colW: i32, colB: i32, qc: i32, ptV: i32, ldU: i32, ldM: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
-  convRowsWino<f64>(X, xStride, H, W, Cin, dY, Cout, nO, s, bs, J, ldJ, colW, colB, qc, ptV, ldU, ldM, scratch, scratchBytes, gwork, gworkBytes, task, tid);
+  J: usize, ldJ: i32, colW: i32, colB: i32, qc: i32, ptV: i32, ldU: i32, ldM: i32, packed: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
+  convRowsWino<f64>(X, xStride, H, W, Cin, dY, Cout, nO, s, bs, J, ldJ, colW, colB, qc, ptV, ldU, ldM, 0, scratch, scratchBytes, gwork, gworkBytes, task, tid);
 }
 export function entk_dense_row_f32(X: usize, xStride: i32, nin: i32, dY: usize, nout: i32, s: f64, bs: f64, J: usize, ldJ: i32, colW: i32, colB: i32, task: i32, tid: i32): void {
   denseRow<f32>(X, xStride, nin, dY, nout, s, bs, J, ldJ, colW, colB, task, tid);

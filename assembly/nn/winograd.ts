@@ -61,7 +61,7 @@ export function winoInput<T>(X: usize, H: i32, W: i32, C: i32, V: usize, t0: i32
  * U[xi][t0 + t][off + o] = (A g_t A^T)[u][v] of one H x W x Co cotangent g; U rows ldU wide,
  * a plane (one xi) planeTiles rows (the image's own tile count when 0).
  */
-export function winoGradTiles<T>(g: usize, H: i32, W: i32, Co: i32, U: usize, ldU: i32, off: i32, t0: i32 = 0, planeTiles: i32 = 0): void {
+export function winoGradTiles<T>(g: usize, H: i32, W: i32, Co: i32, U: usize, ldU: i32, off: i32, t0: i32 = 0, planeTiles: i32 = 0, nr8: bool = false): void {
   const sz = <usize>sizeof<T>(), L = <i32>(16 / sizeof<T>());
   const tw = W >> 1, nT = planeTiles ? planeTiles : (H >> 1) * tw, plane = <usize>nT * <usize>ldU * sz;
   const row = <usize>W * <usize>Co * sz;
@@ -72,6 +72,9 @@ export function winoGradTiles<T>(g: usize, H: i32, W: i32, Co: i32, U: usize, ld
       const src = g + (<usize>(2 * ty) * <usize>W + <usize>(2 * tx)) * <usize>Co * sz;
       const dst = U + (<usize>t * <usize>ldU + <usize>off) * sz;
       for (let o = 0; o < Co; o += L) {
+        // nr8 (f32; off, Co multiples of 8): each plane already in pack_b's 8-column panels
+        // (column n of tile t at (n / 8) nT 8 + 8 t + n % 8), the GEMM's B without a packing pass
+        const q = nr8 ? U + (<usize>((off + o) >> 3) * <usize>(nT * 8) + <usize>(8 * t) + <usize>((off + o) & 7)) * sz : dst + <usize>o * sz;
         const p = src + <usize>o * sz;
         const g00 = v128.load(p), g01 = v128.load(p + <usize>Co * sz);
         const g10 = v128.load(p + row), g11 = v128.load(p + row + <usize>Co * sz);
@@ -80,7 +83,6 @@ export function winoGradTiles<T>(g: usize, H: i32, W: i32, Co: i32, U: usize, ld
         const a10 = v128.add<T>(g00, g10), a11 = v128.add<T>(g01, g11);
         const a20 = v128.sub<T>(g00, g10), a21 = v128.sub<T>(g01, g11);
         const a30 = v128.neg<T>(g10), a31 = v128.neg<T>(g11);
-        const q = dst + <usize>o * sz;
         // (A g) A^T: columns [a0, a0 + a1, a0 - a1, -a1]
         v128.store(q, a00); v128.store(q + plane, v128.add<T>(a00, a01)); v128.store(q + 2 * plane, v128.sub<T>(a00, a01)); v128.store(q + 3 * plane, v128.neg<T>(a01));
         v128.store(q + 4 * plane, a10); v128.store(q + 5 * plane, v128.add<T>(a10, a11)); v128.store(q + 6 * plane, v128.sub<T>(a10, a11)); v128.store(q + 7 * plane, v128.neg<T>(a11));
@@ -93,11 +95,12 @@ export function winoGradTiles<T>(g: usize, H: i32, W: i32, Co: i32, U: usize, ld
 
 /**
  * dW = s G^T M G for M[xi][c][n] (C rows of ldM, n = q Co + o): column block q goes to
- * out + q * ldOut elements as a 3 x 3 x C x Co HWIO block.
+ * out + q * ldOut elements as a 3 x 3 x C x Co HWIO block. Planes are planeRows rows apart
+ * (C when 0).
  */
-export function winoFilterOut<T>(M: usize, C: i32, ldM: i32, Co: i32, nq: i32, s: f64, out: usize, ldOut: i32): void {
+export function winoFilterOut<T>(M: usize, C: i32, ldM: i32, Co: i32, nq: i32, s: f64, out: usize, ldOut: i32, planeRows: i32 = 0): void {
   const sz = <usize>sizeof<T>(), L = <i32>(16 / sizeof<T>());
-  const plane = <usize>C * <usize>ldM * sz, half = v128.splat<T>(<T>0.5), sv = v128.splat<T>(<T>s);
+  const plane = <usize>(planeRows ? planeRows : C) * <usize>ldM * sz, half = v128.splat<T>(<T>0.5), sv = v128.splat<T>(<T>s);
   const kstride = <usize>C * <usize>Co * sz;
   for (let q = 0; q < nq; q++) {
     const dstQ = out + <usize>q * <usize>ldOut * sz;

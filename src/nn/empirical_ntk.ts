@@ -86,6 +86,25 @@ export const entkTuning = {
   padPlanes: true,
   /** Diagonal J J^T blocks of up to PACKED_GRAM_MAX rows by the pack-once Gram (packedGram) instead of gramRaw. */
   packedGram: true,
+  /**
+   * Row height of the pack-once Gram's f32 micro-tile: 6 (6 x 8, 12 accumulators) where the
+   * build fuses multiply-add (relaxed), 4 (4 x 8) otherwise; null: by build. f64 always 4.
+   */
+  gramTile: null as 4 | 6 | null,
+  /**
+   * Per-thread scratch target (bytes) of the Winograd conv rows: transformed tiles and GEMM
+   * output. 1 MiB (one row per GEMM set for most cifar-cnn layers; the set stays in L2)
+   * measured 5% less row CPU than 4 MiB (two rows a set) at cifar-cnn B = 50.
+   */
+  winoScratch: 2 ** 20,
+  /**
+   * Winograd conv rows (f32, Cout a multiple of 8): each sample's 16 transformed input planes
+   * packed once for its rows' GEMMs, the cotangent tiles written in the GEMM's packed layout,
+   * whole tiles stored without a zeroing pass (jacobian.ts packedGemm).
+   */
+  packedRows: true,
+  /** k-slice of the pack-once Gram (a multiple of 64); 0: ~1 MiB packed. */
+  gramKc: 0,
 };
 /** Rows up to which a diagonal block uses the pack-once Gram (its packed k-slice, 1 MiB, stays in L2). */
 const PACKED_GRAM_MAX = 1024;
@@ -94,8 +113,6 @@ const PACKED_GRAM_MAX = 1024;
  * 16 balance two threads on a loaded machine and cost 16 n^2 elements (16 MiB at n = 500, f32).
  */
 const PACKED_GRAM_SLOTS = 16;
-/** Per-thread scratch target of the Winograd conv rows (transformed tiles and GEMM output). */
-const WINO_SCRATCH = 4 * 2 ** 20;
 const winoRows = (l: ParamLayer) => entkTuning.winograd && l.colW >= 0 && l.H % 2 === 0 && l.W % 2 === 0 && l.Cin % 4 === 0 && l.nout % 4 === 0;
 
 /** Gram factors of one structured dense layer for one input set. */
@@ -191,7 +208,7 @@ class EntkRun {
     const storeBytes = (n: number) => denseLayers.reduce((s, l) => s + (n * l.nin + n * nO * l.nout) * sz, 0);
     const other = R1 * R2 * sz + perSample * sb + storeBytes(n1) + (this.X2 ? storeBytes(n2) : 0)
       + (denseLayers.length ? (n1 * n2 + R1 * R2) * sz : 0)
-      + (!this.X2 && !this.trace && Pc ? PACKED_GRAM_SLOTS * Math.min(PACKED_GRAM_MAX + 8, R1 + 8) ** 2 * sz : 0);
+      + (!this.X2 && !this.trace && Pc ? PACKED_GRAM_SLOTS * Math.min(PACKED_GRAM_MAX + 24, R1 + 24) ** 2 * sz : 0);
     const avail = WASM_LIMIT - this.e.heap.inUse - other;
     const tooBig = (need: number) => new RangeError(`empiricalKernel: needs ${fmtBytes(need)} of wasm memory (kernel ${R1} x ${R2}, Jacobian rows, activations); with ${fmtBytes(this.e.heap.inUse)} in use that exceeds the ${fmtBytes(WASM_LIMIT)} wasm32 limit; use fewer inputs, fewer outputs ('trace' or one index) or a smaller blockBytes`);
     if (avail < (Pc ? 2 * rowBytes : 0)) throw tooBig(other + (Pc ? 2 * rowBytes : 0));
@@ -268,15 +285,16 @@ class EntkRun {
    */
   private packedGram(n: number, J: number, C: number, ldC: number): void {
     const { e, dt, sz, Pc } = this;
-    const npad = Math.ceil(n / 8) * 8;
+    const npad = Math.ceil(n / 24) * 24; // gramPad in entk_gram.ts
+    const mr = entkTuning.gramTile ?? (e.build === 'relaxed' ? 6 : 4);
     // k-slices of ~1 MiB packed (L2 holds it beside the slot's C); 512 measured 1.5% faster than 256 at n = 500
-    const kc = Math.max(64, Math.min(512, Math.floor(2 ** 20 / (npad * sz) / 64) * 64));
+    const kc = entkTuning.gramKc || Math.max(64, Math.min(512, Math.floor(2 ** 20 / (npad * sz) / 64) * 64));
     const nSlots = PACKED_GRAM_SLOTS, per = Math.ceil(Math.ceil(Pc / kc) / nSlots);
     const pBytes = Math.ceil((npad * kc * sz) / 64) * 64;
     const P = e.threadScratch(pBytes, 'entk-gram');
     const Cs = e.heap.alloc(nSlots * npad * npad * sz);
     try {
-      e.parallelFor(`entk_gram_slot_${dt}`, [n, Pc, J, Pc, kc, per, Cs, npad, P, pBytes], nSlots);
+      e.parallelFor(`entk_gram_slot_${dt}`, [n, Pc, J, Pc, kc, per, Cs, npad, P, pBytes, mr], nSlots);
       const rows = Math.max(1, Math.ceil(n / (4 * e.threads)));
       e.parallelFor(`entk_gram_reduce_${dt}`, [n, nSlots, Cs, npad, C, ldC, rows], Math.ceil(n / rows));
     } finally { e.heap.release(Cs); }
@@ -365,13 +383,16 @@ class RowPass {
         } else if (pl.kind === 'conv' && winoRows(pl)) {
           // Winograd F(2x2, 3x3): the rows of qc outputs at a time share one GEMM set
           const nT = (pl.H * pl.W) / 4, perQ = 16 * (nT + pl.Cin) * pl.nout * sz;
-          const qc = Math.max(1, Math.min(nO, Math.floor((WINO_SCRATCH - 16 * nT * pl.Cin * sz) / perQ)));
+          const qc = Math.max(1, Math.min(nO, Math.floor((entkTuning.winoScratch - 16 * nT * pl.Cin * sz) / perQ)));
           // planes padded against 4 KiB aliasing (spreadCount)
           const L = 16 / sz, pad = entkTuning.padPlanes, ptV = pad ? spreadCount(nT, pl.Cin * sz) : nT, ldU = pad ? spreadCount(qc * pl.nout, nT * sz, L) : qc * pl.nout, ldM = pad ? spreadCount(qc * pl.nout, pl.Cin * sz, L) : qc * pl.nout;
-          const scratchBytes = Math.ceil((16 * (ptV * pl.Cin + nT * ldU + pl.Cin * ldM) * sz) / 64) * 64;
+          // packed (f32, nout a multiple of 8): the 16 V planes packed once per sample, M planes of Cin + 8 rows
+          const packed = entkTuning.packedRows && dt === 'f32' && pl.nout % 8 === 0;
+          const extra = packed ? 16 * 8 * ldM + 16 * (pl.Cin + 8) * nT : 0;
+          const scratchBytes = Math.ceil((16 * (ptV * pl.Cin + nT * ldU + pl.Cin * ldM) + extra) * sz / 64) * 64;
           const scratch = e.threadScratch(scratchBytes, 'entk-wino');
           const { work, workBytes } = gemmScratch(dt);
-          e.parallelFor(`entk_conv_rows_wino_${dt}`, [tS.acts[i], pl.nin, pl.H, pl.W, pl.Cin, g, pl.nout, nO, pl.sW, pl.sB, J, Pc, pl.colW, pl.colB, qc, ptV, ldU, ldM, scratch, scratchBytes, work, workBytes], m);
+          e.parallelFor(`entk_conv_rows_wino_${dt}`, [tS.acts[i], pl.nin, pl.H, pl.W, pl.Cin, g, pl.nout, nO, pl.sW, pl.sB, J, Pc, pl.colW, pl.colB, qc, ptV, ldU, ldM, packed ? 1 : 0, scratch, scratchBytes, work, workBytes], m);
         } else if (pl.kind === 'conv') {
           const HW = pl.H * pl.W, scratchBytes = Math.ceil((HW * 9 * pl.Cin * sz) / 64) * 64;
           const scratch = e.threadScratch(scratchBytes, 'entk-patches');
