@@ -171,11 +171,18 @@ export function table(rows: Row[]): string {
  * Writes bench/RESULTS.md. Each case keeps its own section (with the machine state of the
  * run that measured it), so `--only <case> --write` refreshes one section and keeps the rest.
  */
+/**
+ * Rewrites the case sections this run measured; every other case section and the hand-written
+ * text after a section's end marker (up to the next section or ## Notes) are kept as they were.
+ */
 export function writeResults(path: string, byCase: Record<string, Row[]>, machine: Record<string, string>, notes: string[]): void {
-  const sections = new Map<string, string>();
+  const sections = new Map<string, string>(), trailers = new Map<string, string>();
   if (existsSync(path)) {
     const old = readFileSync(path, 'utf8');
-    for (const m of old.matchAll(/<!-- case:([a-z0-9_-]+) -->\n([\s\S]*?)<!-- end:\1 -->/g)) sections.set(m[1], m[2]);
+    for (const m of old.matchAll(/<!-- case:([a-z0-9_-]+) -->\n([\s\S]*?)<!-- end:\1 -->\n([\s\S]*?)(?=<!-- case:|## Notes\n|$)/g)) {
+      sections.set(m[1], m[2]);
+      trailers.set(m[1], m[3].replace(/\n$/, '')); // the join below puts that newline back
+    }
   }
   for (const [name, rows] of Object.entries(byCase)) {
     sections.set(name, [
@@ -198,7 +205,7 @@ export function writeResults(path: string, byCase: Record<string, Row[]>, machin
     '',
     ...Object.entries(stable).filter(([k]) => !k.startsWith('load average')).map(([k, v]) => `- ${k}: ${v}`),
     '',
-    ...[...sections.entries()].map(([name, body]) => `<!-- case:${name} -->\n${body}<!-- end:${name} -->\n`),
+    ...[...sections.entries()].map(([name, body]) => `<!-- case:${name} -->\n${body}<!-- end:${name} -->\n${trailers.get(name) ?? ''}`),
     '## Notes',
     '',
     ...notes.map((n) => `- ${n}`),
