@@ -10,7 +10,8 @@ import { buildNet, conv, dense, relu, flatten, avgPool, maxPool, engine, empiric
 import { rng } from './helpers.js';
 import { entkTuning } from '../src/nn/empirical_ntk.js';
 import { convDxWinograd } from '../src/nn/ops/conv.js';
-import { convDxWinograd4, spreadCount } from '../src/nn/ops/conv_wino4.js';
+import { convDxWinograd4 } from '../src/nn/ops/conv_wino4.js';
+import { spreadCount } from '../src/nn/ops/wino_planes.js';
 
 function randMat(rows: number, cols: number, seed: number): Matrix<Float64Array> {
   const r = rng(seed), data = new Float64Array(rows * cols);

@@ -15,24 +15,16 @@ import { winoFilter, winoFilterOut, winoGradTiles, winoInput, winoOutput } from 
 }
 
 /**
- * Tiles per plane for P tiles of C channels: P, or P + 1 when P C values are a multiple of
- * 2 KiB, so that the 16 planes (read and written side by side by the transforms) do not fall
- * into one or two L1 sets (cifar-cnn's 16 x 16 images give 64 tiles: every plane 4 KiB-aligned).
+ * Task = group of images b0 = task * imgs ..: V (16 planes of PV >= imgs tiles x Ci) and M (16
+ * planes of PM tiles x Co) in per-thread scratch, the plane sizes chosen by the caller against
+ * L1 set aliasing (spreadCount in src/nn/ops/wino_planes.ts); y = conv + bs bias (bias != 0)
+ * (+ y when acc), R = max(y, 0) (R != 0).
  */
-@inline function planeTiles<T>(P: i32, C: i32): i32 {
-  const b = <usize>C * sizeof<T>();
-  return (b & 2047) != 0 && ((<usize>P * b) & 2047) == 0 ? P + 1 : P;
-}
-
-/**
- * Task = group of images b0 = task * imgs ..: V (16 x tiles x Ci) and M (16 x tiles x Co) in
- * per-thread scratch; y = conv + bs bias (bias != 0) (+ y when acc), R = max(y, 0) (R != 0).
- */
-function winoFwd<T>(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32, Y: usize, imgs: i32,
+function winoFwd<T>(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32, Y: usize, imgs: i32, PV: i32, PM: i32,
   scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, bias: usize, bs: f64, R: usize, acc: i32, task: i32, tid: i32): void {
   const b0 = task * imgs, nb = min(imgs, N - b0);
   if (nb <= 0) return;
-  const sz = <usize>sizeof<T>(), nT = (H >> 1) * (W >> 1), P = nb * nT, PV = planeTiles<T>(P, Ci), PM = planeTiles<T>(P, Co);
+  const sz = <usize>sizeof<T>(), nT = (H >> 1) * (W >> 1), P = nb * nT;
   const V = scratch + <usize>tid * scratchBytes, M = V + <usize>(16 * PV * Ci) * sz, gw = gwork + <usize>tid * gworkBytes;
   const img = <usize>(H * W) * sz;
   for (let b = 0; b < nb; b++) winoInput<T>(X + <usize>(b0 + b) * <usize>Ci * img, H, W, Ci, V, b * nT, PV);
@@ -47,20 +39,21 @@ function winoFwd<T>(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32
 /**
  * Filter (and bias) gradient partials of slot `task` = images task * perSlot ..: slot =
  * [9 Ci Co (HWIO, unscaled) | Co]. The slot's images go through in groups of `sub` (V and U
- * tiles in per-thread scratch), M accumulating over the groups; both sizes depend on the
- * batch and shapes only, so the sums do not depend on the thread count.
+ * tiles in per-thread scratch, planes of PV and PU >= sub tiles), M accumulating over the
+ * groups; all sizes depend on the batch and shapes only, so the sums do not depend on the
+ * thread count.
  */
 function winoGradSlot<T>(X: usize, N: i32, H: i32, W: i32, Ci: i32, dY: usize, Co: i32, withBias: i32,
-  slots: usize, perSlot: i32, sub: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
+  slots: usize, perSlot: i32, sub: i32, PV: i32, PU: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
   const sz = <usize>sizeof<T>(), len = 9 * Ci * Co + (withBias ? Co : 0);
   const slot = slots + <usize>task * <usize>len * sz;
   const b0 = task * perSlot, nb = min(perSlot, N - b0);
   if (nb <= 0) { memory.fill(slot, 0, <usize>len * sz); return; }
-  const nT = (H >> 1) * (W >> 1), maxP = sub * nT + 1, img = <usize>(H * W) * sz;
-  const M = scratch + <usize>tid * scratchBytes, V = M + <usize>(16 * Ci * Co) * sz, Ut = V + <usize>(16 * maxP * Ci) * sz;
+  const nT = (H >> 1) * (W >> 1), img = <usize>(H * W) * sz;
+  const M = scratch + <usize>tid * scratchBytes, V = M + <usize>(16 * Ci * Co) * sz, Ut = V + <usize>(16 * PV * Ci) * sz;
   const gw = gwork + <usize>tid * gworkBytes;
   for (let g0 = 0; g0 < nb; g0 += sub) {
-    const gn = min(sub, nb - g0), P = gn * nT, PV = planeTiles<T>(P, Ci), PU = planeTiles<T>(P, Co);
+    const gn = min(sub, nb - g0), P = gn * nT;
     for (let b = 0; b < gn; b++) {
       const i = b0 + g0 + b;
       winoInput<T>(X + <usize>i * <usize>Ci * img, H, W, Ci, V, b * nT, PV);
@@ -87,27 +80,19 @@ function winoGradSlot<T>(X: usize, N: i32, H: i32, W: i32, Ci: i32, dY: usize, C
 
 export function nn_conv_wino_filter_f32(Wt: usize, Ci: i32, Co: i32, s: f64, U: usize): void { winoFilter<f32>(Wt, Ci, Co, s, U); }
 export function nn_conv_wino_filter_f64(Wt: usize, Ci: i32, Co: i32, s: f64, U: usize): void { winoFilter<f64>(Wt, Ci, Co, s, U); }
-export function nn_conv_wino_fwd_f32(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32, Y: usize, imgs: i32,
-  scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
-  winoFwd<f32>(X, N, H, W, Ci, U, Co, Y, imgs, scratch, scratchBytes, gwork, gworkBytes, 0, 0, 0, 0, task, tid);
-}
-export function nn_conv_wino_fwd_f64(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32, Y: usize, imgs: i32,
-  scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
-  winoFwd<f64>(X, N, H, W, Ci, U, Co, Y, imgs, scratch, scratchBytes, gwork, gworkBytes, 0, 0, 0, 0, task, tid);
-}
-export function nn_conv_wino_fwdb_f32(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32, Y: usize, imgs: i32,
+export function nn_conv_wino_fwd_f32(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32, Y: usize, imgs: i32, PV: i32, PM: i32,
   scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, bias: usize, bs: f64, R: usize, acc: i32, task: i32, tid: i32): void {
-  winoFwd<f32>(X, N, H, W, Ci, U, Co, Y, imgs, scratch, scratchBytes, gwork, gworkBytes, bias, bs, R, acc, task, tid);
+  winoFwd<f32>(X, N, H, W, Ci, U, Co, Y, imgs, PV, PM, scratch, scratchBytes, gwork, gworkBytes, bias, bs, R, acc, task, tid);
 }
-export function nn_conv_wino_fwdb_f64(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32, Y: usize, imgs: i32,
+export function nn_conv_wino_fwd_f64(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32, Y: usize, imgs: i32, PV: i32, PM: i32,
   scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, bias: usize, bs: f64, R: usize, acc: i32, task: i32, tid: i32): void {
-  winoFwd<f64>(X, N, H, W, Ci, U, Co, Y, imgs, scratch, scratchBytes, gwork, gworkBytes, bias, bs, R, acc, task, tid);
+  winoFwd<f64>(X, N, H, W, Ci, U, Co, Y, imgs, PV, PM, scratch, scratchBytes, gwork, gworkBytes, bias, bs, R, acc, task, tid);
 }
 export function nn_conv_wino_grad_slot_f32(X: usize, N: i32, H: i32, W: i32, Ci: i32, dY: usize, Co: i32, withBias: i32,
-  slots: usize, perSlot: i32, sub: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
-  winoGradSlot<f32>(X, N, H, W, Ci, dY, Co, withBias, slots, perSlot, sub, scratch, scratchBytes, gwork, gworkBytes, task, tid);
+  slots: usize, perSlot: i32, sub: i32, PV: i32, PU: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
+  winoGradSlot<f32>(X, N, H, W, Ci, dY, Co, withBias, slots, perSlot, sub, PV, PU, scratch, scratchBytes, gwork, gworkBytes, task, tid);
 }
 export function nn_conv_wino_grad_slot_f64(X: usize, N: i32, H: i32, W: i32, Ci: i32, dY: usize, Co: i32, withBias: i32,
-  slots: usize, perSlot: i32, sub: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
-  winoGradSlot<f64>(X, N, H, W, Ci, dY, Co, withBias, slots, perSlot, sub, scratch, scratchBytes, gwork, gworkBytes, task, tid);
+  slots: usize, perSlot: i32, sub: i32, PV: i32, PU: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
+  winoGradSlot<f64>(X, N, H, W, Ci, dY, Co, withBias, slots, perSlot, sub, PV, PU, scratch, scratchBytes, gwork, gworkBytes, task, tid);
 }

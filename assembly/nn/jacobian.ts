@@ -68,7 +68,7 @@ function convBiasRows<T>(dY: usize, HW: i32, Cout: i32, nO: i32, bs: f64, J: usi
  * at a time the cotangent tiles, 16 GEMMs Cin x (qc Cout) x tiles and the output transform
  * straight into the J rows. Per-thread scratch: V 16 planes of ptV tiles x Cin, U 16 planes
  * of tiles x ldU, M 16 planes of Cin x ldM (ptV >= tiles, ldU and ldM >= qc Cout: padded so
- * the 16 planes do not all fall in one L1 set, see spreadCount in src/nn/ops/conv_wino4.ts).
+ * the 16 planes do not all fall in one L1 set, see spreadCount in src/nn/ops/wino_planes.ts).
  */
 function convRowsWino<T>(
   X: usize, xStride: i32, H: i32, W: i32, Cin: i32, dY: usize, Cout: i32, nO: i32, s: f64, bs: f64,

@@ -28,7 +28,8 @@ import { mapSize } from '../kernels/shapes.js';
 import type { Net, Trace } from './net.js';
 import { BYTES } from './ops/index.js';
 import { convDxWinograd } from './ops/conv.js';
-import { convDxWinograd4, spreadCount } from './ops/conv_wino4.js';
+import { convDxWinograd4 } from './ops/conv_wino4.js';
+import { spreadCount } from './ops/wino_planes.js';
 
 export interface EmpiricalKernelOptions {
   /**
@@ -82,7 +83,7 @@ export const entkTuning = {
   winograd: true,
   /** With winograd: conv input cotangents by F(4x4, 3x3) where H, W are multiples of 4 (1.78x fewer GEMM flops). */
   winograd4: true,
-  /** Winograd planes padded against 4 KiB aliasing (spreadCount in ops/conv_wino4.ts). */
+  /** Winograd planes padded against 4 KiB aliasing (spreadCount in ops/wino_planes.ts). */
   padPlanes: true,
   /** Diagonal J J^T blocks of up to PACKED_GRAM_MAX rows by the pack-once Gram (packedGram) instead of gramRaw. */
   packedGram: true,

@@ -5,6 +5,7 @@
 //   dx = s conv(dy, flip(W)) (a gather, no scatter);  JVP ty = s (conv(tx, W) + conv(x, tW)) + bs tb.
 import { gemmScratch } from '../../linalg/gemm.js';
 import { BYTES, type Op, type OpCtx } from './types.js';
+import { spreadCount } from './wino_planes.js';
 
 /**
  * dX in scatter form (dY W^T, then patch entries added to their pixels) below this many
@@ -49,8 +50,9 @@ function winoConv(c: OpCtx, x: number, cin: number, Wt: number, cout: number, fl
   const { H, W } = c.ls.inShape, sz = BYTES[c.dt], nT = (H * W) / 4;
   const perImg = 16 * nT * (cin + cout) * sz;
   const imgs = Math.max(1, Math.min(Math.floor(convTuning.winoBytes / perImg), Math.ceil(c.B / 8)));
-  // + one tile per plane: the wasm side pads planes off 2 KiB multiples (L1 set aliasing)
-  const scratchBytes = Math.ceil((imgs * perImg + 16 * (cin + cout) * sz) / 64) * 64;
+  // planes padded against L1 set aliasing (cifar-cnn's 64-tile 16 x 16 planes are 4 KiB multiples)
+  const PV = spreadCount(imgs * nT, cin * sz), PM = spreadCount(imgs * nT, cout * sz);
+  const scratchBytes = Math.ceil((16 * (PV * cin + PM * cout) * sz) / 64) * 64;
   const U = c.e.heap.alloc(16 * cin * cout * sz);
   try {
     if (flip) {
@@ -62,7 +64,7 @@ function winoConv(c: OpCtx, x: number, cin: number, Wt: number, cout: number, fl
     } else c.e.call(`nn_conv_wino_filter_${c.dt}`, Wt, cin, cout, c.wScale, U);
     const scratch = c.e.threadScratch(scratchBytes, 'nn-conv-wino');
     const { work, workBytes } = gemmScratch(c.dt);
-    c.e.parallelFor(`nn_conv_wino_fwdb_${c.dt}`, [x, c.B, H, W, cin, U, cout, y, imgs, scratch, scratchBytes, work, workBytes, bias, bs, R, acc], Math.ceil(c.B / imgs));
+    c.e.parallelFor(`nn_conv_wino_fwd_${c.dt}`, [x, c.B, H, W, cin, U, cout, y, imgs, PV, PM, scratch, scratchBytes, work, workBytes, bias, bs, R, acc], Math.ceil(c.B / imgs));
   } finally { c.e.heap.release(U); }
 }
 
@@ -87,12 +89,13 @@ function winoGrad(c: OpCtx, x: number, dy: number, gW: number, withBias: number)
   const perSlot = Math.ceil(c.B / Math.min(16, c.B)), nSlots = Math.ceil(c.B / perSlot);
   const perImg = 16 * nT * (cin + cout) * sz;
   const sub = Math.max(1, Math.min(perSlot, Math.floor(convTuning.winoBytes / perImg)));
-  const scratchBytes = Math.ceil((16 * cin * cout * sz + sub * perImg + 16 * (cin + cout) * sz) / 64) * 64;
+  const PV = spreadCount(sub * nT, cin * sz), PU = spreadCount(sub * nT, cout * sz);
+  const scratchBytes = Math.ceil((16 * (cin * cout + PV * cin + PU * cout) * sz) / 64) * 64;
   const slots = c.e.heap.alloc(nSlots * len * sz);
   try {
     const scratch = c.e.threadScratch(scratchBytes, 'nn-conv-wino-grad');
     const { work, workBytes } = gemmScratch(c.dt);
-    c.e.parallelFor(`nn_conv_wino_grad_slot_${c.dt}`, [x, c.B, H, W, cin, dy, cout, withBias, slots, perSlot, sub, scratch, scratchBytes, work, workBytes], nSlots);
+    c.e.parallelFor(`nn_conv_wino_grad_slot_${c.dt}`, [x, c.B, H, W, cin, dy, cout, withBias, slots, perSlot, sub, PV, PU, scratch, scratchBytes, work, workBytes], nSlots);
     const chunk = 4096;
     c.e.parallelFor(`nn_sum_slots_${c.dt}`, [slots, nSlots, len, nW, c.wScale, c.bScale, gW, 0, chunk], Math.ceil(len / chunk));
   } finally { c.e.heap.release(slots); }
