@@ -163,7 +163,12 @@ export function workerLoop(module: WebAssembly.Module, memory: WebAssembly.Memor
     const fault = takeFault(i32, tid);
     if (fault === 'hang') sleep(); // stops responding, as a worker stuck outside any job
     if (fault === 'slow') sleep(Atomics.load(i32, HOOK_MS)); // a thread starved before it claims
-    if (!claim(i32, tid, seq)) continue; // the caller finished the job without this worker
+    if (!claim(i32, tid, seq)) {
+      // the caller finished the job without this worker: a crash meant for a job stays armed
+      // for the next one (under load the worker may wake up too late for several jobs)
+      if (fault === 'throw') Atomics.compareExchange(i32, HOOK, 0, (tid << 4) | (FAULTS.indexOf(fault) + 1));
+      continue;
+    }
     Atomics.add(i32, JOBS_AT(tid), 1);
     if (fault === 'throw') throw new Error(`worker ${tid} crashed (injected fault)`);
     const nTasks = Atomics.load(i32, NTASKS);
