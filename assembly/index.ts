@@ -23,4 +23,5 @@ export * from './nn/elementwise';
 export * from './nn/jacobian';
 export * from './nn/entk_gram';
 export * from './nn/conv_winograd4';
+export * from './nn/entk_rows_wino4';
 export * from './nn/conv_winograd';

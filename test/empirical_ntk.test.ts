@@ -359,6 +359,39 @@ test('empirical NTK with F(4x4, 3x3) input cotangents (H, W multiples of 4) equa
   } finally { Object.assign(entkTuning, saved); net.dispose(); }
 });
 
+test('conv rows by Winograd F(4x4, 3x3) equal the explicit J J^T and the F(2x2) rows; packed f32 tiles (8 and 16 columns, row tiles past Cin), rows in groups of any size', () => {
+  // 8 x 8 images: all three convs take F(4x4) rows. f32: 4 -> 8 (8-column tiles), 8 -> 16
+  // (16-column tiles; MR 6 passes Cin 8), 16 -> 12 (Cout not a multiple of 8: the GEMM route)
+  const layers = (): Layer[] => [conv({ out: 8, wStd: s2, bStd: 0.1 }), relu(), conv({ out: 16, wStd: s2, bStd: 0.1 }), relu(), conv({ out: 12, wStd: s2, bStd: 0.1 }), relu(), avgPool(), flatten(), dense({ out: 3, bStd: 0.2 })];
+  const net = buildNet(layers(), { input: [8, 8, 4], dtype: 'f64', parameterization: 'standard', seed: 17 });
+  const n32 = buildNet(layers(), { input: [8, 8, 4], dtype: 'f32', parameterization: 'standard', seed: 17 });
+  const saved = { ...entkTuning };
+  try {
+    n32.setParams(net.getParams().map((v) => Math.fround(v)));
+    const X1 = randMat(4, net.inputDim, 41), X2 = randMat(3, net.inputDim, 42);
+    const J1 = explicitJ(net, X1), K11 = gramOf(J1, J1), K12 = gramOf(J1, explicitJ(net, X2));
+    Object.assign(entkTuning, { winograd: true, winograd4Rows: true });
+    const full = empiricalKernel(net, X1);
+    assert.ok(maxRel(full.data, K11) < 1e-12, `F(4x4) rows vs explicit: ${maxRel(full.data, K11)}`);
+    assert.ok(maxRel(empiricalKernel(net, X1, X2).data, K12) < 1e-12, 'F(4x4) rows, cross kernel');
+    entkTuning.winograd4Rows = false;
+    assert.ok(maxRel(empiricalKernel(net, X1).data, full.data) < 1e-13, 'F(4x4) rows vs F(2x2) rows');
+    entkTuning.winograd4Rows = true;
+    // the rows of a sample in groups of 1, 2 (+ 1) and all 3 (winoScratch bounds the group), planes unpadded
+    for (const winoScratch of [1, 23040, 2 ** 20]) {
+      entkTuning.winoScratch = winoScratch;
+      assert.deepEqual(empiricalKernel(net, X1).data, full.data, `f64, winoScratch ${winoScratch}`);
+      for (const packedRows of [true, false]) {
+        entkTuning.packedRows = packedRows;
+        const k32 = empiricalKernel(n32, X1);
+        assert.ok(maxRel(k32.data, K11) < 1e-5, `f32 (packed ${packedRows}, winoScratch ${winoScratch}) vs explicit f64: ${maxRel(k32.data, K11)}`);
+      }
+    }
+    entkTuning.padPlanes = false;
+    assert.deepEqual(empiricalKernel(net, X1).data, full.data, 'unpadded planes');
+  } finally { Object.assign(entkTuning, saved); net.dispose(); n32.dispose(); }
+});
+
 test('spreadCount pads Winograd planes off 4 KiB multiples (16 planes over >= 8 L1 sets)', () => {
   const sets = (c: number, rowBytes: number) => new Set(Array.from({ length: 16 }, (_, k) => Math.floor(((k * c * rowBytes) % 4096) / 64))).size;
   // cifar-cnn's 16 x 16 layers: 64 tiles x 128 f32 channels = 32 KiB planes, one L1 set for all 16

@@ -15,6 +15,7 @@ import { im2col } from './im2col';
 import { pack_a_f32 } from '../linalg/pack';
 import { mk_f32_set, MR_F32, NR_F32 } from '../linalg/microkernel_f32';
 import { winoInput, winoGradTiles, winoFilterOut } from './winograd';
+import { convBiasRows } from './entk_bias';
 
 @inline function gemmT<T>(transA: i32, m: i32, n: i32, k: i32, alpha: f64, A: usize, lda: i32, B: usize, ldb: i32, beta: f64, C: usize, ldc: i32, work: usize): void {
   if (sizeof<T>() == 4) gemm_f32(transA, 0, m, n, k, <f32>alpha, A, lda, B, ldb, <f32>beta, C, ldc, work);
@@ -41,25 +42,6 @@ function convRows<T>(
     gemmT<T>(1, K, Cout, HW, s, patches, K, d, Cout, 0.0, row + <usize>colW * sz, Cout, gw);
   }
   if (colB >= 0) convBiasRows<T>(dY, HW, Cout, nO, bs, J, ldJ, colB, task);
-}
-
-/** db_r = bs colsum(delta_r) of each of the sample's nO rows into J. */
-function convBiasRows<T>(dY: usize, HW: i32, Cout: i32, nO: i32, bs: f64, J: usize, ldJ: i32, colB: i32, task: i32): void {
-  const sz = <usize>sizeof<T>();
-  for (let q = 0; q < nO; q++) {
-    const r = task * nO + q;
-    const d = dY + <usize>r * <usize>(HW * Cout) * sz;
-    const db = J + <usize>r * <usize>ldJ * sz + <usize>colB * sz;
-    for (let o = 0; o < Cout; o++) store<T>(db + <usize>o * sz, 0);
-    // SIMD over o where Cout allows (each channel still summed over p in order: same bits)
-    const L = <i32>(16 / sizeof<T>()), oV = Cout % L == 0 ? Cout : 0;
-    for (let p = 0; p < HW; p++) {
-      const dr = d + <usize>(p * Cout) * sz;
-      for (let o = 0; o < oV; o += L) { const q = db + <usize>o * sz; v128.store(q, v128.add<T>(v128.load(q), v128.load(dr + <usize>o * sz))); }
-      for (let o = oV; o < Cout; o++) store<T>(db + <usize>o * sz, load<T>(db + <usize>o * sz) + load<T>(dr + <usize>o * sz));
-    }
-    for (let o = 0; o < Cout; o++) store<T>(db + <usize>o * sz, <T>(bs * <f64>load<T>(db + <usize>o * sz)));
-  }
 }
 
 /**

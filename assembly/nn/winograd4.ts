@@ -126,3 +126,84 @@ export function wino4Output<T>(M: usize, planeTiles: i32, t0: i32, H: i32, W: i3
     }
   }
 }
+
+/** A x over four vectors (A = the 6 x 4 transpose of A^T above): the six results at q + k * stride. */
+@inline function a6<T>(x0: v128, x1: v128, x2: v128, x3: v128, q: usize, stride: usize): void {
+  const two = v128.splat<T>(<T>2), four = v128.splat<T>(<T>4), eight = v128.splat<T>(<T>8);
+  const e = v128.add<T>(x0, x2), o = v128.add<T>(x1, x3);
+  const e4 = v128.add<T>(x0, v128.mul<T>(four, x2)), o8 = v128.add<T>(v128.mul<T>(two, x1), v128.mul<T>(eight, x3));
+  v128.store(q, x0);
+  v128.store(q + stride, v128.add<T>(e, o));
+  v128.store(q + 2 * stride, v128.sub<T>(e, o));
+  v128.store(q + 3 * stride, v128.add<T>(e4, o8));
+  v128.store(q + 4 * stride, v128.sub<T>(e4, o8));
+  v128.store(q + 5 * stride, x3);
+}
+
+/**
+ * U[xi][t][off + o] = (A g_t A^T)[u][v] of one H x W x Co cotangent g (the factor a weight
+ * gradient contracts with the input tiles: dW = G^T (sum_t V_t o A g_t A^T) G). Planes are
+ * plane elements apart. nr8 (f32; off, Co multiples of 8): each plane in pack_b's 8-column
+ * panels (column n of tile t at (n / 8) nT 8 + 8 t + n % 8); else rows of ldU.
+ */
+export function wino4GradTiles<T>(g: usize, H: i32, W: i32, Co: i32, U: usize, ldU: i32, off: i32, plane: i32, nr8: bool): void {
+  const sz = <usize>sizeof<T>(), L = <i32>(16 / sizeof<T>());
+  const tw = W >> 2, nT = (H >> 2) * tw, pl = <usize>plane * sz, row = <usize>W * <usize>Co * sz, px = <usize>Co * sz;
+  for (let ty = 0; ty < (H >> 2); ty++) {
+    for (let tx = 0; tx < tw; tx++) {
+      const t = ty * tw + tx;
+      const src = g + (<usize>(4 * ty) * <usize>W + <usize>(4 * tx)) * px;
+      for (let o = 0; o < Co; o += L) {
+        const q = nr8 ? U + (<usize>((off + o) >> 3) * <usize>(nT * 8) + <usize>(8 * t) + <usize>((off + o) & 7)) * sz
+          : U + (<usize>t * <usize>ldU + <usize>(off + o)) * sz;
+        const p = src + <usize>o * sz;
+        // columns j: (A g)[u][j] into planes 6u + j (j < 4)
+        for (let j = 0; j < 4; j++) {
+          const c = p + <usize>j * px;
+          a6<T>(v128.load(c), v128.load(c + row), v128.load(c + 2 * row), v128.load(c + 3 * row), q + <usize>j * pl, 6 * pl);
+        }
+        // rows u: (. A^T)[u][v] in place (the four inputs are read before the six stores)
+        for (let u = 0; u < 6; u++) {
+          const r = q + <usize>(6 * u) * pl;
+          a6<T>(v128.load(r), v128.load(r + pl), v128.load(r + 2 * pl), v128.load(r + 3 * pl), r, pl);
+        }
+      }
+    }
+  }
+}
+
+/** G^T m over six vectors (k4 = c/4, k6 = c/6, k12 = c/12, k24 = c/24, c5 = c): three results at q + k * stride. */
+@inline function gt6<T>(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, q: usize, stride: usize,
+  k4: v128, k6: v128, k12: v128, k24: v128, c5: v128): void {
+  const a = v128.add<T>(m1, m2), b = v128.add<T>(m3, m4), c = v128.sub<T>(m2, m1), d = v128.sub<T>(m3, m4);
+  v128.store(q, v128.add<T>(v128.sub<T>(v128.mul<T>(k4, m0), v128.mul<T>(k6, a)), v128.mul<T>(k24, b)));
+  v128.store(q + stride, v128.add<T>(v128.mul<T>(k6, c), v128.mul<T>(k12, d)));
+  v128.store(q + 2 * stride, v128.add<T>(v128.mul<T>(k6, v128.sub<T>(b, a)), v128.mul<T>(c5, m5)));
+}
+
+/**
+ * dW = s G^T M G (3 x 3 from 6 x 6) for nc rows c and nn columns n (multiples of the lanes)
+ * of M[xi] (rows ldM elements, planes plane elements apart; overwritten by the first pass):
+ * entry (c, n) goes to out + (c Co' + n) elements, tap k = 3 ky + kx kstride elements further.
+ */
+export function wino4FilterOut<T>(M: usize, ldM: i32, plane: i32, nc: i32, nn: i32, s: f64, out: usize, ldOutC: i32, kstride: i32): void {
+  const sz = <usize>sizeof<T>(), L = <i32>(16 / sizeof<T>()), pl = <usize>plane * sz, ks = <usize>kstride * sz;
+  const one = v128.splat<T>(<T>1), h4 = v128.splat<T>(<T>(1.0 / 4)), h6 = v128.splat<T>(<T>(1.0 / 6)), h12 = v128.splat<T>(<T>(1.0 / 12)), h24 = v128.splat<T>(<T>(1.0 / 24));
+  const s4 = v128.splat<T>(<T>(s / 4)), s6 = v128.splat<T>(<T>(s / 6)), s12 = v128.splat<T>(<T>(s / 12)), s24 = v128.splat<T>(<T>(s / 24)), sv = v128.splat<T>(<T>s);
+  for (let c = 0; c < nc; c++) {
+    for (let n = 0; n < nn; n += L) {
+      const src = M + (<usize>c * <usize>ldM + <usize>n) * sz;
+      // columns v: G^T over u into planes 6 ky + v
+      for (let v = 0; v < 6; v++) {
+        const p = src + <usize>v * pl;
+        gt6<T>(v128.load(p), v128.load(p + 6 * pl), v128.load(p + 12 * pl), v128.load(p + 18 * pl), v128.load(p + 24 * pl), v128.load(p + 30 * pl), p, 6 * pl, h4, h6, h12, h24, one);
+      }
+      // rows ky: (.) G over v, scaled by s, into the taps 3 ky + kx
+      const dst = out + (<usize>c * <usize>ldOutC + <usize>n) * sz;
+      for (let ky = 0; ky < 3; ky++) {
+        const p = src + <usize>(6 * ky) * pl;
+        gt6<T>(v128.load(p), v128.load(p + pl), v128.load(p + 2 * pl), v128.load(p + 3 * pl), v128.load(p + 4 * pl), v128.load(p + 5 * pl), dst + <usize>(3 * ky) * ks, ks, s4, s6, s12, s24, sv);
+      }
+    }
+  }
+}
