@@ -14,7 +14,7 @@ export const BUILD_FILES: Record<WasmBuild, string> = {
 // The smallest module using a relaxed-SIMD instruction: one function () -> v128 returning
 // f64x2.relaxed_madd(0, 0, 0). WebAssembly.validate accepts it exactly where the runtime
 // compiles relaxed SIMD (Chrome/Edge 114+, Firefox, Node 22+, Node 20 with
-// --experimental-wasm-relaxed-simd).
+// --experimental-wasm-relaxed-simd). Whether it is picked also depends on V8 (RELAXED_MIN_V8).
 const ZERO = Array.from({ length: 16 }, () => 0);
 const CONST = [0xfd, 0x0c, ...ZERO]; // v128.const 0
 const BODY = [0x00, ...CONST, ...CONST, ...CONST, 0xfd, 0x87, 0x02, 0x0b]; // f64x2.relaxed_madd, end
@@ -40,9 +40,26 @@ export function hasSimd(): boolean {
 }
 
 /**
+ * Oldest V8 major version whose code for the relaxed build beats the SIMD build. Measured on
+ * one machine (2 cores, AVX-512): V8 12.4 (Node 22) runs the relaxed build's wider register
+ * tiles (6-row f32/f64 micro-kernels) slower than the SIMD build's (f64 GEMM 0.95x, Gram
+ * 0.85-0.91x, Cholesky 0.84x, eigh 0.89x, cifar-cnn eNTK 0.89x); V8 13.6 (Node 24) and 14.6
+ * (Node 26) run it 1.2-1.5x faster. V8 11.3 (Node 20, relaxed SIMD behind a flag) is older still.
+ */
+export const RELAXED_MIN_V8 = 13;
+
+/** This runtime's V8 major version when it is Node (process.versions.v8), else null (browsers: evergreen). */
+export function nodeV8Major(): number | null {
+  const v = (globalThis as { process?: { versions?: { v8?: string } } }).process?.versions?.v8;
+  const m = typeof v === 'string' ? /^(\d+)\./.exec(v) : null;
+  return m ? Number(m[1]) : null;
+}
+
+/**
  * The build to load: `forced` ('simd' | 'relaxed', from NTK_WASM or an option) wins and
- * fails clearly where it cannot run; otherwise relaxed where the runtime has it, simd
- * where only shared memory exists, single without SharedArrayBuffer.
+ * fails clearly where it cannot run; otherwise relaxed where the runtime has it (and, on
+ * Node, a V8 that runs it faster: RELAXED_MIN_V8), simd where only shared memory exists,
+ * single without SharedArrayBuffer.
  */
 export function chooseBuild(shared: boolean, forced?: string): WasmBuild {
   if (forced !== undefined && forced !== '') {
@@ -56,5 +73,6 @@ export function chooseBuild(shared: boolean, forced?: string): WasmBuild {
     return forced;
   }
   if (!shared) return 'single';
-  return hasRelaxedSimd() ? 'relaxed' : 'simd';
+  const v8 = nodeV8Major();
+  return hasRelaxedSimd() && (v8 === null || v8 >= RELAXED_MIN_V8) ? 'relaxed' : 'simd';
 }
