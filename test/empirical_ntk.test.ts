@@ -359,7 +359,7 @@ test('empirical NTK with F(4x4, 3x3) input cotangents (H, W multiples of 4) equa
   } finally { Object.assign(entkTuning, saved); net.dispose(); }
 });
 
-test('conv rows by Winograd F(4x4, 3x3) equal the explicit J J^T and the F(2x2) rows; packed f32 tiles (8 and 16 columns, row tiles past Cin), rows in groups of any size', () => {
+test('conv rows by Winograd F(4x4, 3x3) equal the explicit J J^T and the F(2x2) rows; packed f32 tiles (8 and 16 columns, row tiles past Cin), rows in groups of any size; ReLU VJPs fused into the F(4x4) cotangents change no bit', () => {
   // 8 x 8 images: all three convs take F(4x4) rows. f32: 4 -> 8 (8-column tiles), 8 -> 16
   // (16-column tiles; MR 6 passes Cin 8), 16 -> 12 (Cout not a multiple of 8: the GEMM route)
   const layers = (): Layer[] => [conv({ out: 8, wStd: s2, bStd: 0.1 }), relu(), conv({ out: 16, wStd: s2, bStd: 0.1 }), relu(), conv({ out: 12, wStd: s2, bStd: 0.1 }), relu(), avgPool(), flatten(), dense({ out: 3, bStd: 0.2 })];
@@ -389,6 +389,12 @@ test('conv rows by Winograd F(4x4, 3x3) equal the explicit J J^T and the F(2x2) 
     }
     entkTuning.padPlanes = false;
     assert.deepEqual(empiricalKernel(net, X1).data, full.data, 'unpadded planes');
+    entkTuning.padPlanes = true;
+    // the ReLU VJPs below the F(4x4) input cotangents fused into their output transform, or not: same bits
+    const f32Fused = empiricalKernel(n32, X1).data;
+    entkTuning.fuseRelu = false;
+    assert.deepEqual(empiricalKernel(net, X1).data, full.data, 'f64, ReLU VJP as a pass of its own');
+    assert.deepEqual(empiricalKernel(n32, X1).data, f32Fused, 'f32, ReLU VJP as a pass of its own');
   } finally { Object.assign(entkTuning, saved); net.dispose(); n32.dispose(); }
 });
 

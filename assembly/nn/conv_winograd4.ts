@@ -8,12 +8,13 @@ import { gemm_f64 } from '../linalg/gemm_f64';
 import { wino4Filter, wino4Input, wino4Output } from './winograd4';
 
 /**
- * Task = group of images b0 = task * imgs ..: V (36 x tiles x Ci) and M (36 x tiles x Co) in
+ * Task = group of images b0 = task * imgs .. (mask, when not 0: image b's output is zeroed where
+ * image b / maskPer of mask is <= 0, a ReLU VJP fused): V (36 x tiles x Ci) and M (36 x tiles x Co) in
  * per-thread scratch, planes of planeTiles >= imgs * tiles rows (padding keeps the 36 planes
  * from all mapping to one L1 set: 4 KiB aliasing).
  */
 function wino4Fwd<T>(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32, Y: usize, imgs: i32, planeTiles: i32,
-  scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
+  mask: usize, maskPer: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
   const b0 = task * imgs, nb = min(imgs, N - b0);
   if (nb <= 0) return;
   const sz = <usize>sizeof<T>(), nT = (H >> 2) * (W >> 2), P = nb * nT, Pp = planeTiles;
@@ -25,16 +26,17 @@ function wino4Fwd<T>(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i3
     if (sizeof<T>() == 4) gemm_f32(0, 0, P, Co, Ci, 1.0, a, Ci, u, Co, 0.0, m, Co, gw);
     else gemm_f64(0, 0, P, Co, Ci, 1.0, a, Ci, u, Co, 0.0, m, Co, gw);
   }
-  for (let b = 0; b < nb; b++) wino4Output<T>(M, Pp, b * nT, H, W, Co, Y + <usize>(b0 + b) * <usize>Co * img);
+  for (let b = 0; b < nb; b++)
+    wino4Output<T>(M, Pp, b * nT, H, W, Co, Y + <usize>(b0 + b) * <usize>Co * img, mask ? mask + <usize>((b0 + b) / maskPer) * <usize>Co * img : 0);
 }
 
 export function nn_conv_wino4_filter_f32(Wt: usize, Ci: i32, Co: i32, s: f64, U: usize): void { wino4Filter<f32>(Wt, Ci, Co, s, U); }
 export function nn_conv_wino4_filter_f64(Wt: usize, Ci: i32, Co: i32, s: f64, U: usize): void { wino4Filter<f64>(Wt, Ci, Co, s, U); }
 export function nn_conv_wino4_fwd_f32(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32, Y: usize, imgs: i32, planeTiles: i32,
-  scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
-  wino4Fwd<f32>(X, N, H, W, Ci, U, Co, Y, imgs, planeTiles, scratch, scratchBytes, gwork, gworkBytes, task, tid);
+  mask: usize, maskPer: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
+  wino4Fwd<f32>(X, N, H, W, Ci, U, Co, Y, imgs, planeTiles, mask, maskPer, scratch, scratchBytes, gwork, gworkBytes, task, tid);
 }
 export function nn_conv_wino4_fwd_f64(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32, Y: usize, imgs: i32, planeTiles: i32,
-  scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
-  wino4Fwd<f64>(X, N, H, W, Ci, U, Co, Y, imgs, planeTiles, scratch, scratchBytes, gwork, gworkBytes, task, tid);
+  mask: usize, maskPer: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
+  wino4Fwd<f64>(X, N, H, W, Ci, U, Co, Y, imgs, planeTiles, mask, maskPer, scratch, scratchBytes, gwork, gworkBytes, task, tid);
 }

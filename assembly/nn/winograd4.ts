@@ -101,9 +101,11 @@ export function wino4Filter<T>(Wt: usize, Ci: i32, Co: i32, s: f64, U: usize): v
 
 /**
  * Y (H x W x Co) of the tiles t0 .. of M[xi][t][co] (planeTiles tiles a plane): y = A^T m A.
- * Overwrites M's planes u = 0..3 of those tiles with the column pass.
+ * Overwrites M's planes u = 0..3 of those tiles with the column pass. mask (an H x W x Co
+ * image; 0: none): y = 0 where mask <= 0, the VJP of a ReLU whose input is mask, fused (the
+ * same and-mask as entk_relu_rows, so the same bits).
  */
-export function wino4Output<T>(M: usize, planeTiles: i32, t0: i32, H: i32, W: i32, Co: i32, Y: usize): void {
+export function wino4Output<T>(M: usize, planeTiles: i32, t0: i32, H: i32, W: i32, Co: i32, Y: usize, mask: usize = 0): void {
   const sz = <usize>sizeof<T>(), L = <i32>(16 / sizeof<T>());
   const tw = W >> 2, plane = <usize>planeTiles * <usize>Co * sz, row = <usize>W * <usize>Co * sz, px = <usize>Co * sz;
   for (let ty = 0; ty < (H >> 2); ty++) {
@@ -119,8 +121,15 @@ export function wino4Output<T>(M: usize, planeTiles: i32, t0: i32, H: i32, W: i3
         }
         // over v per output row i
         for (let i = 0; i < 4; i++) {
-          const p = src + <usize>(6 * i) * plane;
-          at6<T>(v128.load(p), v128.load(p + plane), v128.load(p + 2 * plane), v128.load(p + 3 * plane), v128.load(p + 4 * plane), v128.load(p + 5 * plane), dst0 + <usize>i * row + <usize>o * sz, px);
+          const p = src + <usize>(6 * i) * plane, d = dst0 + <usize>i * row + <usize>o * sz;
+          at6<T>(v128.load(p), v128.load(p + plane), v128.load(p + 2 * plane), v128.load(p + 3 * plane), v128.load(p + 4 * plane), v128.load(p + 5 * plane), d, px);
+          if (mask) {
+            const mk = mask + (d - Y), z = v128.splat<T>(0);
+            for (let j = 0; j < 4; j++) {
+              const q = d + <usize>j * px;
+              v128.store(q, v128.and(v128.load(q), v128.gt<T>(v128.load(mk + <usize>j * px), z)));
+            }
+          }
         }
       }
     }

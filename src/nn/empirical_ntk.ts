@@ -110,6 +110,8 @@ export const entkTuning = {
    * 36 GEMMs over a quarter of the tiles, 1.78x fewer multiplications than F(2x2)).
    */
   winograd4Rows: true,
+  /** With winograd4: a ReLU's VJP below an F(4x4) conv applied in the conv's output transform (no pass of its own). */
+  fuseRelu: true,
   /** k-slice of the pack-once Gram (a multiple of 64); 0: ~1 MiB packed. */
   gramKc: 0,
 };
@@ -375,7 +377,7 @@ class RowPass {
     d.fill(0);
     for (let r = 0; r < R; r++) d[r * k + outIdx(r % nO)] = 1;
     const first = layers.length ? layers[0].i : net.plan.length;
-    let g = this.dOut, li = layers.length - 1;
+    let g = this.dOut, li = layers.length - 1, reluDone = -1;
     for (let i = net.plan.length - 1; i >= first; i--) {
       const op = net.layerOp(i), ctx = net.layerCtx(i, R);
       if (!op) continue;
@@ -422,11 +424,15 @@ class RowPass {
           e.parallelFor(`entk_dense_row_${dt}`, [tR.acts[i], pl.nin, pl.nin, g, pl.nout, pl.sW, pl.sB, J, Pc, pl.colW, pl.colB], R);
         }
       }
+      if (i === reluDone) continue; // its VJP was fused into the conv's above it
       if (i > first) {
         const dx = g === tR.scratch[0] ? tR.scratch[1] : tR.scratch[0];
         const kind = net.plan[i].layer.kind;
+        // a ReLU right below an F(4x4) conv: its mask applied in the conv's output transform
+        const fuse = entkTuning.fuseRelu && i - 1 > first && net.plan[i - 1].layer.kind === 'relu';
         if (kind === 'relu') e.parallelFor(`entk_relu_rows_${dt}`, [tS.acts[i], sizes[i], nO, g, dx], R); // reads the per-sample input
-        else if (!(kind === 'conv' && entkTuning.winograd && ((entkTuning.winograd4 && convDxWinograd4(ctx, g, dx, entkTuning.padPlanes)) || convDxWinograd(ctx, g, dx)))) op.vjp(ctx, tR.acts[i], tR.acts[i + 1], g, dx, 0, 0);
+        else if (kind === 'conv' && entkTuning.winograd && entkTuning.winograd4 && convDxWinograd4(ctx, g, dx, entkTuning.padPlanes, fuse ? { input: tS.acts[i - 1], per: nO } : undefined)) { if (fuse) reluDone = i - 1; }
+        else if (!(kind === 'conv' && entkTuning.winograd && convDxWinograd(ctx, g, dx))) op.vjp(ctx, tR.acts[i], tR.acts[i + 1], g, dx, 0, 0);
         g = dx;
       }
     }

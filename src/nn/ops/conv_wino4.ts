@@ -8,8 +8,10 @@ import { spreadCount } from './wino_planes.js';
 /**
  * dx = s conv(dy, flip(W)) by F(4x4, 3x3) when the layer allows it (H, W multiples of 4, both
  * channel counts multiples of 4); false: not applicable. Same values as the VJP's dx up to rounding.
+ * relu: also the VJP of a ReLU before the layer, whose input (one image per `per` images of
+ * dy) is at relu.input: dx = 0 where that input is <= 0.
  */
-export function convDxWinograd4(c: OpCtx, dy: number, dx: number, pad = true): boolean {
+export function convDxWinograd4(c: OpCtx, dy: number, dx: number, pad = true, relu?: { input: number; per: number }): boolean {
   const cin = c.ls.inShape.C, cout = c.ls.outShape.C, { H, W } = c.ls.inShape, sz = BYTES[c.dt];
   if (H % 4 || W % 4 || cin % 4 || cout % 4) return false;
   const nW = 9 * cin * cout, nT = (H * W) / 16;
@@ -26,7 +28,7 @@ export function convDxWinograd4(c: OpCtx, dy: number, dx: number, pad = true): b
       c.e.call(`nn_conv_wino4_filter_${c.dt}`, Wf, cout, cin, c.wScale, U);
       const scratch = c.e.threadScratch(scratchBytes, 'nn-conv-wino4');
       const { work, workBytes } = gemmScratch(c.dt);
-      c.e.parallelFor(`nn_conv_wino4_fwd_${c.dt}`, [dy, c.B, H, W, cout, U, cin, dx, imgs, Pp, scratch, scratchBytes, work, workBytes], Math.ceil(c.B / imgs));
+      c.e.parallelFor(`nn_conv_wino4_fwd_${c.dt}`, [dy, c.B, H, W, cout, U, cin, dx, imgs, Pp, relu?.input ?? 0, relu?.per ?? 1, scratch, scratchBytes, work, workBytes], Math.ceil(c.B / imgs));
     } finally { c.e.heap.release(U); }
   } finally { c.e.heap.release(Wf); }
   return true;
