@@ -160,3 +160,29 @@ test('layer shapes, parameter layout and initialisation of both parameterisation
   } finally { big.dispose(); }
   void randn;
 });
+
+test('max-pool VJP: the first maximum of each window (scan order) gets dy, with ties (ReLU zeros, repeats), odd sizes, SIMD and scalar channels; rows sharing an input (xPer)', () => {
+  const e = engine();
+  for (const dt of ['f64', 'f32'] as const) {
+    for (const [H, W, C, xPer] of [[4, 4, 4, 1], [5, 7, 6, 1], [6, 4, 8, 3], [3, 3, 1, 2]] as const) {
+      const nB = 6, nX = Math.ceil(nB / xPer), Ho = H >> 1, Wo = W >> 1, r = rng(H * 31 + C + xPer);
+      // few distinct values: ties everywhere, as after a ReLU
+      const X = Float64Array.from({ length: nX * H * W * C }, () => Math.max(0, Math.floor(r() * 4) - 1));
+      const dy = Float64Array.from({ length: nB * Ho * Wo * C }, () => r() - 0.5);
+      const x = dt === 'f32' ? e.from(Float32Array.from(X)) : e.from(X), g = dt === 'f32' ? e.from(Float32Array.from(dy)) : e.from(dy), out = e.buffer(dt, nB * H * W * C);
+      try {
+        out.data.fill(7); // every entry must be written
+        e.parallelFor(`nn_maxpool_${dt}`, [1, x.ptr, g.ptr, H, W, C, out.ptr, xPer], nB);
+        const got = out.toArray(), want = new Float64Array(nB * H * W * C);
+        const G = dt === 'f32' ? Float32Array.from(dy) : dy;
+        for (let b = 0; b < nB; b++) for (let i = 0; i < Ho; i++) for (let j = 0; j < Wo; j++) for (let c = 0; c < C; c++) {
+          const at = (u: number, v: number) => ((2 * i + u) * W + 2 * j + v) * C + c, xb = Math.floor(b / xPer) * H * W * C;
+          let best = at(0, 0);
+          for (const [u, v] of [[0, 1], [1, 0], [1, 1]]) if (X[xb + at(u, v)] > X[xb + best]) best = at(u, v);
+          want[b * H * W * C + best] = G[((b * Ho + i) * Wo + j) * C + c];
+        }
+        assert.deepEqual(Array.from(got), Array.from(want), `${dt} ${H}x${W}x${C}, xPer ${xPer}`);
+      } finally { x.free(); g.free(); out.free(); }
+    }
+  }
+});

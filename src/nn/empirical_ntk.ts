@@ -364,12 +364,13 @@ class RowPass {
     // forward on the m samples (a trace of sb rows; only the first m are used)
     net.run(m === tS.B ? tS : { ...tS, B: m });
     // each sample's layer inputs copied to its nO rows, where the row-wise backward reads
-    // them (max-pool masks; dense rows of the 'jacobian' route); conv rows, the ReLU VJP
-    // (entk_relu_rows) and the dense factors read the per-sample trace directly
+    // them (dense rows of the 'jacobian' route); conv rows, the ReLU and max-pool VJPs
+    // (entk_relu_rows, nn_maxpool with nO rows per input) and the dense factors read the
+    // per-sample trace directly
     const sizes = net.boundarySizes, u8 = new Uint8Array(e.memory.buffer);
     for (let i = 0; i < net.plan.length; i++) {
       const kind = net.plan[i].layer.kind;
-      if (kind === 'conv' || kind === 'avgPool' || kind === 'flatten' || kind === 'relu' || (kind === 'dense' && !layers.some((l) => l.i === i && !l.structured))) continue;
+      if (kind === 'conv' || kind === 'avgPool' || kind === 'maxPool' || kind === 'flatten' || kind === 'relu' || (kind === 'dense' && !layers.some((l) => l.i === i && !l.structured))) continue;
       const row = sizes[i] * sz;
       for (let t = 0; t < m; t++) for (let q = 0; q < nO; q++) u8.copyWithin(tR.acts[i] + (t * nO + q) * row, tS.acts[i] + t * row, tS.acts[i] + (t + 1) * row);
     }
@@ -431,6 +432,7 @@ class RowPass {
         // a ReLU right below an F(4x4) conv: its mask applied in the conv's output transform
         const fuse = entkTuning.fuseRelu && i - 1 > first && net.plan[i - 1].layer.kind === 'relu';
         if (kind === 'relu') e.parallelFor(`entk_relu_rows_${dt}`, [tS.acts[i], sizes[i], nO, g, dx], R); // reads the per-sample input
+        else if (kind === 'maxPool') { const { H, W, C } = net.plan[i].inShape; e.parallelFor(`nn_maxpool_${dt}`, [1, tS.acts[i], g, H, W, C, dx, nO], R); }
         else if (kind === 'conv' && entkTuning.winograd && entkTuning.winograd4 && convDxWinograd4(ctx, g, dx, entkTuning.padPlanes, fuse ? { input: tS.acts[i - 1], per: nO } : undefined)) { if (fuse) reluDone = i - 1; }
         else if (!(kind === 'conv' && entkTuning.winograd && convDxWinograd(ctx, g, dx))) op.vjp(ctx, tR.acts[i], tR.acts[i + 1], g, dx, 0, 0);
         g = dx;

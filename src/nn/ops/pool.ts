@@ -13,10 +13,10 @@ export const avgPoolOp: Op = {
 };
 
 export const maxPoolOp: Op = {
-  forward(c, x, y) { const { H, W, C } = c.ls.inShape; c.e.parallelFor(`nn_maxpool_${c.dt}`, [0, x, 0, H, W, C, y], c.B); },
-  vjp(c, x, _y, dy, dx) { if (!dx) return; const { H, W, C } = c.ls.inShape; c.e.parallelFor(`nn_maxpool_${c.dt}`, [1, x, dy, H, W, C, dx], c.B); },
+  forward(c, x, y) { const { H, W, C } = c.ls.inShape; c.e.parallelFor(`nn_maxpool_${c.dt}`, [0, x, 0, H, W, C, y, 1], c.B); },
+  vjp(c, x, _y, dy, dx) { if (!dx) return; const { H, W, C } = c.ls.inShape; c.e.parallelFor(`nn_maxpool_${c.dt}`, [1, x, dy, H, W, C, dx, 1], c.B); },
   jvp(c, x, tx, _tW, _tb, ty) {
     if (!tx) { zeroOut(c, ty); return; }
-    const { H, W, C } = c.ls.inShape; c.e.parallelFor(`nn_maxpool_${c.dt}`, [2, x, tx, H, W, C, ty], c.B);
+    const { H, W, C } = c.ls.inShape; c.e.parallelFor(`nn_maxpool_${c.dt}`, [2, x, tx, H, W, C, ty, 1], c.B);
   },
 };
