@@ -41,7 +41,8 @@ export function canBlock(): boolean {
 export async function createBrowserEngine(opts: BrowserEngineOptions = {}): Promise<Engine> {
   const g = globalThis as unknown as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
   const shared = typeof SharedArrayBuffer === 'function' && g.crossOriginIsolated !== false;
-  const build = chooseBuild(shared, opts.wasm);
+  const build = chooseBuild(shared, opts.wasm, true);
+  if (build === 'relaxed4') throw new Error("wasm: 'relaxed4' is a Node build; in browsers use 'simd' or 'relaxed'");
   // literal new URL(...) calls: bundlers (Vite, esbuild plugins) only see static asset paths
   const url = build === 'relaxed' ? opts.relaxedWasmUrl ?? new URL('../../build/ntk-relaxed.wasm', import.meta.url)
     : build === 'simd' ? opts.wasmUrl ?? new URL('../../build/ntk.wasm', import.meta.url)

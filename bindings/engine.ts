@@ -74,7 +74,7 @@ export class Engine {
     readonly memory: WebAssembly.Memory,
     readonly shared: boolean,
     heap?: Heap,
-    /** Which wasm build runs: 'relaxed' (FMA), 'simd' or 'single' (see bindings/select.ts). */
+    /** Which wasm build runs: 'relaxed' (FMA), 'relaxed4' (FMA, 4-row tiles), 'simd' or 'single' (see bindings/select.ts). */
     readonly build: WasmBuild = shared ? 'simd' : 'single',
   ) {
     this.heap = heap ?? new Heap(memory, exports.heap_base());

@@ -14,8 +14,8 @@ export interface NodeEngineOptions {
   threads?: number;
   /** Path to a compiled module; default: the chosen build in the package's build/. */
   wasmPath?: string;
-  /** 'simd' or 'relaxed' forces a build; default NTK_WASM, else relaxed where supported. */
-  wasm?: 'simd' | 'relaxed';
+  /** 'simd', 'relaxed' or 'relaxed4' forces a build; default NTK_WASM, else by bindings/select.ts. */
+  wasm?: 'simd' | 'relaxed' | 'relaxed4';
 }
 
 export function wasmPath(build: WasmBuild): string {

@@ -1,12 +1,14 @@
-// Which wasm build to load. Three builds come from one AssemblyScript source (asconfig.json):
+// Which wasm build to load. Four builds come from one AssemblyScript source (asconfig.json):
 // 'relaxed' (shared memory + relaxed SIMD: fused multiply-add micro-kernels with a larger
-// register tile), 'simd' (shared memory, plain SIMD: the fallback) and 'single' (non-shared
-// memory, for pages without SharedArrayBuffer; one thread). Browser-safe.
+// register tile), 'relaxed4' (the same with the SIMD build's 4-row tiles, for V8 before 13),
+// 'simd' (shared memory, plain SIMD: the fallback) and 'single' (non-shared memory, for pages
+// without SharedArrayBuffer; one thread). Browser-safe.
 
-export type WasmBuild = 'relaxed' | 'simd' | 'single';
+export type WasmBuild = 'relaxed' | 'relaxed4' | 'simd' | 'single';
 
 export const BUILD_FILES: Record<WasmBuild, string> = {
   relaxed: 'ntk-relaxed.wasm',
+  relaxed4: 'ntk-relaxed4.wasm',
   simd: 'ntk.wasm',
   single: 'ntk-single.wasm',
 };
@@ -40,11 +42,12 @@ export function hasSimd(): boolean {
 }
 
 /**
- * Oldest V8 major version whose code for the relaxed build beats the SIMD build. Measured on
- * one machine (2 cores, AVX-512): V8 12.4 (Node 22) runs the relaxed build's wider register
- * tiles (6-row f32/f64 micro-kernels) slower than the SIMD build's (f64 GEMM 0.95x, Gram
- * 0.85-0.91x, Cholesky 0.84x, eigh 0.89x, cifar-cnn eNTK 0.89x); V8 13.6 (Node 24) and 14.6
- * (Node 26) run it 1.2-1.5x faster. V8 11.3 (Node 20, relaxed SIMD behind a flag) is older still.
+ * Oldest V8 major version that runs the relaxed build's 6-row tiles well. Measured on one
+ * machine (2 cores, AVX-512, 1 thread): V8 12.4 (Node 22) runs them slower than the SIMD
+ * build's 4-row tiles (relaxed vs SIMD: f64 GEMM 0.95x, Gram 0.85-0.91x, Cholesky 0.84x, eigh
+ * 0.89x) while the same 4-row tiles with FMA are faster (the 'relaxed4' build); V8 13.6
+ * (Node 24) and 14.6 (Node 26) run the 6-row tiles 1.2-1.5x faster than SIMD. So Node with an
+ * older V8 (22; 20 with --experimental-wasm-relaxed-simd) gets 'relaxed4'.
  */
 export const RELAXED_MIN_V8 = 13;
 
@@ -56,23 +59,25 @@ export function nodeV8Major(): number | null {
 }
 
 /**
- * The build to load: `forced` ('simd' | 'relaxed', from NTK_WASM or an option) wins and
- * fails clearly where it cannot run; otherwise relaxed where the runtime has it (and, on
- * Node, a V8 that runs it faster: RELAXED_MIN_V8), simd where only shared memory exists,
- * single without SharedArrayBuffer.
+ * The build to load: `forced` ('simd' | 'relaxed' | 'relaxed4', from NTK_WASM or an option)
+ * wins and fails clearly where it cannot run; otherwise, where the runtime has relaxed SIMD,
+ * relaxed (relaxed4 on Node with a V8 older than RELAXED_MIN_V8), simd where only shared
+ * memory exists, single without SharedArrayBuffer. browser: the browser loader's choice
+ * (no relaxed4 there: browsers are evergreen; it ships three builds).
  */
-export function chooseBuild(shared: boolean, forced?: string): WasmBuild {
+export function chooseBuild(shared: boolean, forced?: string, browser = false): WasmBuild {
   if (forced !== undefined && forced !== '') {
-    if (forced !== 'simd' && forced !== 'relaxed') {
-      throw new Error(`NTK_WASM must be 'simd' or 'relaxed', got '${forced}'`);
+    if (forced !== 'simd' && forced !== 'relaxed' && forced !== 'relaxed4') {
+      throw new Error(`NTK_WASM must be 'simd', 'relaxed' or 'relaxed4', got '${forced}'`);
     }
     if (!shared) throw new Error(`NTK_WASM=${forced} needs SharedArrayBuffer (a cross-origin isolated page); without it only the single-thread build runs`);
-    if (forced === 'relaxed' && !hasRelaxedSimd()) {
-      throw new Error("NTK_WASM=relaxed: this runtime has no relaxed SIMD (Node 22+, Chrome 114+, Firefox; on Node 20 run with --experimental-wasm-relaxed-simd)");
+    if (forced !== 'simd' && !hasRelaxedSimd()) {
+      throw new Error(`NTK_WASM=${forced}: this runtime has no relaxed SIMD (Node 22+, Chrome 114+, Firefox; on Node 20 run with --experimental-wasm-relaxed-simd)`);
     }
     return forced;
   }
   if (!shared) return 'single';
+  if (!hasRelaxedSimd()) return 'simd';
   const v8 = nodeV8Major();
-  return hasRelaxedSimd() && (v8 === null || v8 >= RELAXED_MIN_V8) ? 'relaxed' : 'simd';
+  return browser || v8 === null || v8 >= RELAXED_MIN_V8 ? 'relaxed' : 'relaxed4';
 }

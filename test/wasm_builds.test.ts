@@ -1,4 +1,4 @@
-// The three wasm builds and how one is picked: the relaxed-SIMD probe agrees with the real
+// The four wasm builds and how one is picked: the relaxed-SIMD probe agrees with the real
 // relaxed module, NTK_WASM forces a build or fails clearly, and every build that runs here
 // matches plain-JS references (each build against the reference, not against each other: FMA
 // rounds once, so relaxed and SIMD results differ in the last bits).
@@ -20,16 +20,19 @@ test('the relaxed-SIMD probe says exactly whether this runtime compiles the rela
   assert.equal(hasRelaxedSimd(), WebAssembly.validate(wasm('ntk-relaxed.wasm')));
   const v8 = nodeV8Major();
   assert.ok(v8 !== null && v8 === Number(process.versions.v8.split('.')[0]), `V8 major ${v8}`);
-  assert.equal(chooseBuild(true), hasRelaxedSimd() && v8 >= RELAXED_MIN_V8 ? 'relaxed' : 'simd');
+  assert.equal(WebAssembly.validate(wasm('ntk-relaxed4.wasm')), hasRelaxedSimd());
+  assert.equal(chooseBuild(true), !hasRelaxedSimd() ? 'simd' : v8 >= RELAXED_MIN_V8 ? 'relaxed' : 'relaxed4');
   assert.equal(chooseBuild(false), 'single');
 });
 
 test('NTK_WASM forces a build, and says why when it cannot', () => {
   assert.equal(chooseBuild(true, 'simd'), 'simd');
-  assert.throws(() => chooseBuild(true, 'avx'), /NTK_WASM must be 'simd' or 'relaxed', got 'avx'/);
+  assert.throws(() => chooseBuild(true, 'avx'), /NTK_WASM must be 'simd', 'relaxed' or 'relaxed4', got 'avx'/);
   assert.throws(() => chooseBuild(false, 'relaxed'), /needs SharedArrayBuffer/);
-  if (hasRelaxedSimd()) assert.equal(chooseBuild(true, 'relaxed'), 'relaxed');
-  else assert.throws(() => chooseBuild(true, 'relaxed'), /no relaxed SIMD .*--experimental-wasm-relaxed-simd/);
+  for (const b of ['relaxed', 'relaxed4']) {
+    if (hasRelaxedSimd()) assert.equal(chooseBuild(true, b), b);
+    else assert.throws(() => chooseBuild(true, b), new RegExp(`NTK_WASM=${b}: this runtime has no relaxed SIMD .*--experimental-wasm-relaxed-simd`));
+  }
 });
 
 /** Max error ratio (<= 1 passes) of f64 and f32 GEMMs whose shapes cross the 6-row micro-tile and MC = 192. */
@@ -48,8 +51,8 @@ function gemmChecks(): number {
   return worst;
 }
 
-for (const build of ['simd', 'relaxed'] as const) {
-  test(`${build} build: GEMM, Gram and Cholesky match the references (1 and 2 threads)`, { skip: build === 'relaxed' && !hasRelaxedSimd() ? 'no relaxed SIMD in this runtime (checked by the child-process test below)' : false }, () => {
+for (const build of ['simd', 'relaxed', 'relaxed4'] as const) {
+  test(`${build} build: GEMM, Gram and Cholesky match the references (1 and 2 threads)`, { skip: build !== 'simd' && !hasRelaxedSimd() ? 'no relaxed SIMD in this runtime (checked by the child-process test below)' : false }, () => {
     try {
       for (const threads of [1, 2]) {
         const e = initNode({ threads, wasm: build });
@@ -72,13 +75,13 @@ for (const build of ['simd', 'relaxed'] as const) {
   });
 }
 
-test('Node 20 with --experimental-wasm-relaxed-simd keeps the SIMD build (V8 11: the relaxed one is slower there) unless NTK_WASM=relaxed, and that one is right', { skip: hasRelaxedSimd() ? 'relaxed SIMD is on without a flag here (tested in-process above)' : false }, () => {
+test('Node 20 with --experimental-wasm-relaxed-simd picks the relaxed4 build by itself (V8 11: 4-row FMA tiles), and it and the relaxed build are right', { skip: hasRelaxedSimd() ? 'relaxed SIMD is on without a flag here (tested in-process above)' : false }, () => {
   const node = new URL('../src/node.js', import.meta.url).href, helpers = new URL('./helpers.js', import.meta.url).href;
   const script = `Promise.all([import(${JSON.stringify(node)}), import(${JSON.stringify(helpers)})]).then(([m, h]) => {
     const auto = m.initNode({ threads: 2 }).build;
-    const e = m.initNode({ threads: 2, wasm: 'relaxed' });
-    let worst = 0;
-    for (const [mm, nn, k] of [[197, 203, 300], [385, 37, 64]]) for (const dt of ['f64', 'f32']) {
+    let worst = 0, e;
+    for (const b of ['relaxed4', 'relaxed']) for (const [mm, nn, k] of [[197, 203, 300], [385, 37, 64]]) for (const dt of ['f64', 'f32']) {
+      e = m.initNode({ threads: 2, wasm: b });
       const T = dt === 'f64' ? Float64Array : Float32Array;
       const A = T.from(h.randomArray(mm * k, 1)), B = T.from(h.randomArray(k * nn, 2));
       const C = m.gemm({ data: A, rows: mm, cols: k }, { data: B, rows: k, cols: nn });
@@ -90,7 +93,7 @@ test('Node 20 with --experimental-wasm-relaxed-simd keeps the SIMD build (V8 11:
   const r = spawnSync(process.execPath, [FLAG, '-e', script], { encoding: 'utf8', env: { ...process.env, NTK_WASM: '' } });
   assert.equal(r.status, 0, r.stderr);
   const { auto, build, worst } = JSON.parse(r.stdout);
-  assert.equal(auto, 'simd');
+  assert.equal(auto, 'relaxed4');
   assert.equal(build, 'relaxed');
   assert.ok(worst <= 1, `error ratio ${worst}`);
 });

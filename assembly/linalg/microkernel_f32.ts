@@ -2,22 +2,30 @@
 // the flops per instruction), tile chosen at compile time:
 // - SIMD build: 4 x 8 tile in 8 f32x4 accumulators (mul + add with a temporary each);
 // - relaxed build: 6 x 8 tile in 12 accumulators with f32x4.relaxed_madd (no temporary:
-//   12 + 2 B + 1 A = 15 registers).
+//   12 + 2 B + 1 A = 15 registers); relaxed4 build: the 4 x 8 tile with relaxed_madd (tiles.ts).
 // A separate, non-inlined function for the same tier-up reason.
 
-export const MR_F32: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
+import { WIDE_TILES } from './tiles';
+
+export const MR_F32: i32 = WIDE_TILES ? 6 : 4;
 export const NR_F32: i32 = 8;
 
 /** C[0:MR, 0:8] += alpha * Ap^T Bp over kc steps; C rows are ldc bytes apart. */
 export function mk_f32(kc: i32, a: usize, b: usize, c: usize, ldc: usize, alpha: f32): void {
-  if (ASC_FEATURE_RELAXED_SIMD) mk_f32_6x8(kc, a, b, c, ldc, alpha, false);
+  if (WIDE_TILES) mk_f32_6x8(kc, a, b, c, ldc, alpha, false);
   else mk_f32_4x8(kc, a, b, c, ldc, alpha, false);
 }
 
 /** C[0:MR, 0:8] = Ap^T Bp over kc steps (C neither read nor zeroed first: short-k callers). */
 export function mk_f32_set(kc: i32, a: usize, b: usize, c: usize, ldc: usize): void {
-  if (ASC_FEATURE_RELAXED_SIMD) mk_f32_6x8(kc, a, b, c, ldc, 1, true);
+  if (WIDE_TILES) mk_f32_6x8(kc, a, b, c, ldc, 1, true);
   else mk_f32_4x8(kc, a, b, c, ldc, 1, true);
+}
+
+// a c + b: fused in the relaxed builds (the 4-row tile of 'relaxed4'), mul + add otherwise
+@inline function madd4(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
 }
 
 @inline function set_row(c: usize, x0: v128, x1: v128): void {
@@ -41,13 +49,13 @@ export function mk_f32_set(kc: i32, a: usize, b: usize, c: usize, ldc: usize): v
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
     let av = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0)); c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd4(av, b0, c00); c01 = madd4(av, b1, c01);
     av = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0)); c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd4(av, b0, c10); c11 = madd4(av, b1, c11);
     av = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0)); c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd4(av, b0, c20); c21 = madd4(av, b1, c21);
     av = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0)); c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd4(av, b0, c30); c31 = madd4(av, b1, c31);
     a += 16; b += 32;
   }
   if (set) {

@@ -8,15 +8,18 @@
 // - relaxed build (--enable relaxed-simd): f64x2.relaxed_madd is one vfmadd231pd, which
 //   needs no temporary, so a 6 x 4 tile fits: 12 accumulators + 2 B + 1 A = 15 registers
 //   (V8 keeps xmm15 as scratch). 4 x 6 would need 3 B registers (16) and spill.
+// - relaxed4 build: the 4 x 4 tile with relaxed_madd, for V8 before 13 (tiles.ts).
 // Kept as its own (not inlined) function: V8 tiers a function up between calls, so the
 // thousands of short calls per GEMM let the optimised code take over early.
 
-export const MR_F64: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
+import { WIDE_TILES } from './tiles';
+
+export const MR_F64: i32 = WIDE_TILES ? 6 : 4;
 export const NR_F64: i32 = 4;
 
 /** C[0:MR, 0:4] += alpha * Ap^T Bp over kc steps; C rows are ldc bytes apart. */
 export function mk_f64(kc: i32, a: usize, b: usize, c: usize, ldc: usize, alpha: f64): void {
-  if (ASC_FEATURE_RELAXED_SIMD) mk_f64_6x4(kc, a, b, c, ldc, alpha);
+  if (WIDE_TILES) mk_f64_6x4(kc, a, b, c, ldc, alpha);
   else mk_f64_4x4(kc, a, b, c, ldc, alpha);
 }
 
@@ -28,6 +31,12 @@ export function mk_f64(kc: i32, a: usize, b: usize, c: usize, ldc: usize, alpha:
   v128.store(c, f64x2.add(v128.load(c, 16), f64x2.mul(alpha, x1)), 16);
 }
 
+// a c + b: fused in the relaxed builds (the 4-row tile of 'relaxed4'), mul + add otherwise
+@inline function madd2(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
+  return f64x2.add(c, f64x2.mul(a, b));
+}
+
 @inline function mk_f64_4x4(kc: i32, a: usize, b: usize, c: usize, ldc: usize, alpha: f64): void {
   let c00 = f64x2.splat(0), c01 = f64x2.splat(0);
   let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
@@ -36,13 +45,13 @@ export function mk_f64(kc: i32, a: usize, b: usize, c: usize, ldc: usize, alpha:
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
     let av = v128.load64_splat(a);
-    c00 = f64x2.add(c00, f64x2.mul(av, b0)); c01 = f64x2.add(c01, f64x2.mul(av, b1));
+    c00 = madd2(av, b0, c00); c01 = madd2(av, b1, c01);
     av = v128.load64_splat(a, 8);
-    c10 = f64x2.add(c10, f64x2.mul(av, b0)); c11 = f64x2.add(c11, f64x2.mul(av, b1));
+    c10 = madd2(av, b0, c10); c11 = madd2(av, b1, c11);
     av = v128.load64_splat(a, 16);
-    c20 = f64x2.add(c20, f64x2.mul(av, b0)); c21 = f64x2.add(c21, f64x2.mul(av, b1));
+    c20 = madd2(av, b0, c20); c21 = madd2(av, b1, c21);
     av = v128.load64_splat(a, 24);
-    c30 = f64x2.add(c30, f64x2.mul(av, b0)); c31 = f64x2.add(c31, f64x2.mul(av, b1));
+    c30 = madd2(av, b0, c30); c31 = madd2(av, b1, c31);
     a += 32; b += 32;
   }
   const al = f64x2.splat(alpha);

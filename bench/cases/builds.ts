@@ -1,4 +1,4 @@
-// The relaxed-SIMD (FMA) build against the SIMD build, side by side in one run: f64/f32 GEMM,
+// The relaxed-SIMD (FMA) builds (6-row tiles, and relaxed4's 4-row tiles) against the SIMD build, side by side in one run: f64/f32 GEMM,
 // Gram, Cholesky + solve and eigh, each with its OpenBLAS peer measured in the same run.
 // The builds alternate (simd, relaxed, simd, relaxed) and each keeps its better median, so a
 // burst of load from other processes hits both alike. Needs a runtime with relaxed SIMD
@@ -99,7 +99,7 @@ function cpuMedian(call: () => void, reps: number): number {
 }
 
 export async function run(ctx: Ctx): Promise<Row[]> {
-  const builds = hasRelaxedSimd() ? (['simd', 'relaxed'] as const) : (['simd'] as const);
+  const builds = hasRelaxedSimd() ? (['simd', 'relaxed', 'relaxed4'] as const) : (['simd'] as const);
   if (builds.length === 1) console.error('builds: no relaxed SIMD in this runtime (Node 22+, or Node 20 with --experimental-wasm-relaxed-simd): SIMD rows only');
   const q = ctx.quick;
   const ops: Op[] = [
@@ -134,14 +134,14 @@ export async function run(ctx: Ctx): Promise<Row[]> {
       }
       for (const build of builds) {
         const peers: Record<string, number | null> = { [kind === 'chol' ? 'scipy' : 'numpy']: peer };
-        if (build === 'relaxed') peers['simd build'] = best.simd;
+        if (build !== 'simd') peers['simd build'] = best.simd;
         const row: Row = { op: `${o.op}, ${build}`, size: o.size, threads, ours_s: best[build], gflops: o.flops ? o.flops / best[build] / 1e9 : undefined, peers };
         console.log(JSON.stringify(row));
         rows.push(row);
       }
       if (cpuToo) for (const build of builds) {
         const peers: Record<string, number | null> = { numpy: numpy[o.key + ' cpu'] ?? null };
-        if (build === 'relaxed') peers['simd build'] = bestCpu.simd;
+        if (build !== 'simd') peers['simd build'] = bestCpu.simd;
         const row: Row = { op: `${o.op}, ${build}, CPU seconds`, size: o.size, threads, ours_s: bestCpu[build], gflops: o.flops / bestCpu[build] / 1e9, peers };
         console.log(JSON.stringify(row));
         rows.push(row);
