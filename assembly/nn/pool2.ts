@@ -35,6 +35,15 @@ function avg<T>(mode: i32, X: usize, H: i32, W: i32, C: i32, Y: usize, b: i32): 
   }
 }
 
+/** Offset of the window's first maximum in scan order (strict >: a later tie does not win). */
+@inline function firstMax<T>(X: usize, e00: usize, e01: usize, e10: usize, e11: usize): usize {
+  let best = e00, m = load<T>(X + e00);
+  let v = load<T>(X + e01); if (v > m) { m = v; best = e01; }
+  v = load<T>(X + e10); if (v > m) { m = v; best = e10; }
+  v = load<T>(X + e11); if (v > m) { best = e11; }
+  return best;
+}
+
 /**
  * mode 0: out = max(X) (Y-sized); 1: out = VJP of dIn (Y-sized) into X-sized; 2: out = JVP of
  * dIn (X-sized), Y-sized. Task b reads input image b / xPer of X (xPer > 1: the empirical NTK's
@@ -67,10 +76,7 @@ function maxp<T>(mode: i32, X: usize, dIn: usize, H: i32, W: i32, C: i32, out: u
       }
       for (let c = cV; c < C; c++) {
         const o = <usize>c * sz;
-        let best = e00 + o, m = load<T>(X + best);
-        let v = load<T>(X + e01 + o); if (v > m) { m = v; best = e01 + o; }
-        v = load<T>(X + e10 + o); if (v > m) { m = v; best = e10 + o; }
-        v = load<T>(X + e11 + o); if (v > m) { m = v; best = e11 + o; }
+        const best = firstMax<T>(X, e00 + o, e01 + o, e10 + o, e11 + o);
         store<T>(out + oOff + e00 + o, 0); store<T>(out + oOff + e01 + o, 0); store<T>(out + oOff + e10 + o, 0); store<T>(out + oOff + e11 + o, 0);
         store<T>(out + oOff + best, load<T>(dIn + y + o));
       }
@@ -93,12 +99,8 @@ function maxp<T>(mode: i32, X: usize, dIn: usize, H: i32, W: i32, C: i32, out: u
     }
     for (let c = c0; c < C; c++) {
       const o = <usize>c * sz;
-      let best = e00 + o, m = load<T>(X + best);
-      let v = load<T>(X + e01 + o); if (v > m) { m = v; best = e01 + o; }
-      v = load<T>(X + e10 + o); if (v > m) { m = v; best = e10 + o; }
-      v = load<T>(X + e11 + o); if (v > m) { m = v; best = e11 + o; }
-      if (mode == 0) store<T>(out + y + o, m);
-      else store<T>(out + y + o, load<T>(dIn + oOff + best));
+      const best = firstMax<T>(X, e00 + o, e01 + o, e10 + o, e11 + o);
+      store<T>(out + y + o, mode == 0 ? load<T>(X + best) : load<T>(dIn + oOff + best));
     }
   }
 }
