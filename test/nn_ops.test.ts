@@ -106,28 +106,30 @@ test('every layer op: backward and input gradients and JVP match central differe
   } finally { two.dispose(); }
 });
 
-test('Winograd convs (forward with bias and fused ReLU, dW, db, dX, JVP) equal the im2col route and central differences (f64)', () => {
+test('Winograd convs (forward with bias and fused ReLU, dW, db, dX, JVP) equal the im2col route and central differences (f64); F(4x4) where H, W are multiples of 4', () => {
   // channels multiples of 4 and even sizes: both convs take the Winograd route; 19 images leave
-  // a short last slot and task; winoBytes 1 forces one image per group (M accumulated over groups)
+  // a short last slot and task; winoBytes 1 forces one image per group (M accumulated over groups).
+  // 6 x 8 input: F(2x2) for both convs; 8 x 8: F(4x4) for the forward, dX and JVP of both (8 x 8, 4 x 4)
   const layers = (): Layer[] => [conv({ out: 8, wStd: 1.5, bStd: 0.2 }), relu(), avgPool(), conv({ out: 4, wStd: 1.3, bStd: 0.1 }), relu(), flatten(), dense({ out: 3, wStd: 1.2, bStd: 0.3 })];
   const saved = { ...convTuning }, B = 19;
   try {
-    for (const parameterization of ['ntk', 'standard'] as const) {
-      const net = buildNet(layers(), { input: [6, 8, 4], dtype: 'f64', parameterization, seed: 7 });
+    for (const [parameterization, input] of [['ntk', [6, 8, 4]], ['standard', [6, 8, 4]], ['ntk', [8, 8, 4]], ['standard', [8, 8, 4]]] as const) {
+      const net = buildNet(layers(), { input: input as [number, number, number], dtype: 'f64', parameterization, seed: 7 });
       try {
         const X = randArr(B * net.inputDim, 3, 0, 1), w = randArr(B * net.outputs, 4), t = randArr(net.nParams, 5), tX = randArr(X.length, 6);
         const run = () => ({ F: net.forward({ data: X, rows: B, cols: net.inputDim }).data, ...scalarAndGrads(net, X, B, w), jvp: jvpOut(net, X, B, t, tX), jvpW: jvpOut(net, X, B, t) });
         convTuning.winograd = false;
         const ref = run();
-        for (const winoBytes of [saved.winoBytes, 1]) {
-          Object.assign(convTuning, { winograd: true, winoBytes });
+        for (const [winoBytes, winograd4] of [[saved.winoBytes, true], [1, true], [saved.winoBytes, false]] as const) {
+          Object.assign(convTuning, { winograd: true, winoBytes, winograd4 });
           const got = run();
           for (const k of ['F', 'grad', 'dX', 'jvp', 'jvpW'] as const) {
             let err = 0, den = 0;
             for (let i = 0; i < ref[k].length; i++) { err = Math.max(err, Math.abs(got[k][i] - ref[k][i])); den = Math.max(den, Math.abs(ref[k][i])); }
-            assert.ok(err <= 1e-12 * den, `${parameterization}, winoBytes ${winoBytes}: ${k} Winograd vs im2col off by ${err / den}`);
+            assert.ok(err <= 1e-12 * den, `${parameterization} ${input}, winoBytes ${winoBytes}, winograd4 ${winograd4}: ${k} Winograd vs im2col off by ${err / den}`);
           }
         }
+        convTuning.winograd4 = true;
         convTuning.winoBytes = saved.winoBytes;
         checkNet(net, 3, 13, `Winograd convs ${parameterization}`);
       } finally { net.dispose(); }

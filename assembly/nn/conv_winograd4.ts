@@ -1,8 +1,9 @@
 // 3x3 SAME convolution by Winograd F(4x4, 3x3) (transforms in winograd4.ts) for H, W
 // multiples of 4 and channel counts multiples of 4: Y = conv(X, Wt) as 36 GEMMs of
 // (tiles x Ci) (Ci x Co) per group of images, 1.78x fewer multiplications than F(2x2, 3x3)
-// (conv_winograd.ts). Used by the empirical NTK for the input cotangents of its row-wise
-// backward (conv of dY with the flipped weights).
+// (conv_winograd.ts). Used by the training convs where H, W are multiples of 4 (forward with
+// bias and fused ReLU, dX, JVP; src/nn/ops/conv.ts) and by the empirical NTK for the input
+// cotangents of its row-wise backward (conv of dY with the flipped weights).
 import { gemm_f32 } from '../linalg/gemm_f32';
 import { gemm_f64 } from '../linalg/gemm_f64';
 import { wino4Filter, wino4Input, wino4Output } from './winograd4';
@@ -14,7 +15,8 @@ import { wino4Filter, wino4Input, wino4Output } from './winograd4';
  * from all mapping to one L1 set: 4 KiB aliasing).
  */
 function wino4Fwd<T>(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32, Y: usize, imgs: i32, planeTiles: i32,
-  mask: usize, maskPer: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
+  mask: usize, maskPer: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize,
+  bias: usize, bs: f64, R: usize, acc: i32, task: i32, tid: i32): void {
   const b0 = task * imgs, nb = min(imgs, N - b0);
   if (nb <= 0) return;
   const sz = <usize>sizeof<T>(), nT = (H >> 2) * (W >> 2), P = nb * nT, Pp = planeTiles;
@@ -26,17 +28,19 @@ function wino4Fwd<T>(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i3
     if (sizeof<T>() == 4) gemm_f32(0, 0, P, Co, Ci, 1.0, a, Ci, u, Co, 0.0, m, Co, gw);
     else gemm_f64(0, 0, P, Co, Ci, 1.0, a, Ci, u, Co, 0.0, m, Co, gw);
   }
-  for (let b = 0; b < nb; b++)
-    wino4Output<T>(M, Pp, b * nT, H, W, Co, Y + <usize>(b0 + b) * <usize>Co * img, mask ? mask + <usize>((b0 + b) / maskPer) * <usize>Co * img : 0);
+  for (let b = 0; b < nb; b++) {
+    const o = <usize>(b0 + b) * <usize>Co * img;
+    wino4Output<T>(M, Pp, b * nT, H, W, Co, Y + o, bias, bs, R ? R + o : 0, acc, mask ? mask + <usize>((b0 + b) / maskPer) * <usize>Co * img : 0);
+  }
 }
 
 export function nn_conv_wino4_filter_f32(Wt: usize, Ci: i32, Co: i32, s: f64, U: usize): void { wino4Filter<f32>(Wt, Ci, Co, s, U); }
 export function nn_conv_wino4_filter_f64(Wt: usize, Ci: i32, Co: i32, s: f64, U: usize): void { wino4Filter<f64>(Wt, Ci, Co, s, U); }
 export function nn_conv_wino4_fwd_f32(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32, Y: usize, imgs: i32, planeTiles: i32,
-  mask: usize, maskPer: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
-  wino4Fwd<f32>(X, N, H, W, Ci, U, Co, Y, imgs, planeTiles, mask, maskPer, scratch, scratchBytes, gwork, gworkBytes, task, tid);
+  mask: usize, maskPer: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, bias: usize, bs: f64, R: usize, acc: i32, task: i32, tid: i32): void {
+  wino4Fwd<f32>(X, N, H, W, Ci, U, Co, Y, imgs, planeTiles, mask, maskPer, scratch, scratchBytes, gwork, gworkBytes, bias, bs, R, acc, task, tid);
 }
 export function nn_conv_wino4_fwd_f64(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32, Y: usize, imgs: i32, planeTiles: i32,
-  mask: usize, maskPer: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
-  wino4Fwd<f64>(X, N, H, W, Ci, U, Co, Y, imgs, planeTiles, mask, maskPer, scratch, scratchBytes, gwork, gworkBytes, task, tid);
+  mask: usize, maskPer: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, bias: usize, bs: f64, R: usize, acc: i32, task: i32, tid: i32): void {
+  wino4Fwd<f64>(X, N, H, W, Ci, U, Co, Y, imgs, planeTiles, mask, maskPer, scratch, scratchBytes, gwork, gworkBytes, bias, bs, R, acc, task, tid);
 }

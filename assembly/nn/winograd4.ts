@@ -100,14 +100,17 @@ export function wino4Filter<T>(Wt: usize, Ci: i32, Co: i32, s: f64, U: usize): v
 }
 
 /**
- * Y (H x W x Co) of the tiles t0 .. of M[xi][t][co] (planeTiles tiles a plane): y = A^T m A.
- * Overwrites M's planes u = 0..3 of those tiles with the column pass. mask (an H x W x Co
- * image; 0: none): y = 0 where mask <= 0, the VJP of a ReLU whose input is mask, fused (the
- * same and-mask as entk_relu_rows, so the same bits).
+ * Y (H x W x Co) of the tiles t0 .. of M[xi][t][co] (planeTiles tiles a plane): y = A^T m A
+ * (+ bs bias[co] when bias != 0) (+ the old y when acc != 0); R != 0 also gets max(y, 0) (a
+ * fused ReLU, as winograd.ts winoOutput). mask (an H x W x Co image; 0: none): y = 0 where
+ * mask <= 0, the VJP of a ReLU whose input is mask, fused (the same and-mask as
+ * entk_relu_rows, so the same bits). Overwrites M's planes of those tiles.
  */
-export function wino4Output<T>(M: usize, planeTiles: i32, t0: i32, H: i32, W: i32, Co: i32, Y: usize, mask: usize = 0): void {
+export function wino4Output<T>(M: usize, planeTiles: i32, t0: i32, H: i32, W: i32, Co: i32, Y: usize,
+  bias: usize = 0, bs: f64 = 0, R: usize = 0, acc: i32 = 0, mask: usize = 0): void {
   const sz = <usize>sizeof<T>(), L = <i32>(16 / sizeof<T>());
   const tw = W >> 2, plane = <usize>planeTiles * <usize>Co * sz, row = <usize>W * <usize>Co * sz, px = <usize>Co * sz;
+  const post = bias != 0 || acc != 0 || R != 0 || mask != 0, z = v128.splat<T>(0), bsv = v128.splat<T>(<T>bs);
   for (let ty = 0; ty < (H >> 2); ty++) {
     for (let tx = 0; tx < tw; tx++) {
       const src0 = M + <usize>(t0 + ty * tw + tx) * <usize>Co * sz;
@@ -119,16 +122,24 @@ export function wino4Output<T>(M: usize, planeTiles: i32, t0: i32, H: i32, W: i3
           const p = src + <usize>v * plane;
           at6<T>(v128.load(p), v128.load(p + 6 * plane), v128.load(p + 12 * plane), v128.load(p + 18 * plane), v128.load(p + 24 * plane), v128.load(p + 30 * plane), p, 6 * plane);
         }
+        const bv = bias != 0 ? v128.mul<T>(bsv, v128.load(bias + <usize>o * sz)) : z;
         // over v per output row i
         for (let i = 0; i < 4; i++) {
           const p = src + <usize>(6 * i) * plane, d = dst0 + <usize>i * row + <usize>o * sz;
-          at6<T>(v128.load(p), v128.load(p + plane), v128.load(p + 2 * plane), v128.load(p + 3 * plane), v128.load(p + 4 * plane), v128.load(p + 5 * plane), d, px);
-          if (mask) {
-            const mk = mask + (d - Y), z = v128.splat<T>(0);
-            for (let j = 0; j < 4; j++) {
-              const q = d + <usize>j * px;
-              v128.store(q, v128.and(v128.load(q), v128.gt<T>(v128.load(mk + <usize>j * px), z)));
-            }
+          if (!post) {
+            at6<T>(v128.load(p), v128.load(p + plane), v128.load(p + 2 * plane), v128.load(p + 3 * plane), v128.load(p + 4 * plane), v128.load(p + 5 * plane), d, px);
+            continue;
+          }
+          // into planes 6i + j (the six inputs are read first), then bias, acc, mask, ReLU copy
+          at6<T>(v128.load(p), v128.load(p + plane), v128.load(p + 2 * plane), v128.load(p + 3 * plane), v128.load(p + 4 * plane), v128.load(p + 5 * plane), p, plane);
+          for (let j = 0; j < 4; j++) {
+            const q = d + <usize>j * px;
+            let y = v128.load(p + <usize>j * plane);
+            if (bias != 0) y = v128.add<T>(y, bv);
+            if (acc) y = v128.add<T>(y, v128.load(q));
+            if (mask) y = v128.and(y, v128.gt<T>(v128.load(mask + (q - Y)), z));
+            v128.store(q, y);
+            if (R != 0) v128.store(R + (q - Y), v128.max<T>(y, z));
           }
         }
       }

@@ -14,7 +14,7 @@ import { spreadCount } from './wino_planes.js';
  * F(2x2, 3x3) (forward, dX and dW; false forces im2col, for tests). winoBytes: transformed
  * tiles per task (a group of images), about an L2's worth.
  */
-export const convTuning = { scatterBelowCin: 8, winograd: true, winoBytes: 1 << 20 };
+export const convTuning = { scatterBelowCin: 8, winograd: true, winoBytes: 1 << 20, winograd4: true };
 
 /** Per-thread patch scratch: 256 KiB, or 4 patch rows when those are larger. */
 function scratchFor(c: OpCtx, cin: number): { scratch: number; scratchBytes: number } {
@@ -47,6 +47,7 @@ export function winogradFits(c: OpCtx): boolean {
  * Images per task depend on the batch and shapes only (not on threads).
  */
 function winoConv(c: OpCtx, x: number, cin: number, Wt: number, cout: number, flip: boolean, bias: number, bs: number, y: number, R = 0, acc = 0): void {
+  if (convTuning.winograd4 && c.ls.inShape.H % 4 === 0 && c.ls.inShape.W % 4 === 0) { wino4Conv(c, x, cin, Wt, cout, flip, bias, bs, y, R, acc); return; }
   const { H, W } = c.ls.inShape, sz = BYTES[c.dt], nT = (H * W) / 4;
   const perImg = 16 * nT * (cin + cout) * sz;
   const imgs = Math.max(1, Math.min(Math.floor(convTuning.winoBytes / perImg), Math.ceil(c.B / 8)));
@@ -65,6 +66,32 @@ function winoConv(c: OpCtx, x: number, cin: number, Wt: number, cout: number, fl
     const scratch = c.e.threadScratch(scratchBytes, 'nn-conv-wino');
     const { work, workBytes } = gemmScratch(c.dt);
     c.e.parallelFor(`nn_conv_wino_fwd_${c.dt}`, [x, c.B, H, W, cin, U, cout, y, imgs, PV, PM, scratch, scratchBytes, work, workBytes, bias, bs, R, acc], Math.ceil(c.B / imgs));
+  } finally { c.e.heap.release(U); }
+}
+
+/**
+ * winoConv by F(4x4, 3x3) (assembly/nn/conv_winograd4.ts; H, W multiples of 4): 36 GEMMs over a
+ * quarter of the tiles, 1.78x fewer multiplications than F(2x2). Same arguments and images per
+ * task rule (batch and shapes only).
+ */
+function wino4Conv(c: OpCtx, x: number, cin: number, Wt: number, cout: number, flip: boolean, bias: number, bs: number, y: number, R: number, acc: number): void {
+  const { H, W } = c.ls.inShape, sz = BYTES[c.dt], nT = (H * W) / 16;
+  const perImg = 36 * nT * (cin + cout) * sz;
+  const imgs = Math.max(1, Math.min(Math.floor((2 * convTuning.winoBytes) / perImg), Math.ceil(c.B / 8)));
+  const Pp = spreadCount(imgs * nT, Math.min(cin, cout) * sz);
+  const scratchBytes = Math.ceil((36 * Pp * (cin + cout) * sz) / 64) * 64;
+  const U = c.e.heap.alloc(36 * cin * cout * sz);
+  try {
+    if (flip) {
+      const Wf = c.e.heap.alloc(9 * cin * cout * sz);
+      try {
+        c.e.call(`nn_conv_flip_${c.dt}`, Wt, cout, cin, Wf);
+        c.e.call(`nn_conv_wino4_filter_${c.dt}`, Wf, cin, cout, c.wScale, U);
+      } finally { c.e.heap.release(Wf); }
+    } else c.e.call(`nn_conv_wino4_filter_${c.dt}`, Wt, cin, cout, c.wScale, U);
+    const scratch = c.e.threadScratch(scratchBytes, 'nn-conv-wino4');
+    const { work, workBytes } = gemmScratch(c.dt);
+    c.e.parallelFor(`nn_conv_wino4_fwd_${c.dt}`, [x, c.B, H, W, cin, U, cout, y, imgs, Pp, 0, 1, scratch, scratchBytes, work, workBytes, bias, bs, R, acc], Math.ceil(c.B / imgs));
   } finally { c.e.heap.release(U); }
 }
 

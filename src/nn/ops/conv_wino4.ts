@@ -28,7 +28,7 @@ export function convDxWinograd4(c: OpCtx, dy: number, dx: number, pad = true, re
       c.e.call(`nn_conv_wino4_filter_${c.dt}`, Wf, cout, cin, c.wScale, U);
       const scratch = c.e.threadScratch(scratchBytes, 'nn-conv-wino4');
       const { work, workBytes } = gemmScratch(c.dt);
-      c.e.parallelFor(`nn_conv_wino4_fwd_${c.dt}`, [dy, c.B, H, W, cout, U, cin, dx, imgs, Pp, relu?.input ?? 0, relu?.per ?? 1, scratch, scratchBytes, work, workBytes], Math.ceil(c.B / imgs));
+      c.e.parallelFor(`nn_conv_wino4_fwd_${c.dt}`, [dy, c.B, H, W, cout, U, cin, dx, imgs, Pp, relu?.input ?? 0, relu?.per ?? 1, scratch, scratchBytes, work, workBytes, 0, 0, 0, 0], Math.ceil(c.B / imgs));
     } finally { c.e.heap.release(U); }
   } finally { c.e.heap.release(Wf); }
   return true;
