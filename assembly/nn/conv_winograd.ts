@@ -8,6 +8,7 @@
 import { gemm_f32 } from '../linalg/gemm_f32';
 import { gemm_f64 } from '../linalg/gemm_f64';
 import { winoFilter, winoFilterOut, winoGradTiles, winoInput, winoOutput } from './winograd';
+import { colSums } from './bias_sums';
 
 @inline function gemmT<T>(transA: i32, m: i32, n: i32, k: i32, A: usize, lda: i32, B: usize, ldb: i32, beta: f64, C: usize, ldc: i32, work: usize): void {
   if (sizeof<T>() == 4) gemm_f32(transA, 0, m, n, k, 1.0, A, lda, B, ldb, <f32>beta, C, ldc, work);
@@ -63,19 +64,8 @@ function winoGradSlot<T>(X: usize, N: i32, H: i32, W: i32, Ci: i32, dY: usize, C
       gemmT<T>(1, Ci, Co, P, V + <usize>(xi * PV) * <usize>Ci * sz, Ci, Ut + <usize>(xi * PU) * <usize>Co * sz, Co, g0 ? 1.0 : 0.0, M + <usize>(xi * Ci) * <usize>Co * sz, Co, gw);
   }
   winoFilterOut<T>(M, Ci, Co, Co, 1, 1.0, slot, 0);
-  if (withBias) {
-    // db = column sums of the slot's dY rows, in row order
-    const db = slot + <usize>(9 * Ci * Co) * sz, L = <i32>(16 / sizeof<T>()), rows = nb * H * W;
-    memory.fill(db, 0, <usize>Co * sz);
-    const base = dY + <usize>b0 * <usize>Co * img;
-    for (let r = 0; r < rows; r++) {
-      const row = base + <usize>r * <usize>Co * sz;
-      for (let o = 0; o < Co; o += L) {
-        const q = db + <usize>o * sz;
-        v128.store(q, v128.add<T>(v128.load(q), v128.load(row + <usize>o * sz)));
-      }
-    }
-  }
+  // db = column sums of the slot's dY rows, in row order
+  if (withBias) colSums<T>(dY + <usize>b0 * <usize>Co * img, nb * H * W, Co, slot + <usize>(9 * Ci * Co) * sz);
 }
 
 export function nn_conv_wino_filter_f32(Wt: usize, Ci: i32, Co: i32, s: f64, U: usize): void { winoFilter<f32>(Wt, Ci, Co, s, U); }

@@ -11,7 +11,7 @@ import { gemm_f64 } from '../linalg/gemm_f64';
 import { pack_a_f32 } from '../linalg/pack';
 import { mk_f32_set, MR_F32 } from '../linalg/microkernel_f32';
 import { wino4Input, wino4GradTiles, wino4FilterOut } from './winograd4';
-import { convBiasRows } from './entk_bias';
+import { convBiasRows } from './bias_sums';
 
 /**
  * Task = sample: its nO J rows get the conv layer's W block at colW (HWIO) and bias at colB

@@ -15,7 +15,7 @@ import { im2col } from './im2col';
 import { pack_a_f32 } from '../linalg/pack';
 import { mk_f32_set, MR_F32, NR_F32 } from '../linalg/microkernel_f32';
 import { winoInput, winoGradTiles, winoFilterOut } from './winograd';
-import { convBiasRows } from './entk_bias';
+import { convBiasRows } from './bias_sums';
 
 @inline function gemmT<T>(transA: i32, m: i32, n: i32, k: i32, alpha: f64, A: usize, lda: i32, B: usize, ldb: i32, beta: f64, C: usize, ldc: i32, work: usize): void {
   if (sizeof<T>() == 4) gemm_f32(transA, 0, m, n, k, <f32>alpha, A, lda, B, ldb, <f32>beta, C, ldc, work);

@@ -42,56 +42,34 @@ export function winogradFits(c: OpCtx): boolean {
 }
 
 /**
- * y = s conv(x, Wt) (+ bs bias) (+ y when acc) (R = max(y, 0) when R) by Winograd, cin -> cout channels;
+ * y = s conv(x, Wt) (+ bs bias) (+ y when acc) (R = max(y, 0) when R) by Winograd, cin -> cout channels:
+ * F(4x4, 3x3) where H, W are multiples of 4 (assembly/nn/conv_winograd4.ts: 36 GEMMs over a
+ * quarter of the tiles, 1.78x fewer multiplications), else F(2x2, 3x3) (conv_winograd.ts, 16).
  * flip: use the flipped weights (Wt is then the layer's cout -> cin HWIO tensor: dX).
  * Images per task depend on the batch and shapes only (not on threads).
  */
 function winoConv(c: OpCtx, x: number, cin: number, Wt: number, cout: number, flip: boolean, bias: number, bs: number, y: number, R = 0, acc = 0): void {
-  if (convTuning.winograd4 && c.ls.inShape.H % 4 === 0 && c.ls.inShape.W % 4 === 0) { wino4Conv(c, x, cin, Wt, cout, flip, bias, bs, y, R, acc); return; }
-  const { H, W } = c.ls.inShape, sz = BYTES[c.dt], nT = (H * W) / 4;
-  const perImg = 16 * nT * (cin + cout) * sz;
-  const imgs = Math.max(1, Math.min(Math.floor(convTuning.winoBytes / perImg), Math.ceil(c.B / 8)));
+  const { H, W } = c.ls.inShape, sz = BYTES[c.dt];
+  const f4 = convTuning.winograd4 && H % 4 === 0 && W % 4 === 0, planes = f4 ? 36 : 16, w = f4 ? 'wino4' : 'wino';
+  const nT = (H * W) / (f4 ? 16 : 4), perImg = planes * nT * (cin + cout) * sz;
+  const imgs = Math.max(1, Math.min(Math.floor((f4 ? 2 : 1) * convTuning.winoBytes / perImg), Math.ceil(c.B / 8)));
   // planes padded against L1 set aliasing (cifar-cnn's 64-tile 16 x 16 planes are 4 KiB multiples)
-  const PV = spreadCount(imgs * nT, cin * sz), PM = spreadCount(imgs * nT, cout * sz);
-  const scratchBytes = Math.ceil((16 * (PV * cin + PM * cout) * sz) / 64) * 64;
-  const U = c.e.heap.alloc(16 * cin * cout * sz);
+  const PV = spreadCount(imgs * nT, (f4 ? Math.min(cin, cout) : cin) * sz), PM = f4 ? PV : spreadCount(imgs * nT, cout * sz);
+  const scratchBytes = Math.ceil((planes * (PV * cin + PM * cout) * sz) / 64) * 64;
+  const U = c.e.heap.alloc(planes * cin * cout * sz);
   try {
     if (flip) {
       const Wf = c.e.heap.alloc(9 * cin * cout * sz);
       try {
         c.e.call(`nn_conv_flip_${c.dt}`, Wt, cout, cin, Wf);
-        c.e.call(`nn_conv_wino_filter_${c.dt}`, Wf, cin, cout, c.wScale, U);
+        c.e.call(`nn_conv_${w}_filter_${c.dt}`, Wf, cin, cout, c.wScale, U);
       } finally { c.e.heap.release(Wf); }
-    } else c.e.call(`nn_conv_wino_filter_${c.dt}`, Wt, cin, cout, c.wScale, U);
-    const scratch = c.e.threadScratch(scratchBytes, 'nn-conv-wino');
+    } else c.e.call(`nn_conv_${w}_filter_${c.dt}`, Wt, cin, cout, c.wScale, U);
+    const scratch = c.e.threadScratch(scratchBytes, `nn-conv-${w}`);
     const { work, workBytes } = gemmScratch(c.dt);
-    c.e.parallelFor(`nn_conv_wino_fwd_${c.dt}`, [x, c.B, H, W, cin, U, cout, y, imgs, PV, PM, scratch, scratchBytes, work, workBytes, bias, bs, R, acc], Math.ceil(c.B / imgs));
-  } finally { c.e.heap.release(U); }
-}
-
-/**
- * winoConv by F(4x4, 3x3) (assembly/nn/conv_winograd4.ts; H, W multiples of 4): 36 GEMMs over a
- * quarter of the tiles, 1.78x fewer multiplications than F(2x2). Same arguments and images per
- * task rule (batch and shapes only).
- */
-function wino4Conv(c: OpCtx, x: number, cin: number, Wt: number, cout: number, flip: boolean, bias: number, bs: number, y: number, R: number, acc: number): void {
-  const { H, W } = c.ls.inShape, sz = BYTES[c.dt], nT = (H * W) / 16;
-  const perImg = 36 * nT * (cin + cout) * sz;
-  const imgs = Math.max(1, Math.min(Math.floor((2 * convTuning.winoBytes) / perImg), Math.ceil(c.B / 8)));
-  const Pp = spreadCount(imgs * nT, Math.min(cin, cout) * sz);
-  const scratchBytes = Math.ceil((36 * Pp * (cin + cout) * sz) / 64) * 64;
-  const U = c.e.heap.alloc(36 * cin * cout * sz);
-  try {
-    if (flip) {
-      const Wf = c.e.heap.alloc(9 * cin * cout * sz);
-      try {
-        c.e.call(`nn_conv_flip_${c.dt}`, Wt, cout, cin, Wf);
-        c.e.call(`nn_conv_wino4_filter_${c.dt}`, Wf, cin, cout, c.wScale, U);
-      } finally { c.e.heap.release(Wf); }
-    } else c.e.call(`nn_conv_wino4_filter_${c.dt}`, Wt, cin, cout, c.wScale, U);
-    const scratch = c.e.threadScratch(scratchBytes, 'nn-conv-wino4');
-    const { work, workBytes } = gemmScratch(c.dt);
-    c.e.parallelFor(`nn_conv_wino4_fwd_${c.dt}`, [x, c.B, H, W, cin, U, cout, y, imgs, Pp, 0, 1, scratch, scratchBytes, work, workBytes, bias, bs, R, acc], Math.ceil(c.B / imgs));
+    // F(4x4)'s planes share one stride; its (mask, maskPer) slots are the eNTK's fused ReLU (none here)
+    const planeArgs = f4 ? [PV, 0, 1] : [PV, PM];
+    c.e.parallelFor(`nn_conv_${w}_fwd_${c.dt}`, [x, c.B, H, W, cin, U, cout, y, imgs, ...planeArgs, scratch, scratchBytes, work, workBytes, bias, bs, R, acc], Math.ceil(c.B / imgs));
   } finally { c.e.heap.release(U); }
 }
 
@@ -112,17 +90,19 @@ export function convDxWinograd(c: OpCtx, dy: number, dx: number): boolean {
  */
 function winoGrad(c: OpCtx, x: number, dy: number, gW: number, withBias: number): void {
   const cin = c.ls.inShape.C, cout = c.ls.outShape.C, { H, W } = c.ls.inShape, sz = BYTES[c.dt];
-  const nW = 9 * cin * cout, len = nW + (withBias ? cout : 0), nT = (H * W) / 4;
+  // F(4x4) where H, W are multiples of 4: 36 planes of a quarter of the tiles (nn_conv_wino4_grad_slot)
+  const f4 = convTuning.winograd4 && H % 4 === 0 && W % 4 === 0, planes = f4 ? 36 : 16;
+  const nW = 9 * cin * cout, len = nW + (withBias ? cout : 0), nT = (H * W) / (f4 ? 16 : 4);
   const perSlot = Math.ceil(c.B / Math.min(16, c.B)), nSlots = Math.ceil(c.B / perSlot);
-  const perImg = 16 * nT * (cin + cout) * sz;
+  const perImg = planes * nT * (cin + cout) * sz;
   const sub = Math.max(1, Math.min(perSlot, Math.floor(convTuning.winoBytes / perImg)));
   const PV = spreadCount(sub * nT, cin * sz), PU = spreadCount(sub * nT, cout * sz);
-  const scratchBytes = Math.ceil((16 * (cin * cout + PV * cin + PU * cout) * sz) / 64) * 64;
+  const scratchBytes = Math.ceil((planes * (cin * cout + PV * cin + PU * cout) * sz) / 64) * 64;
   const slots = c.e.heap.alloc(nSlots * len * sz);
   try {
     const scratch = c.e.threadScratch(scratchBytes, 'nn-conv-wino-grad');
     const { work, workBytes } = gemmScratch(c.dt);
-    c.e.parallelFor(`nn_conv_wino_grad_slot_${c.dt}`, [x, c.B, H, W, cin, dy, cout, withBias, slots, perSlot, sub, PV, PU, scratch, scratchBytes, work, workBytes], nSlots);
+    c.e.parallelFor(`nn_conv_wino${f4 ? '4' : ''}_grad_slot_${c.dt}`, [x, c.B, H, W, cin, dy, cout, withBias, slots, perSlot, sub, PV, PU, scratch, scratchBytes, work, workBytes], nSlots);
     const chunk = 4096;
     c.e.parallelFor(`nn_sum_slots_${c.dt}`, [slots, nSlots, len, nW, c.wScale, c.bScale, gW, 0, chunk], Math.ceil(len / chunk));
   } finally { c.e.heap.release(slots); }
