@@ -6,6 +6,7 @@
 // A separate, non-inlined function for the same tier-up reason.
 
 import { WIDE_TILES } from './tiles';
+import { madd } from './madd';
 
 export const MR_F32: i32 = WIDE_TILES ? 6 : 4;
 export const NR_F32: i32 = 8;
@@ -20,12 +21,6 @@ export function mk_f32(kc: i32, a: usize, b: usize, c: usize, ldc: usize, alpha:
 export function mk_f32_set(kc: i32, a: usize, b: usize, c: usize, ldc: usize): void {
   if (WIDE_TILES) mk_f32_6x8(kc, a, b, c, ldc, 1, true);
   else mk_f32_4x8(kc, a, b, c, ldc, 1, true);
-}
-
-// a c + b: fused in the relaxed builds (the 4-row tile of 'relaxed4'), mul + add otherwise
-@inline function madd4(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(c, f32x4.mul(a, b));
 }
 
 @inline function set_row(c: usize, x0: v128, x1: v128): void {
@@ -49,13 +44,13 @@ export function mk_f32_set(kc: i32, a: usize, b: usize, c: usize, ldc: usize): v
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
     let av = v128.load32_splat(a);
-    c00 = madd4(av, b0, c00); c01 = madd4(av, b1, c01);
+    c00 = madd<f32>(av, b0, c00); c01 = madd<f32>(av, b1, c01);
     av = v128.load32_splat(a, 4);
-    c10 = madd4(av, b0, c10); c11 = madd4(av, b1, c11);
+    c10 = madd<f32>(av, b0, c10); c11 = madd<f32>(av, b1, c11);
     av = v128.load32_splat(a, 8);
-    c20 = madd4(av, b0, c20); c21 = madd4(av, b1, c21);
+    c20 = madd<f32>(av, b0, c20); c21 = madd<f32>(av, b1, c21);
     av = v128.load32_splat(a, 12);
-    c30 = madd4(av, b0, c30); c31 = madd4(av, b1, c31);
+    c30 = madd<f32>(av, b0, c30); c31 = madd<f32>(av, b1, c31);
     a += 16; b += 32;
   }
   if (set) {

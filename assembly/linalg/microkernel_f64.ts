@@ -13,6 +13,7 @@
 // thousands of short calls per GEMM let the optimised code take over early.
 
 import { WIDE_TILES } from './tiles';
+import { madd } from './madd';
 
 export const MR_F64: i32 = WIDE_TILES ? 6 : 4;
 export const NR_F64: i32 = 4;
@@ -31,12 +32,6 @@ export function mk_f64(kc: i32, a: usize, b: usize, c: usize, ldc: usize, alpha:
   v128.store(c, f64x2.add(v128.load(c, 16), f64x2.mul(alpha, x1)), 16);
 }
 
-// a c + b: fused in the relaxed builds (the 4-row tile of 'relaxed4'), mul + add otherwise
-@inline function madd2(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
-  return f64x2.add(c, f64x2.mul(a, b));
-}
-
 @inline function mk_f64_4x4(kc: i32, a: usize, b: usize, c: usize, ldc: usize, alpha: f64): void {
   let c00 = f64x2.splat(0), c01 = f64x2.splat(0);
   let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
@@ -45,13 +40,13 @@ export function mk_f64(kc: i32, a: usize, b: usize, c: usize, ldc: usize, alpha:
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
     let av = v128.load64_splat(a);
-    c00 = madd2(av, b0, c00); c01 = madd2(av, b1, c01);
+    c00 = madd<f64>(av, b0, c00); c01 = madd<f64>(av, b1, c01);
     av = v128.load64_splat(a, 8);
-    c10 = madd2(av, b0, c10); c11 = madd2(av, b1, c11);
+    c10 = madd<f64>(av, b0, c10); c11 = madd<f64>(av, b1, c11);
     av = v128.load64_splat(a, 16);
-    c20 = madd2(av, b0, c20); c21 = madd2(av, b1, c21);
+    c20 = madd<f64>(av, b0, c20); c21 = madd<f64>(av, b1, c21);
     av = v128.load64_splat(a, 24);
-    c30 = madd2(av, b0, c30); c31 = madd2(av, b1, c31);
+    c30 = madd<f64>(av, b0, c30); c31 = madd<f64>(av, b1, c31);
     a += 32; b += 32;
   }
   const al = f64x2.splat(alpha);

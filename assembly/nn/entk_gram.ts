@@ -9,6 +9,7 @@
 // own zeroed G copy; the reduction adds the slots in slot order, so the result does not
 // depend on the thread count or on which thread ran which slot.
 import { pack_b_f32, pack_b_f64 } from '../linalg/pack';
+import { madd } from '../linalg/madd';
 
 /**
  * 4 x G micro-tile: c[0:4, 0:G] += A B^T over kc steps, both read from one packed slice.
@@ -36,11 +37,6 @@ function mkPacked6_f32(kc: i32, a: usize, a2: usize, m1: i32, b: usize, c: usize
   return r < m1 ? v128.load32_splat(a + <usize>(r << 2)) : v128.load32_splat(a2 + <usize>((r - m1) << 2));
 }
 
-@inline function fma4(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(c, f32x4.mul(a, b));
-}
-
 @inline function mk6(kc: i32, a: usize, a2: usize, m1: i32, b: usize, c: usize, ldcB: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
@@ -51,17 +47,17 @@ function mkPacked6_f32(kc: i32, a: usize, a2: usize, m1: i32, b: usize, c: usize
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
     let av = rowSplat(a, a2, m1, 0);
-    c00 = fma4(av, b0, c00); c01 = fma4(av, b1, c01);
+    c00 = madd<f32>(av, b0, c00); c01 = madd<f32>(av, b1, c01);
     av = rowSplat(a, a2, m1, 1);
-    c10 = fma4(av, b0, c10); c11 = fma4(av, b1, c11);
+    c10 = madd<f32>(av, b0, c10); c11 = madd<f32>(av, b1, c11);
     av = rowSplat(a, a2, m1, 2);
-    c20 = fma4(av, b0, c20); c21 = fma4(av, b1, c21);
+    c20 = madd<f32>(av, b0, c20); c21 = madd<f32>(av, b1, c21);
     av = rowSplat(a, a2, m1, 3);
-    c30 = fma4(av, b0, c30); c31 = fma4(av, b1, c31);
+    c30 = madd<f32>(av, b0, c30); c31 = madd<f32>(av, b1, c31);
     av = rowSplat(a, a2, m1, 4);
-    c40 = fma4(av, b0, c40); c41 = fma4(av, b1, c41);
+    c40 = madd<f32>(av, b0, c40); c41 = madd<f32>(av, b1, c41);
     av = rowSplat(a, a2, m1, 5);
-    c50 = fma4(av, b0, c50); c51 = fma4(av, b1, c51);
+    c50 = madd<f32>(av, b0, c50); c51 = madd<f32>(av, b1, c51);
     a += 32; a2 += 32; b += 32;
   }
   v128.store(c, f32x4.add(v128.load(c), c00)); v128.store(c + 16, f32x4.add(v128.load(c + 16), c01)); c += ldcB;
@@ -99,14 +95,6 @@ function mkPacked6_f32(kc: i32, a: usize, a2: usize, m1: i32, b: usize, c: usize
   v128.store(c, v128.add<T>(v128.load(c), c10)); v128.store(c + 16, v128.add<T>(v128.load(c + 16), c11)); c += ldcB;
   v128.store(c, v128.add<T>(v128.load(c), c20)); v128.store(c + 16, v128.add<T>(v128.load(c + 16), c21)); c += ldcB;
   v128.store(c, v128.add<T>(v128.load(c), c30)); v128.store(c + 16, v128.add<T>(v128.load(c + 16), c31));
-}
-
-@inline function madd<T>(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    if (sizeof<T>() == 4) return f32x4.relaxed_madd(a, b, c);
-    return f64x2.relaxed_madd(a, b, c);
-  }
-  return v128.add<T>(c, v128.mul<T>(a, b));
 }
 
 /**

@@ -35,6 +35,9 @@ function convForward(c: OpCtx, x: number, cin: number, Wt: number, cout: number,
   c.e.parallelFor(`nn_conv_fwd_${c.dt}`, [x, c.B, H, W, cin, Wt, cout, s, bias, bs, beta, y, scratch, scratchBytes, work, workBytes, rows, relu], Math.ceil(P / rows));
 }
 
+/** With winogradFits: whether they take F(4x4, 3x3) (H, W multiples of 4) rather than F(2x2, 3x3). */
+const winograd4Fits = (c: OpCtx): boolean => convTuning.winograd4 && c.ls.inShape.H % 4 === 0 && c.ls.inShape.W % 4 === 0;
+
 /** Whether this layer's convs take the Winograd route (H, W even, channel counts multiples of 4). */
 export function winogradFits(c: OpCtx): boolean {
   const { H, W, C } = c.ls.inShape;
@@ -50,7 +53,7 @@ export function winogradFits(c: OpCtx): boolean {
  */
 function winoConv(c: OpCtx, x: number, cin: number, Wt: number, cout: number, flip: boolean, bias: number, bs: number, y: number, R = 0, acc = 0): void {
   const { H, W } = c.ls.inShape, sz = BYTES[c.dt];
-  const f4 = convTuning.winograd4 && H % 4 === 0 && W % 4 === 0, planes = f4 ? 36 : 16, w = f4 ? 'wino4' : 'wino';
+  const f4 = winograd4Fits(c), planes = f4 ? 36 : 16, w = f4 ? 'wino4' : 'wino';
   const nT = (H * W) / (f4 ? 16 : 4), perImg = planes * nT * (cin + cout) * sz;
   const imgs = Math.max(1, Math.min(Math.floor((f4 ? 2 : 1) * convTuning.winoBytes / perImg), Math.ceil(c.B / 8)));
   // planes padded against L1 set aliasing (cifar-cnn's 64-tile 16 x 16 planes are 4 KiB multiples)
@@ -91,7 +94,7 @@ export function convDxWinograd(c: OpCtx, dy: number, dx: number): boolean {
 function winoGrad(c: OpCtx, x: number, dy: number, gW: number, withBias: number): void {
   const cin = c.ls.inShape.C, cout = c.ls.outShape.C, { H, W } = c.ls.inShape, sz = BYTES[c.dt];
   // F(4x4) where H, W are multiples of 4: 36 planes of a quarter of the tiles (nn_conv_wino4_grad_slot)
-  const f4 = convTuning.winograd4 && H % 4 === 0 && W % 4 === 0, planes = f4 ? 36 : 16;
+  const f4 = winograd4Fits(c), planes = f4 ? 36 : 16;
   const nW = 9 * cin * cout, len = nW + (withBias ? cout : 0), nT = (H * W) / (f4 ? 16 : 4);
   const perSlot = Math.ceil(c.B / Math.min(16, c.B)), nSlots = Math.ceil(c.B / perSlot);
   const perImg = planes * nT * (cin + cout) * sz;
