@@ -1,5 +1,5 @@
 import { gemm_f64, gemm_f64_work_bytes } from "../linalg/gemm_f64";
-import { gemm_f32, gemm_f32_work_bytes } from "../linalg/gemm_f32";
+import { gemm_f32, gemm_f32_work_bytes, gemm_f32_pack_b, gemm_f32_packed_b, gemm_f32_packed_b_bytes } from "../linalg/gemm_f32";
 
 // Deterministic pseudo-random fill in [-1, 1).
 function fill(a: StaticArray<f64>, seed: u32): void {
@@ -74,5 +74,26 @@ describe("gemm", () => {
     expect<f64>(check(1, 1, 131, 1031, 259, false, 1.0)).toBeLessThan(2.0);
     expect<f64>(check(0, 1, 9, 2053, 261, true, 0.0)).toBeLessThan(2.0);
     expect<f64>(check(1, 0, 133, 37, 513, true, 0.5)).toBeLessThan(2.0);
+  });
+  it("f32 with op(B) packed once (gemm_f32_pack_b) gives gemm_f32's bits, over k slices, edge tiles and both op(A)", () => {
+    // k = 513: three k slices; n = 37: an edge column panel; m = 133: edge row tiles
+    const dims: i32[] = [133, 37, 513, 7, 8, 16, 64, 128, 128, 1, 3, 5];
+    for (let s = 0; s < dims.length; s += 3) for (let ta = 0; ta < 2; ta++) for (let tb = 0; tb < 2; tb++) {
+      const m = dims[s], n = dims[s + 1], k = dims[s + 2];
+      const A = new StaticArray<f32>(m * k), B = new StaticArray<f32>(k * n), A64 = new StaticArray<f64>(m * k), B64 = new StaticArray<f64>(k * n);
+      fill(A64, 5); fill(B64, 6);
+      for (let i = 0; i < A.length; i++) A[i] = <f32>A64[i];
+      for (let i = 0; i < B.length; i++) B[i] = <f32>B64[i];
+      const C1 = new StaticArray<f32>(m * n), C2 = new StaticArray<f32>(m * n);
+      for (let i = 0; i < C1.length; i++) { C1[i] = <f32>(i % 7) - 3; C2[i] = C1[i]; }
+      const Bp = new StaticArray<u8>(<i32>gemm_f32_packed_b_bytes(k, n));
+      const lda = ta ? m : k, ldb = tb ? k : n;
+      gemm_f32(ta, tb, m, n, k, 0.5, ptr(A), lda, ptr(B), ldb, 1.0, ptr(C1), n, ptr(work32));
+      gemm_f32_pack_b(tb, k, n, ptr(B), ldb, ptr(Bp));
+      gemm_f32_packed_b(ta, m, n, k, 0.5, ptr(A), lda, ptr(Bp), 1.0, ptr(C2), n, ptr(work32));
+      let same = true;
+      for (let i = 0; i < C1.length; i++) if (reinterpret<u32>(C1[i]) != reinterpret<u32>(C2[i])) same = false;
+      expect<bool>(same).toBe(true);
+    }
   });
 });

@@ -36,7 +36,38 @@ export function gemm_f32(
   transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
   A: usize, lda: i32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32, work: usize,
 ): void {
-  gemmCore_f32(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, work, false);
+  gemmCore_f32(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, work, false, 0);
+}
+
+// equal k slices (784 -> 4 x 196, not 3 x 256 + 16): a thin last slice would pay the
+// micro-kernel's C load/store for little work
+@inline function kSlice(k: i32): i32 {
+  const s = (k + KC - 1) / KC;
+  return (k + s - 1) / s;
+}
+
+/** Bytes of gemm_f32_pack_b's output for a k x n op(B). */
+export function gemm_f32_packed_b_bytes(k: i32, n: i32): usize {
+  return <usize>k * <usize>((n + NR_F32 - 1) / NR_F32 * NR_F32) << 2;
+}
+
+/**
+ * op(B) (k x n, n <= 2048) packed once, slice by slice as gemm_f32 packs it, for many
+ * gemm_f32_packed_b calls that share B (a conv's transformed filter across image groups):
+ * those then skip their own packing and give gemm_f32's bits.
+ */
+export function gemm_f32_pack_b(transB: i32, k: i32, n: i32, B: usize, ldb: i32, dst: usize): void {
+  assert(n <= NC, 'gemm_f32_pack_b: n > NC');
+  const kcb = kSlice(k), nPad = <usize>((n + NR_F32 - 1) / NR_F32 * NR_F32);
+  for (let pc = 0; pc < k; pc += kcb) pack_b_f32(transB, B, ldb, pc, 0, min(kcb, k - pc), n, NR_F32, dst + (<usize>pc * nPad << 2));
+}
+
+/** gemm_f32 with op(B) already packed by gemm_f32_pack_b (same k, n). */
+export function gemm_f32_packed_b(
+  transA: i32, m: i32, n: i32, k: i32, alpha: f32,
+  A: usize, lda: i32, Bp: usize, beta: f32, C: usize, ldc: i32, work: usize,
+): void {
+  gemmCore_f32(transA, 0, m, n, k, alpha, A, lda, 0, 0, beta, C, ldc, work, false, Bp);
 }
 
 /**
@@ -48,34 +79,34 @@ export function gemm_f32_lower(
   transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
   A: usize, lda: i32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32, work: usize,
 ): void {
-  gemmCore_f32(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, work, true);
+  gemmCore_f32(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, work, true, 0);
 }
 
 @inline function gemmCore_f32(
   transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
-  A: usize, lda: i32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32, work: usize, lower: bool,
+  A: usize, lda: i32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32, work: usize, lower: bool, Bpk: usize,
 ): void {
   if (m <= 0 || n <= 0) return;
   scale_f32(m, n, beta, C, ldc);
   if (k <= 0 || alpha == 0.0) return;
   const base = (work + 63) & ~(<usize>63);
   const Ap = base, Bp = base + A_BYTES, T = Bp + B_BYTES;
-  // equal k slices (784 -> 4 x 196, not 3 x 256 + 16): a thin last slice would pay the
-  // micro-kernel's C load/store for little work
-  const kcb = (k + ((k + KC - 1) / KC) - 1) / ((k + KC - 1) / KC);
+  const kcb = kSlice(k), nPad = <usize>((n + NR_F32 - 1) / NR_F32 * NR_F32);
   const ldcB = <usize>ldc << 2;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += kcb) {
       const kc = min(kcb, k - pc);
-      pack_b_f32(transB, B, ldb, pc, jc, kc, nc, NR_F32, Bp);
+      // pre-packed (n <= NC, so jc = 0): slice pc starts pc nPad elements in
+      const Bs = Bpk ? Bpk + (<usize>pc * nPad << 2) : Bp;
+      if (!Bpk) pack_b_f32(transB, B, ldb, pc, jc, kc, nc, NR_F32, Bp);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         if (lower && jc > ic + mc - 1) continue;
         pack_a_f32(transA, A, lda, ic, pc, mc, kc, MR_F32, Ap);
         for (let jr = 0; jr < nc; jr += NR_F32) {
           const nr = min(NR_F32, nc - jr);
-          const bp = Bp + (<usize>(jr * kc) << 2);
+          const bp = Bs + (<usize>(jr * kc) << 2);
           for (let ir = 0; ir < mc; ir += MR_F32) {
             const mr = min(MR_F32, mc - ir);
             if (lower && jc + jr > ic + ir + mr - 1) continue; // wholly above the diagonal

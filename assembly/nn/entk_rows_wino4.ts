@@ -3,21 +3,22 @@
 // Cin x cols x tiles where F(2x2) (jacobian.ts convRowsWino) needs 16 of 4x the tiles: 1.78x
 // fewer multiplications. The GEMMs have only the tile count as depth (16 at 16 x 16), so their
 // 36 outputs (36 Cin Cout per row: 2.4 MB for a 128 -> 128 layer) would not stay in cache; the
-// packed f32 route instead runs the 36 micro-tiles of one MR x 8 block of (ci, co) into a 7 KB
-// buffer and transforms it into the J rows at once. f64 (and Cout not a multiple of 8) take a
-// plain route: 36 GEMMs into M, then the transform.
+// packed f32 route instead runs the 36 micro-tiles of one MR x 16 block of (ci, co) into a
+// 14 KB buffer laid out for wino4TileOut (constant offsets) and transforms it into the J rows
+// at once. f64 (and Cout not a multiple of 8) take a plain route: 36 GEMMs into M, then the
+// transform.
 import { gemm_f32 } from '../linalg/gemm_f32';
 import { gemm_f64 } from '../linalg/gemm_f64';
 import { pack_a_f32 } from '../linalg/pack';
 import { mk_f32_set, MR_F32 } from '../linalg/microkernel_f32';
-import { wino4Input, wino4GradTiles, wino4FilterOut } from './winograd4';
+import { wino4Input, wino4GradTiles, wino4FilterOut, wino4TileOut, TILE_ROW, TILE_SLOT } from './winograd4';
 import { convBiasRows } from './bias_sums';
 
 /**
  * Task = sample: its nO J rows get the conv layer's W block at colW (HWIO) and bias at colB
  * (< 0: none). Per-thread scratch (elements): V 36 ptV Cin (ptV >= tiles), U 36 uPlane
  * (uPlane >= tiles qc Cout), then packed: the V planes packed (36 (Cin + 8) tiles) and the
- * tile buffer (36 x 8 x 16); plain: M 36 Cin qc Cout.
+ * tile buffer (MR rows of TILE_ROW bytes, within 36 x 8 x 16 elements); plain: M 36 Cin qc Cout.
  */
 function convRowsWino4<T>(
   X: usize, xStride: i32, H: i32, W: i32, Cin: i32, dY: usize, Cout: i32, nO: i32, s: f64, bs: f64,
@@ -37,17 +38,17 @@ function convRowsWino4<T>(
     for (let qq = 0; qq < qn; qq++) wino4GradTiles<T>(dY + <usize>(task * nO + q0 + qq) * <usize>(HW * Cout) * sz, H, W, Cout, U, N, qq * Cout, uPlane, packed != 0);
     if (packed) {
       // blocks of 16 columns where Cout allows: the transform then writes whole 64-byte lines of J
-      const w = Cout % 16 == 0 ? 16 : 8, ldT = <usize>(w * 4);
+      const w = Cout % 16 == 0 ? 16 : 8, ldT = <usize>TILE_ROW;
       // (ci, co) blocks row by row: each tap's J entries are then written in order (3 KB runs)
       for (let ir = 0; ir < Cin; ir += MR_F32) {
         for (let jr = 0; jr < N; jr += w) {
           const q = jr / Cout, o0 = jr - q * Cout, out = row0 + (<usize>q * <usize>ldJ + <usize>o0) * sz;
           for (let xi = 0; xi < 36; xi++) {
-            const a = after + (<usize>xi * pA + <usize>(ir * nT)) * sz, b = U + (<usize>(xi * uPlane) + <usize>(jr * nT)) * sz, t = Tb + <usize>(xi * MR_F32 * w) * sz;
+            const a = after + (<usize>xi * pA + <usize>(ir * nT)) * sz, b = U + (<usize>(xi * uPlane) + <usize>(jr * nT)) * sz, t = Tb + <usize>(xi * TILE_SLOT);
             mk_f32_set(nT, a, b, t, ldT);
             if (w == 16) mk_f32_set(nT, a, b + <usize>(8 * nT) * sz, t + 32, ldT);
           }
-          wino4FilterOut<T>(Tb, w, MR_F32 * w, min(MR_F32, Cin - ir), w, s, out + <usize>(ir * Cout) * sz, Cout, kstride);
+          wino4TileOut(Tb, min(MR_F32, Cin - ir), w, s, out + <usize>(ir * Cout) * sz, <usize>Cout * sz, <usize>kstride * sz);
         }
       }
     } else {

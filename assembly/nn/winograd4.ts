@@ -8,6 +8,7 @@
 //   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
 //   G   = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
 //   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
+import { madd } from '../linalg/madd';
 
 /** B^T d over six vectors, results stored at p + k * stride for k = 0..5. */
 @inline function bt6<T>(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, p: usize, stride: usize): void {
@@ -227,3 +228,50 @@ export function wino4FilterOut<T>(M: usize, ldM: i32, plane: i32, nc: i32, nn: i
     }
   }
 }
+
+// The eNTK rows' packed route (entk_rows_wino4.ts) keeps one MR x w block of (ci, co) of all 36
+// GEMM outputs in a tile buffer laid out for this transform: row r at r TILE_ROW bytes, plane xi
+// at xi TILE_SLOT bytes in it (w <= 16 f32 columns). Fixed strides let every load and store
+// of the 6 x 6 -> 3 x 3 transform use a constant offset from one base (wino4FilterOut's general
+// strides cost an address computation each), and it fuses the multiply-adds where the build can.
+export const TILE_SLOT: i32 = 64;
+export const TILE_ROW: i32 = 36 * TILE_SLOT;
+
+/** Rows u = 0..5 of one column v of the tile (one 4-column lane group at p): G^T over u, in place into rows 0..2. */
+@inline function tileCol(p: usize): void {
+  const m0 = v128.load(p), m1 = v128.load(p, 6 * TILE_SLOT), m2 = v128.load(p, 12 * TILE_SLOT);
+  const m3 = v128.load(p, 18 * TILE_SLOT), m4 = v128.load(p, 24 * TILE_SLOT), m5 = v128.load(p, 30 * TILE_SLOT);
+  const a = f32x4.add(m1, m2), b = f32x4.add(m3, m4), c = f32x4.sub(m2, m1), d = f32x4.sub(m3, m4);
+  const k6 = f32x4.splat(<f32>(1.0 / 6));
+  v128.store(p, madd<f32>(f32x4.splat(<f32>(1.0 / 24)), b, madd<f32>(f32x4.splat(<f32>(-1.0 / 6)), a, f32x4.mul(f32x4.splat(0.25), m0))));
+  v128.store(p, madd<f32>(f32x4.splat(<f32>(1.0 / 12)), d, f32x4.mul(k6, c)), 6 * TILE_SLOT);
+  v128.store(p, madd<f32>(k6, f32x4.sub(b, a), m5), 12 * TILE_SLOT);
+}
+
+/** Row ky of the tile at p (planes 6 ky + v): (.) G over v, scaled, into the taps 3 ky + kx at q + kx ks. */
+@inline function tileRow(p: usize, q: usize, ks: usize, s4: v128, sn6: v128, s6: v128, s12: v128, s24: v128, sv: v128): void {
+  const m0 = v128.load(p), m1 = v128.load(p, TILE_SLOT), m2 = v128.load(p, 2 * TILE_SLOT);
+  const m3 = v128.load(p, 3 * TILE_SLOT), m4 = v128.load(p, 4 * TILE_SLOT), m5 = v128.load(p, 5 * TILE_SLOT);
+  const a = f32x4.add(m1, m2), b = f32x4.add(m3, m4), c = f32x4.sub(m2, m1), d = f32x4.sub(m3, m4);
+  v128.store(q, madd<f32>(s24, b, madd<f32>(sn6, a, f32x4.mul(s4, m0))));
+  v128.store(q + ks, madd<f32>(s12, d, f32x4.mul(s6, c)));
+  v128.store(q + 2 * ks, madd<f32>(s6, f32x4.sub(b, a), f32x4.mul(sv, m5)));
+}
+
+/**
+ * dW = s G^T M G (f32) of nc rows and w columns (a multiple of 4, <= 16) of the tile buffer at
+ * Tb (laid out as TILE_ROW / TILE_SLOT say): entry (c, n) to out + c ldOut + 4 n bytes, tap
+ * k = 3 ky + kx ks bytes further. Overwrites the tile buffer.
+ */
+export function wino4TileOut(Tb: usize, nc: i32, w: i32, s: f64, out: usize, ldOut: usize, ks: usize): void {
+  const s4 = f32x4.splat(<f32>(s / 4)), s6 = f32x4.splat(<f32>(s / 6)), sn6 = f32x4.splat(<f32>(-s / 6));
+  const s12 = f32x4.splat(<f32>(s / 12)), s24 = f32x4.splat(<f32>(s / 24)), sv = f32x4.splat(<f32>s);
+  for (let c = 0; c < nc; c++) {
+    for (let n = 0; n < w; n += 4) {
+      const p = Tb + <usize>(c * TILE_ROW) + (<usize>n << 2), q = out + <usize>c * ldOut + (<usize>n << 2);
+      for (let v = 0; v < 6; v++) tileCol(p + <usize>(v * TILE_SLOT));
+      for (let ky = 0; ky < 3; ky++) tileRow(p + <usize>(6 * ky * TILE_SLOT), q + <usize>(3 * ky) * ks, ks, s4, sn6, s6, s12, s24, sv);
+    }
+  }
+}
+

@@ -27,9 +27,9 @@ import { gemmRaw, gemmScratch } from '../linalg/gemm.js';
 import { gramRaw } from '../linalg/gram.js';
 import { mapSize } from '../kernels/shapes.js';
 import type { Net, Trace } from './net.js';
-import { BYTES } from './ops/index.js';
+import { BYTES, type OpCtx } from './ops/index.js';
 import { convDxWinograd } from './ops/conv.js';
-import { convDxWinograd4 } from './ops/conv_wino4.js';
+import { convDxWinograd4, wino4DxFits, wino4FilterOperand } from './ops/conv_wino4.js';
 import { spreadCount } from './ops/wino_planes.js';
 
 export interface EmpiricalKernelOptions {
@@ -333,6 +333,8 @@ class RowPass {
   private readonly tS: Trace;
   private readonly tR: Trace;
   private readonly dOut: number;
+  /** F(4x4) dX filter operands by layer index, made on first use and shared by all blocks. */
+  private readonly dxFilters = new Map<number, number>();
   private readonly c: EntkRun['ctx'];
 
   constructor(run: EntkRun, private readonly sb: number) {
@@ -345,7 +347,21 @@ class RowPass {
     this.dOut = e.heap.alloc(sb * nO * net.outputs * sz);
   }
 
-  free(): void { this.tS.free(); this.tR.free(); this.c.e.heap.release(this.dOut); }
+  free(): void {
+    this.tS.free(); this.tR.free(); this.c.e.heap.release(this.dOut);
+    for (const U of this.dxFilters.values()) this.c.e.heap.release(U);
+    this.dxFilters.clear();
+  }
+
+  /** The layer's F(4x4) dX filter operand (wino4FilterOperand), made once per pass. */
+  private dxFilter(i: number, ctx: OpCtx): number {
+    let U = this.dxFilters.get(i);
+    if (U === undefined) {
+      U = wino4FilterOperand(ctx, ctx.W, ctx.ls.outShape.C, ctx.ls.inShape.C, true, ctx.wScale);
+      this.dxFilters.set(i, U);
+    }
+    return U;
+  }
 
   /** J rows (conv columns) of samples s0..s1 of X into J (row 0 = sample s0), dense factors into stores. */
   fill(X: Matrix, s0: number, s1: number, J: number, stores: DenseStore[]): void {
@@ -397,7 +413,7 @@ class RowPass {
           const perQ = 36 * (nT + (packed ? 0 : pl.Cin)) * pl.nout * sz;
           const qc = Math.max(1, Math.min(nO, Math.floor((entkTuning.winoScratch - 36 * nT * pl.Cin * sz) / perQ)));
           const ptV = pad ? spreadCount(nT, pl.Cin * sz) : nT, uPlane = pad ? spreadCount(nT * qc * pl.nout, sz, L) : nT * qc * pl.nout;
-          // packed: the 36 V planes packed once per sample and a 36 x MR x 16 tile buffer; plain: the 36 GEMM outputs
+          // packed: the 36 V planes packed once per sample and the tile buffer (MR x 36 x 16, within 36 x 8 x 16); plain: the 36 GEMM outputs
           const extra = packed ? 36 * (pl.Cin + 8) * nT + 36 * 8 * 16 : 36 * pl.Cin * qc * pl.nout;
           const scratchBytes = Math.ceil((36 * (ptV * pl.Cin + uPlane) + extra) * sz / 64) * 64;
           const scratch = e.threadScratch(scratchBytes, 'entk-wino');
@@ -433,7 +449,10 @@ class RowPass {
         const fuse = entkTuning.fuseRelu && i - 1 > first && net.plan[i - 1].layer.kind === 'relu';
         if (kind === 'relu') e.parallelFor(`entk_relu_rows_${dt}`, [tS.acts[i], sizes[i], nO, g, dx], R); // reads the per-sample input
         else if (kind === 'maxPool') { const { H, W, C } = net.plan[i].inShape; e.parallelFor(`nn_maxpool_${dt}`, [1, tS.acts[i], g, H, W, C, dx, nO], R); }
-        else if (kind === 'conv' && entkTuning.winograd && entkTuning.winograd4 && convDxWinograd4(ctx, g, dx, entkTuning.padPlanes, fuse ? { input: tS.acts[i - 1], per: nO } : undefined)) { if (fuse) reluDone = i - 1; }
+        else if (kind === 'conv' && entkTuning.winograd && entkTuning.winograd4 && wino4DxFits(ctx)) {
+          convDxWinograd4(ctx, g, dx, entkTuning.padPlanes, fuse ? { input: tS.acts[i - 1], per: nO } : undefined, this.dxFilter(i, ctx));
+          if (fuse) reluDone = i - 1;
+        }
         else if (!(kind === 'conv' && entkTuning.winograd && convDxWinograd(ctx, g, dx))) op.vjp(ctx, tR.acts[i], tR.acts[i + 1], g, dx, 0, 0);
         g = dx;
       }
