@@ -63,29 +63,44 @@ export function wino4Input<T>(X: usize, H: i32, W: i32, C: i32, V: usize, t0: i3
   }
 }
 
-/** Row u of G applied to (x0, x1, x2). */
-@inline function gRow(u: i32, x0: f64, x1: f64, x2: f64): f64 {
-  if (u == 0) return x0 / 4;
-  if (u == 1) return -(x0 + x1 + x2) / 6;
-  if (u == 2) return -(x0 - x1 + x2) / 6;
-  if (u == 3) return x0 / 24 + x1 / 12 + x2 / 6;
-  if (u == 4) return x0 / 24 - x1 / 12 + x2 / 6;
+/** Row u of G applied to (x0, x1, x2), on two f64 lanes (each lane as the scalar f64 formula). */
+@inline function gRow(u: i32, x0: v128, x1: v128, x2: v128): v128 {
+  if (u == 0) return f64x2.div(x0, f64x2.splat(4));
+  if (u == 1) return f64x2.div(f64x2.neg(f64x2.add(f64x2.add(x0, x1), x2)), f64x2.splat(6));
+  if (u == 2) return f64x2.div(f64x2.neg(f64x2.add(f64x2.sub(x0, x1), x2)), f64x2.splat(6));
+  const a = f64x2.div(x0, f64x2.splat(24)), b = f64x2.div(x1, f64x2.splat(12)), c = f64x2.div(x2, f64x2.splat(6));
+  if (u == 3) return f64x2.add(f64x2.add(a, b), c);
+  if (u == 4) return f64x2.add(f64x2.sub(a, b), c);
   return x2;
 }
 
-/** U[xi][ci][co] = s (G w G^T)[u][v] of 3 x 3 x Ci x Co HWIO weights w (scalar, in f64). */
+/** Two consecutive T values at p as f64 lanes, and back (rounded to T). */
+@inline function load2<T>(p: usize): v128 {
+  if (sizeof<T>() == 4) return f64x2.promote_low_f32x4(v128.load64_zero(p));
+  return v128.load(p);
+}
+@inline function store2<T>(p: usize, v: v128): void {
+  if (sizeof<T>() == 4) v128.store64_lane(p, f32x4.demote_f64x2_zero(v), 0);
+  else v128.store(p, v);
+}
+
+/**
+ * U[xi][ci][co] = s (G w G^T)[u][v] of 3 x 3 x Ci x Co HWIO weights w, in f64 on two (ci, co)
+ * pairs at a time (Ci Co is even: Ci, Co are multiples of 4 here). The eNTK's forward passes
+ * make it once per conv call; divisions two at a time halve its cost.
+ */
 export function wino4Filter<T>(Wt: usize, Ci: i32, Co: i32, s: f64, U: usize): void {
-  const sz = <usize>sizeof<T>(), n = Ci * Co, plane = <usize>n * sz;
-  for (let i = 0; i < n; i++) {
+  const sz = <usize>sizeof<T>(), n = Ci * Co, plane = <usize>n * sz, sv = f64x2.splat(s);
+  for (let i = 0; i < n; i += 2) {
     const p = Wt + <usize>i * sz;
     // w[ky][kx] at p + (3 ky + kx) plane
-    const w00 = <f64>load<T>(p), w01 = <f64>load<T>(p + plane), w02 = <f64>load<T>(p + 2 * plane);
-    const w10 = <f64>load<T>(p + 3 * plane), w11 = <f64>load<T>(p + 4 * plane), w12 = <f64>load<T>(p + 5 * plane);
-    const w20 = <f64>load<T>(p + 6 * plane), w21 = <f64>load<T>(p + 7 * plane), w22 = <f64>load<T>(p + 8 * plane);
+    const w00 = load2<T>(p), w01 = load2<T>(p + plane), w02 = load2<T>(p + 2 * plane);
+    const w10 = load2<T>(p + 3 * plane), w11 = load2<T>(p + 4 * plane), w12 = load2<T>(p + 5 * plane);
+    const w20 = load2<T>(p + 6 * plane), w21 = load2<T>(p + 7 * plane), w22 = load2<T>(p + 8 * plane);
     for (let u = 0; u < 6; u++) {
       const a0 = gRow(u, w00, w10, w20), a1 = gRow(u, w01, w11, w21), a2 = gRow(u, w02, w12, w22);
       const q = U + <usize>i * sz + <usize>(6 * u) * plane;
-      for (let v = 0; v < 6; v++) store<T>(q + <usize>v * plane, <T>(s * gRow(v, a0, a1, a2)));
+      for (let v = 0; v < 6; v++) store2<T>(q + <usize>v * plane, f64x2.mul(sv, gRow(v, a0, a1, a2)));
     }
   }
 }
