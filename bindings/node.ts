@@ -5,9 +5,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
 import { createEngine, Engine } from './engine.js';
 import { AtomicsPool, type WorkerGroup } from './pool.js';
-import { BUILD_FILES, chooseBuild, type WasmBuild } from './select.js';
+import { BUILD_FILES, chooseBuild, hasRelaxedSimd, nodeV8Major, type WasmBuild } from './select.js';
 
 export interface NodeEngineOptions {
   /** Threads including the calling one; default: NTK_THREADS or all cores. */
@@ -37,7 +38,14 @@ export function createNodeEngine(opts: NodeEngineOptions = {}): Engine {
   const threads = opts.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a positive integer, got ${threads}`);
   const shared = typeof SharedArrayBuffer === 'function';
-  const build = chooseBuild(shared, opts.wasm ?? process.env.NTK_WASM);
+  const forced = opts.wasm ?? process.env.NTK_WASM;
+  // Node 20 (V8 11) has relaxed SIMD behind a V8 flag, which cannot be given to the `ntk` CLI
+  // (NODE_OPTIONS refuses it); asking for a relaxed build there turns it on for this process
+  // (read when a module compiles, so in time; workers share it). Never done unasked.
+  if ((forced === 'relaxed' || forced === 'relaxed4') && !hasRelaxedSimd() && nodeV8Major() === 11) {
+    setFlagsFromString('--experimental-wasm-relaxed-simd');
+  }
+  const build = chooseBuild(shared, forced);
   const path = opts.wasmPath ?? wasmPath(build);
   let bytes: Buffer;
   try {

@@ -72,7 +72,7 @@ export function chooseBuild(shared: boolean, forced?: string, browser = false): 
     }
     if (!shared) throw new Error(`NTK_WASM=${forced} needs SharedArrayBuffer (a cross-origin isolated page); without it only the single-thread build runs`);
     if (forced !== 'simd' && !hasRelaxedSimd()) {
-      throw new Error(`NTK_WASM=${forced}: this runtime has no relaxed SIMD (Node 22+, Chrome 114+, Firefox; on Node 20 run with --experimental-wasm-relaxed-simd)`);
+      throw new Error(`NTK_WASM=${forced}: this runtime has no relaxed SIMD (Node 22+, Chrome 114+, Firefox; Node 20 turns on --experimental-wasm-relaxed-simd when asked for it)`);
     }
     return forced;
   }

@@ -97,3 +97,21 @@ test('Node 20 with --experimental-wasm-relaxed-simd picks the relaxed4 build by 
   assert.equal(build, 'relaxed');
   assert.ok(worst <= 1, `error ratio ${worst}`);
 });
+
+test('Node 20 without the flag: NTK_WASM=relaxed4 (or relaxed) turns relaxed SIMD on for the process and loads that build, right; unasked it stays on the SIMD build', { skip: hasRelaxedSimd() || nodeV8Major() !== 11 ? 'only Node 20 (V8 11) has relaxed SIMD behind a flag' : false }, () => {
+  const node = new URL('../src/node.js', import.meta.url).href, helpers = new URL('./helpers.js', import.meta.url).href;
+  const script = `Promise.all([import(${JSON.stringify(node)}), import(${JSON.stringify(helpers)})]).then(([m, h]) => {
+    const e = m.initNode({ threads: 2 });
+    const T = Float32Array, A = T.from(h.randomArray(197 * 300, 1)), B = T.from(h.randomArray(300 * 203, 2));
+    const C = m.gemm({ data: A, rows: 197, cols: 300 }, { data: B, rows: 300, cols: 203 });
+    console.log(JSON.stringify({ build: e.build, worst: h.gemmErrRatio(C.data, A, B, null, 197, 203, 300, false, false, 1, 0, h.U32) }));
+    e.dispose();
+  })`;
+  for (const want of ['relaxed4', 'relaxed', '']) {
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, NTK_WASM: want } });
+    assert.equal(r.status, 0, r.stderr);
+    const { build, worst } = JSON.parse(r.stdout);
+    assert.equal(build, want || 'simd');
+    assert.ok(worst <= 1, `${want}: error ratio ${worst}`);
+  }
+});
