@@ -18,7 +18,7 @@ const work32 = new StaticArray<u8>(<i32>gemm_f32_work_bytes());
 // Max of |C - ref| / (k * eps * (|alpha| sum|a||b| + |beta||c0|) + tiny): stays below a
 // small constant when the kernel is right (rounding error grows at most ~k eps of the
 // absolute sum), and is huge for any wrong entry.
-function check(ta: i32, tb: i32, m: i32, n: i32, k: i32, f32: bool, beta: f64): f64 {
+function check(ta: i32, tb: i32, m: i32, n: i32, k: i32, f32: bool, beta: f64, alpha: f64 = 0.5): f64 {
   const A = new StaticArray<f64>(max(m * k, 1));
   const B = new StaticArray<f64>(max(k * n, 1));
   const C = new StaticArray<f64>(max(m * n, 1));
@@ -26,7 +26,6 @@ function check(ta: i32, tb: i32, m: i32, n: i32, k: i32, f32: bool, beta: f64): 
   if (beta == 0) C[0] = NaN; // beta == 0 must overwrite, not multiply, the old C
   const C0 = StaticArray.slice<f64>(C);
   const lda = ta ? m : k, ldb = tb ? k : n;
-  const alpha: f64 = 0.5;
   const Cs = new StaticArray<f32>(max(m * n, 1));
   if (f32) {
     const As = new StaticArray<f32>(A.length), Bs = new StaticArray<f32>(B.length);
@@ -74,6 +73,12 @@ describe("gemm", () => {
     expect<f64>(check(1, 1, 131, 1031, 259, false, 1.0)).toBeLessThan(2.0);
     expect<f64>(check(0, 1, 9, 2053, 261, true, 0.0)).toBeLessThan(2.0);
     expect<f64>(check(1, 0, 133, 37, 513, true, 0.5)).toBeLessThan(2.0);
+  });
+  it("f32 C = A B in one k slice (alpha 1, beta 0: tiles stored without zeroing C) overwrites C, edge tiles too", () => {
+    // check() puts a NaN in C[0] when beta == 0; k = 300 takes two slices (the usual path)
+    const dims: i32[] = [13, 9, 5, 197, 203, 100, 6, 8, 256, 7, 17, 300];
+    for (let s = 0; s < dims.length; s += 3) for (let ta = 0; ta < 2; ta++) for (let tb = 0; tb < 2; tb++)
+      expect<f64>(check(ta, tb, dims[s], dims[s + 1], dims[s + 2], true, 0.0, 1.0)).toBeLessThan(2.0);
   });
   it("f32 with op(B) packed once (gemm_f32_pack_b) gives gemm_f32's bits, over k slices, edge tiles and both op(A)", () => {
     // k = 513: three k slices; n = 37: an edge column panel; m = 133: edge row tiles

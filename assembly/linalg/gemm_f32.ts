@@ -4,7 +4,7 @@
 // is packed into MR-row micro-panels (L2); the micro-kernel then sweeps MR x NR tiles,
 // reusing one B micro-panel (kc*NR*4 = 8 KiB, L1) across the whole row block.
 import { pack_a_f32, pack_b_f32 } from './pack';
-import { mk_f32, MR_F32, NR_F32 } from './microkernel_f32';
+import { mk_f32, mk_f32_set, MR_F32, NR_F32 } from './microkernel_f32';
 
 // Cache blocks: A block 128 KiB (L2), B block 2 MiB (see gemm_f64.ts).
 const KC: i32 = 256;
@@ -87,7 +87,11 @@ export function gemm_f32_lower(
   A: usize, lda: i32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32, work: usize, lower: bool, Bpk: usize,
 ): void {
   if (m <= 0 || n <= 0) return;
-  scale_f32(m, n, beta, C, ldc);
+  // C = A B in one k slice (beta 0, alpha 1: the Winograd convs' 36 plane GEMMs): tiles are
+  // stored as they come, without zeroing C first and adding into it (the same values; a zero
+  // product sum may keep its sign, where 0 + (-0) gave +0)
+  const direct = beta == 0.0 && alpha == 1.0 && k > 0 && k <= KC && !lower;
+  if (!direct) scale_f32(m, n, beta, C, ldc);
   if (k <= 0 || alpha == 0.0) return;
   const base = (work + 63) & ~(<usize>63);
   const Ap = base, Bp = base + A_BYTES, T = Bp + B_BYTES;
@@ -113,14 +117,15 @@ export function gemm_f32_lower(
             const ap = Ap + (<usize>(ir * kc) << 2);
             const c = C + <usize>(ic + ir) * ldcB + (<usize>(jc + jr) << 2);
             if (mr == MR_F32 && nr == NR_F32) {
-              mk_f32(kc, ap, bp, c, ldcB, alpha);
+              if (direct) mk_f32_set(kc, ap, bp, c, ldcB);
+              else mk_f32(kc, ap, bp, c, ldcB, alpha);
             } else {
-              // edge tile: full tile into scratch, then add the valid part
+              // edge tile: full tile into scratch, then add (direct: copy) the valid part
               memory.fill(T, 0, T_BYTES);
               mk_f32(kc, ap, bp, T, <usize>NR_F32 << 2, alpha);
               for (let r = 0; r < mr; r++) for (let s = 0; s < nr; s++) {
-                const q = c + <usize>r * ldcB + (<usize>s << 2);
-                store<f32>(q, load<f32>(q) + load<f32>(T + (<usize>(r * NR_F32 + s) << 2)));
+                const q = c + <usize>r * ldcB + (<usize>s << 2), t = load<f32>(T + (<usize>(r * NR_F32 + s) << 2));
+                store<f32>(q, direct ? t : load<f32>(q) + t);
               }
             }
           }
