@@ -1,5 +1,5 @@
 // Bias gradients of conv layers as column sums of the output cotangents: per J row for the
-// empirical NTK's conv rows (jacobian.ts, entk_rows_wino4.ts) and per image slot for the
+// empirical NTK's conv rows (jacobian.ts; the F(4x4) rows sum inside wino4GradTiles) and per image slot for the
 // Winograd filter gradients (conv_winograd.ts, conv_winograd4.ts). Not re-exported by index.ts.
 
 /** db_r = bs colsum(delta_r) of each of the sample's nO rows into J. */

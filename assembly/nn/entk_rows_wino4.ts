@@ -12,13 +12,13 @@ import { gemm_f64 } from '../linalg/gemm_f64';
 import { pack_a_f32 } from '../linalg/pack';
 import { mk_f32_set, MR_F32 } from '../linalg/microkernel_f32';
 import { wino4Input, wino4GradTiles, wino4FilterOut, wino4TileOut, TILE_ROW, TILE_SLOT } from './winograd4';
-import { convBiasRows } from './bias_sums';
 
 /**
  * Task = sample: its nO J rows get the conv layer's W block at colW (HWIO) and bias at colB
  * (< 0: none). Per-thread scratch (elements): V 36 ptV Cin (ptV >= tiles), U 36 uPlane
  * (uPlane >= tiles qc Cout), then packed: the V planes packed (36 (Cin + 8) tiles) and the
- * tile buffer (MR rows of TILE_ROW bytes, within 36 x 8 x 16 elements); plain: M 36 Cin qc Cout.
+ * tile buffer (MR rows of TILE_ROW bytes, within 36 x 8 x 16 elements); plain: M 36 Cin qc Cout;
+ * and, last, Cout elements for a row's bias sums (made by wino4GradTiles from its loads).
  */
 function convRowsWino4<T>(
   X: usize, xStride: i32, H: i32, W: i32, Cin: i32, dY: usize, Cout: i32, nO: i32, s: f64, bs: f64,
@@ -28,6 +28,7 @@ function convRowsWino4<T>(
   const sz = <usize>sizeof<T>(), HW = H * W, nT = (H >> 2) * (W >> 2), kstride = Cin * Cout;
   const V = scratch + <usize>tid * scratchBytes, gw = gwork + <usize>tid * gworkBytes;
   const U = V + <usize>(36 * ptV * Cin) * sz, after = U + <usize>(36 * uPlane) * sz;
+  const S = V + scratchBytes - <usize>Cout * sz; // bias sums of one row: the scratch's last Cout elements
   wino4Input<T>(X + <usize>task * <usize>xStride * sz, H, W, Cin, V, 0, ptV);
   const pA = <usize>((Cin + 8) * nT);
   if (packed) for (let xi = 0; xi < 36; xi++) pack_a_f32(1, V + <usize>(xi * ptV * Cin) * sz, Cin, 0, 0, Cin, nT, MR_F32, after + <usize>xi * pA * sz);
@@ -35,7 +36,16 @@ function convRowsWino4<T>(
   for (let q0 = 0; q0 < nO; q0 += qc) {
     const qn = min(qc, nO - q0), N = qn * Cout;
     const row0 = J + (<usize>(task * nO + q0) * <usize>ldJ + <usize>colW) * sz;
-    for (let qq = 0; qq < qn; qq++) wino4GradTiles<T>(dY + <usize>(task * nO + q0 + qq) * <usize>(HW * Cout) * sz, H, W, Cout, U, N, qq * Cout, uPlane, packed != 0);
+    for (let qq = 0; qq < qn; qq++) {
+      const r = task * nO + q0 + qq;
+      if (colB >= 0) memory.fill(S, 0, <usize>Cout * sz);
+      wino4GradTiles<T>(dY + <usize>r * <usize>(HW * Cout) * sz, H, W, Cout, U, N, qq * Cout, uPlane, packed != 0, colB >= 0 ? S : 0);
+      // the row's bias entries bs sum_p g[p]
+      if (colB >= 0) {
+        const db = J + (<usize>r * <usize>ldJ + <usize>colB) * sz;
+        for (let o = 0; o < Cout; o++) store<T>(db + <usize>o * sz, <T>(bs * <f64>load<T>(S + <usize>o * sz)));
+      }
+    }
     if (packed) {
       // blocks of 16 columns where Cout allows: the transform then writes whole 64-byte lines of J
       const w = Cout % 16 == 0 ? 16 : 8, ldT = <usize>TILE_ROW;
@@ -62,7 +72,6 @@ function convRowsWino4<T>(
         wino4FilterOut<T>(M + <usize>(q * Cout) * sz, N, Cin * N, Cin, Cout, s, row0 + <usize>q * <usize>ldJ * sz, Cout, kstride);
     }
   }
-  if (colB >= 0) convBiasRows<T>(dY, HW, Cout, nO, bs, J, ldJ, colB, task);
 }
 
 export function entk_conv_rows_wino4_f32(X: usize, xStride: i32, H: i32, W: i32, Cin: i32, dY: usize, Cout: i32, nO: i32, s: f64, bs: f64,

@@ -181,8 +181,9 @@ export function wino4Output<T>(M: usize, planeTiles: i32, t0: i32, H: i32, W: i3
  * gradient contracts with the input tiles: dW = G^T (sum_t V_t o A g_t A^T) G). Planes are
  * plane elements apart. nr8 (f32; off, Co multiples of 8): each plane in pack_b's 8-column
  * panels (column n of tile t at (n / 8) nT 8 + 8 t + n % 8); else rows of ldU.
+ * sums (0: none): sums[o] += the sum of g's channel o over all pixels (a conv bias gradient).
  */
-export function wino4GradTiles<T>(g: usize, H: i32, W: i32, Co: i32, U: usize, ldU: i32, off: i32, plane: i32, nr8: bool): void {
+export function wino4GradTiles<T>(g: usize, H: i32, W: i32, Co: i32, U: usize, ldU: i32, off: i32, plane: i32, nr8: bool, sums: usize = 0): void {
   const sz = <usize>sizeof<T>(), L = <i32>(16 / sizeof<T>());
   const tw = W >> 2, nT = (H >> 2) * tw, pl = <usize>plane * sz, row = <usize>W * <usize>Co * sz, px = <usize>Co * sz;
   for (let ty = 0; ty < (H >> 2); ty++) {
@@ -194,10 +195,15 @@ export function wino4GradTiles<T>(g: usize, H: i32, W: i32, Co: i32, U: usize, l
           : U + (<usize>t * <usize>ldU + <usize>(off + o)) * sz;
         const p = src + <usize>o * sz;
         // columns j: (A g)[u][j] into planes 6u + j (j < 4)
+        let acc = v128.splat<T>(0);
         for (let j = 0; j < 4; j++) {
           const c = p + <usize>j * px;
-          a6<T>(v128.load(c), v128.load(c + row), v128.load(c + 2 * row), v128.load(c + 3 * row), q + <usize>j * pl, 6 * pl);
+          const x0 = v128.load(c), x1 = v128.load(c + row), x2 = v128.load(c + 2 * row), x3 = v128.load(c + 3 * row);
+          if (sums) acc = v128.add<T>(acc, v128.add<T>(v128.add<T>(x0, x1), v128.add<T>(x2, x3)));
+          a6<T>(x0, x1, x2, x3, q + <usize>j * pl, 6 * pl);
         }
+        // the bias gradient's pixel sums, from the loads already made (tile by tile)
+        if (sums) { const sp = sums + <usize>o * sz; v128.store(sp, v128.add<T>(v128.load(sp), acc)); }
         // rows u: (. A^T)[u][v] in place (the four inputs are read before the six stores)
         for (let u = 0; u < 6; u++) {
           const r = q + <usize>(6 * u) * pl;

@@ -415,7 +415,8 @@ class RowPass {
           const ptV = pad ? spreadCount(nT, pl.Cin * sz) : nT, uPlane = pad ? spreadCount(nT * qc * pl.nout, sz, L) : nT * qc * pl.nout;
           // packed: the 36 V planes packed once per sample and the tile buffer (MR x 36 x 16, within 36 x 8 x 16); plain: the 36 GEMM outputs
           const extra = packed ? 36 * (pl.Cin + 8) * nT + 36 * 8 * 16 : 36 * pl.Cin * qc * pl.nout;
-          const scratchBytes = Math.ceil((36 * (ptV * pl.Cin + uPlane) + extra) * sz / 64) * 64;
+          // and the bias sums of one row (Cout) at the end
+          const scratchBytes = Math.ceil((36 * (ptV * pl.Cin + uPlane) + extra + pl.nout) * sz / 64) * 64;
           const scratch = e.threadScratch(scratchBytes, 'entk-wino');
           const { work, workBytes } = gemmScratch(dt);
           e.parallelFor(`entk_conv_rows_wino4_${dt}`, [tS.acts[i], pl.nin, pl.H, pl.W, pl.Cin, g, pl.nout, nO, pl.sW, pl.sB, J, Pc, pl.colW, pl.colB, qc, ptV, uPlane, packed ? 1 : 0, scratch, scratchBytes, work, workBytes], m);
