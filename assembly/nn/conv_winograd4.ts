@@ -90,6 +90,7 @@ export function nn_conv_wino4_filter_f32(Wt: usize, Ci: i32, Co: i32, s: f64, U:
 }
 /** Bytes of nn_conv_wino4_filter_f32's packed output. */
 export function nn_conv_wino4_packed_bytes_f32(Ci: i32, Co: i32): usize { return 36 * gemm_f32_packed_b_bytes(Ci, Co); }
+/** f64: U only (the f64 forward reads plain planes); Up is there for one call shape across dtypes. */
 export function nn_conv_wino4_filter_f64(Wt: usize, Ci: i32, Co: i32, s: f64, U: usize, Up: usize): void { wino4Filter<f64>(Wt, Ci, Co, s, U); }
 export function nn_conv_wino4_fwd_f32(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i32, Y: usize, imgs: i32, planeTiles: i32,
   mask: usize, maskPer: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, bias: usize, bs: f64, R: usize, acc: i32, task: i32, tid: i32): void {
