@@ -115,8 +115,13 @@ export const entkTuning = {
   /** k-slice of the pack-once Gram (a multiple of 64); 0: ~1 MiB packed. */
   gramKc: 0,
 };
-/** Rows up to which a diagonal block uses the pack-once Gram (its packed k-slice, 1 MiB, stays in L2). */
-const PACKED_GRAM_MAX = 1024;
+/**
+ * Rows up to which a diagonal block uses the pack-once Gram (its packed k-slice, 1 MiB, stays
+ * in L2; its 16 partial sums take 16 n^2 elements). 2048: cifar-cnn B = 250's diagonal blocks
+ * of 1,630 and 870 rows then both take it: their Gram 12.3 -> 10.3 s, the eNTK 29.8 -> 27.4 s
+ * (Node 26, same hour), peak wasm 2,333 -> 2,454 MiB; gramRaw re-packs each row block per tile.
+ */
+const PACKED_GRAM_MAX = 2048;
 /**
  * Partial sums of the pack-once Gram: fixed (not the thread count) so results are reproducible;
  * 16 balance two threads on a loaded machine and cost 16 n^2 elements (16 MiB at n = 500, f32).
