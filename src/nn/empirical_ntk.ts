@@ -29,7 +29,8 @@ import { mapSize } from '../kernels/shapes.js';
 import type { Net, Trace } from './net.js';
 import { BYTES, type OpCtx } from './ops/index.js';
 import { convDxWinograd } from './ops/conv.js';
-import { convDxWinograd4, wino4DxFits, wino4FilterOperand } from './ops/conv_wino4.js';
+import { convDxWinograd4, wino4DxFits } from './ops/conv_wino4.js';
+import { winoFilterOperand } from './ops/wino_filter.js';
 import { spreadCount } from './ops/wino_planes.js';
 
 export interface EmpiricalKernelOptions {
@@ -358,11 +359,11 @@ class RowPass {
     this.dxFilters.clear();
   }
 
-  /** The layer's F(4x4) dX filter operand (wino4FilterOperand), made once per pass. */
+  /** The layer's F(4x4) dX filter operand (winoFilterOperand), made once per pass. */
   private dxFilter(i: number, ctx: OpCtx): number {
     let U = this.dxFilters.get(i);
     if (U === undefined) {
-      U = wino4FilterOperand(ctx, ctx.W, ctx.ls.outShape.C, ctx.ls.inShape.C, true, ctx.wScale);
+      U = winoFilterOperand(ctx, ctx.W, ctx.ls.outShape.C, ctx.ls.inShape.C, true, true);
       this.dxFilters.set(i, U);
     }
     return U;

@@ -6,7 +6,7 @@
 import { gemmScratch } from '../../linalg/gemm.js';
 import { BYTES, type Op, type OpCtx } from './types.js';
 import { spreadCount } from './wino_planes.js';
-import { wino4FilterOperand } from './conv_wino4.js';
+import { winoFilterOperand } from './wino_filter.js';
 
 /**
  * dX in scatter form (dY W^T, then patch entries added to their pixels) below this many
@@ -45,19 +45,6 @@ export function winogradFits(c: OpCtx): boolean {
   return convTuning.winograd && H % 2 === 0 && W % 2 === 0 && C % 4 === 0 && c.ls.outShape.C % 4 === 0;
 }
 
-/** F(2x2)'s 16 filter planes s G w G^T of HWIO weights Wt (flip: as wino4FilterOperand); the caller releases them. */
-function winoFilterOperand(c: OpCtx, Wt: number, cin: number, cout: number, flip: boolean): number {
-  const sz = BYTES[c.dt], U = c.e.heap.alloc(16 * cin * cout * sz), Wf = flip ? c.e.heap.alloc(9 * cin * cout * sz) : 0;
-  try {
-    if (flip) c.e.call(`nn_conv_flip_${c.dt}`, Wt, cout, cin, Wf);
-    c.e.call(`nn_conv_wino_filter_${c.dt}`, flip ? Wf : Wt, cin, cout, c.wScale, U);
-  } catch (err) {
-    c.e.heap.release(U);
-    throw err;
-  } finally { if (Wf) c.e.heap.release(Wf); }
-  return U;
-}
-
 /**
  * y = s conv(x, Wt) (+ bs bias) (+ y when acc) (R = max(y, 0) when R) by Winograd, cin -> cout channels:
  * F(4x4, 3x3) where H, W are multiples of 4 (assembly/nn/conv_winograd4.ts: 36 GEMMs over a
@@ -73,7 +60,7 @@ function winoConv(c: OpCtx, x: number, cin: number, Wt: number, cout: number, fl
   // planes padded against L1 set aliasing (cifar-cnn's 64-tile 16 x 16 planes are 4 KiB multiples)
   const PV = spreadCount(imgs * nT, (f4 ? Math.min(cin, cout) : cin) * sz), PM = f4 ? PV : spreadCount(imgs * nT, cout * sz);
   const scratchBytes = Math.ceil((planes * (PV * cin + PM * cout) * sz) / 64) * 64;
-  const U = f4 ? wino4FilterOperand(c, Wt, cin, cout, flip, c.wScale) : winoFilterOperand(c, Wt, cin, cout, flip);
+  const U = winoFilterOperand(c, Wt, cin, cout, flip, f4);
   try {
     const scratch = c.e.threadScratch(scratchBytes, `nn-conv-${w}`);
     const { work, workBytes } = gemmScratch(c.dt);

@@ -1,34 +1,10 @@
 // Conv input cotangent dx = s conv(dy, flip(W)) by Winograd F(4x4, 3x3)
 // (assembly/nn/conv_winograd4.ts), for the empirical NTK's row-wise backward: 1.78x fewer
 // GEMM multiplications than convDxWinograd's F(2x2, 3x3), for layers with H, W multiples of 4.
-// Also the F(4x4) forward's filter operand, shared with the training convs (conv.ts).
 import { gemmScratch } from '../../linalg/gemm.js';
 import { BYTES, type OpCtx } from './types.js';
 import { spreadCount } from './wino_planes.js';
-
-/**
- * The F(4x4) forward's filter operand for a cin -> cout conv: 36 planes s G w G^T of the HWIO
- * weights Wt (flip: Wt is the layer's cout -> cin tensor, flipped: the dX conv), each plane
- * packed for the GEMM in f32 (so a call's image groups, and the eNTK's row blocks, share one
- * packing). The caller releases it.
- */
-export function wino4FilterOperand(c: OpCtx, Wt: number, cin: number, cout: number, flip: boolean, s: number): number {
-  const sz = BYTES[c.dt], heap = c.e.heap;
-  const U = heap.alloc(36 * cin * cout * sz);
-  const Up = c.dt === 'f32' ? heap.alloc(c.e.call('nn_conv_wino4_packed_bytes_f32', cin, cout)) : 0;
-  const Wf = flip ? heap.alloc(9 * cin * cout * sz) : 0;
-  try {
-    if (flip) c.e.call(`nn_conv_flip_${c.dt}`, Wt, cout, cin, Wf);
-    c.e.call(`nn_conv_wino4_filter_${c.dt}`, flip ? Wf : Wt, cin, cout, s, U, Up);
-  } catch (err) {
-    heap.release(Up || U);
-    throw err;
-  } finally {
-    if (Wf) heap.release(Wf);
-    if (Up) heap.release(U); // f32: only the packed planes are kept
-  }
-  return Up || U;
-}
+import { winoFilterOperand } from './wino_filter.js';
 
 /** Whether convDxWinograd4 applies: H, W multiples of 4, both channel counts multiples of 4. */
 export function wino4DxFits(c: OpCtx): boolean {
@@ -41,7 +17,7 @@ export function wino4DxFits(c: OpCtx): boolean {
  * channel counts multiples of 4); false: not applicable. Same values as the VJP's dx up to rounding.
  * relu: also the VJP of a ReLU before the layer, whose input (one image per `per` images of
  * dy) is at relu.input: dx = 0 where that input is <= 0.
- * filter: wino4FilterOperand(c, c.W, cout, cin, true, c.wScale) made once by a caller that
+ * filter: winoFilterOperand(c, c.W, cout, cin, true, true) made once by a caller that
  * runs many batches through the same layer (else made and released here).
  */
 export function convDxWinograd4(c: OpCtx, dy: number, dx: number, pad = true, relu?: { input: number; per: number }, filter = 0): boolean {
@@ -54,7 +30,7 @@ export function convDxWinograd4(c: OpCtx, dy: number, dx: number, pad = true, re
   const imgs = Math.max(1, Math.min(Math.floor((2 << 20) / perImg), Math.ceil(c.B / (4 * c.e.threads))));
   const Pp = pad ? spreadCount(imgs * nT, Math.min(cin, cout) * sz) : imgs * nT;
   const scratchBytes = Math.ceil((36 * Pp * (cin + cout) * sz) / 64) * 64;
-  const U = filter || wino4FilterOperand(c, c.W, cout, cin, true, c.wScale);
+  const U = filter || winoFilterOperand(c, c.W, cout, cin, true, true);
   try {
     const scratch = c.e.threadScratch(scratchBytes, 'nn-conv-wino4');
     const { work, workBytes } = gemmScratch(c.dt);
