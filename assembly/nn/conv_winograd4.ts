@@ -2,12 +2,12 @@
 // multiples of 4 and channel counts multiples of 4: Y = conv(X, Wt) as 36 GEMMs of
 // (tiles x Ci) (Ci x Co) per group of images, 1.78x fewer multiplications than F(2x2, 3x3)
 // (conv_winograd.ts). Used by the training convs where H, W are multiples of 4 (forward with
-// bias and fused ReLU, dX, JVP; src/nn/ops/conv.ts) and by the empirical NTK for the input
+// bias and fused ReLU, dX, JVP, and dW by wino_grad_slot.ts; src/nn/ops/conv.ts) and by the empirical NTK for the input
 // cotangents of its row-wise backward (conv of dY with the flipped weights).
-import { gemm_f32, gemm_f32_pack_b, gemm_f32_packed_b, gemm_f32_packed_b_bytes } from '../linalg/gemm_f32';
+import { gemm_f32_pack_b, gemm_f32_packed_b, gemm_f32_packed_b_bytes } from '../linalg/gemm_f32';
 import { gemm_f64 } from '../linalg/gemm_f64';
-import { wino4Filter, wino4Input, wino4Output, wino4GradTiles, wino4FilterOut } from './winograd4';
-import { colSums } from './bias_sums';
+import { wino4Filter, wino4Input, wino4Output } from './winograd4';
+import { winoGradSlot } from './wino_grad_slot';
 
 /**
  * Task = group of images b0 = task * imgs .. (U: f32, the 36 planes packed by nn_conv_wino4_filter_f32
@@ -37,47 +37,13 @@ function wino4Fwd<T>(X: usize, N: i32, H: i32, W: i32, Ci: i32, U: usize, Co: i3
   }
 }
 
-/**
- * Filter (and bias) gradient partials of slot `task` = images task * perSlot .. by F(4x4, 3x3):
- * slot = [9 Ci Co (HWIO, unscaled) | Co], M[xi] = sum over the slot's tiles of V^T (A g A^T)
- * (36 GEMMs per group of `sub` images, accumulated over the groups), dW = G^T M G. As
- * conv_winograd.ts winoGradSlot: sizes from the batch and shapes only (thread-count independent).
- * Per-thread scratch: M 36 Ci Co, V 36 PV Ci, U 36 PU Co (PV, PU >= sub tiles).
- */
-function wino4GradSlot<T>(X: usize, N: i32, H: i32, W: i32, Ci: i32, dY: usize, Co: i32, withBias: i32,
-  slots: usize, perSlot: i32, sub: i32, PV: i32, PU: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
-  const sz = <usize>sizeof<T>(), len = 9 * Ci * Co + (withBias ? Co : 0);
-  const slot = slots + <usize>task * <usize>len * sz;
-  const b0 = task * perSlot, nb = min(perSlot, N - b0);
-  if (nb <= 0) { memory.fill(slot, 0, <usize>len * sz); return; }
-  const nT = (H >> 2) * (W >> 2), img = <usize>(H * W) * sz;
-  const M = scratch + <usize>tid * scratchBytes, V = M + <usize>(36 * Ci * Co) * sz, Ut = V + <usize>(36 * PV * Ci) * sz;
-  const gw = gwork + <usize>tid * gworkBytes;
-  for (let g0 = 0; g0 < nb; g0 += sub) {
-    const gn = min(sub, nb - g0), P = gn * nT;
-    for (let b = 0; b < gn; b++) {
-      const i = b0 + g0 + b;
-      wino4Input<T>(X + <usize>i * <usize>Ci * img, H, W, Ci, V, b * nT, PV);
-      wino4GradTiles<T>(dY + <usize>i * <usize>Co * img, H, W, Co, Ut + <usize>(b * nT) * <usize>Co * sz, Co, 0, PU * Co, false);
-    }
-    for (let xi = 0; xi < 36; xi++) {
-      const a = V + <usize>(xi * PV) * <usize>Ci * sz, u = Ut + <usize>(xi * PU) * <usize>Co * sz, m = M + <usize>(xi * Ci) * <usize>Co * sz;
-      if (sizeof<T>() == 4) gemm_f32(1, 0, Ci, Co, P, 1.0, a, Ci, u, Co, g0 ? 1.0 : 0.0, m, Co, gw);
-      else gemm_f64(1, 0, Ci, Co, P, 1.0, a, Ci, u, Co, g0 ? 1.0 : 0.0, m, Co, gw);
-    }
-  }
-  wino4FilterOut<T>(M, Co, Ci * Co, Ci, Co, 1.0, slot, Co, Ci * Co);
-  // db = column sums of the slot's dY rows, in row order
-  if (withBias) colSums<T>(dY + <usize>b0 * <usize>Co * img, nb * H * W, Co, slot + <usize>(9 * Ci * Co) * sz);
-}
-
 export function nn_conv_wino4_grad_slot_f32(X: usize, N: i32, H: i32, W: i32, Ci: i32, dY: usize, Co: i32, withBias: i32,
   slots: usize, perSlot: i32, sub: i32, PV: i32, PU: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
-  wino4GradSlot<f32>(X, N, H, W, Ci, dY, Co, withBias, slots, perSlot, sub, PV, PU, scratch, scratchBytes, gwork, gworkBytes, task, tid);
+  winoGradSlot<f32>(true, X, N, H, W, Ci, dY, Co, withBias, slots, perSlot, sub, PV, PU, scratch, scratchBytes, gwork, gworkBytes, task, tid);
 }
 export function nn_conv_wino4_grad_slot_f64(X: usize, N: i32, H: i32, W: i32, Ci: i32, dY: usize, Co: i32, withBias: i32,
   slots: usize, perSlot: i32, sub: i32, PV: i32, PU: i32, scratch: usize, scratchBytes: usize, gwork: usize, gworkBytes: usize, task: i32, tid: i32): void {
-  wino4GradSlot<f64>(X, N, H, W, Ci, dY, Co, withBias, slots, perSlot, sub, PV, PU, scratch, scratchBytes, gwork, gworkBytes, task, tid);
+  winoGradSlot<f64>(true, X, N, H, W, Ci, dY, Co, withBias, slots, perSlot, sub, PV, PU, scratch, scratchBytes, gwork, gworkBytes, task, tid);
 }
 /**
  * U = the forward's filter operand: 36 planes s G w G^T (Ci x Co); Up != 0: each plane then
