@@ -286,14 +286,23 @@ test('pack-once Gram, f32 6 x 8 tile: equals the 4 x 8 tile exactly and the expl
   } finally { Object.assign(entkTuning, saved); net.dispose(); n32.dispose(); }
 });
 
+/**
+ * Three convs 4 -> 8 -> 16 -> 12 (Cout 8 and 16: packed f32 rows; 12: the GEMM route), f64 and
+ * f32 with the same (f32-rounded) weights.
+ */
+function threeConvNets(input: [number, number, number], seed: number) {
+  const layers = (): Layer[] => [conv({ out: 8, wStd: s2, bStd: 0.1 }), relu(), conv({ out: 16, wStd: s2, bStd: 0.1 }), relu(), conv({ out: 12, wStd: s2, bStd: 0.1 }), relu(), avgPool(), flatten(), dense({ out: 3, bStd: 0.2 })];
+  const net = buildNet(layers(), { input, dtype: 'f64', parameterization: 'standard', seed });
+  const n32 = buildNet(layers(), { input, dtype: 'f32', parameterization: 'standard', seed });
+  n32.setParams(net.getParams().map((v) => Math.fround(v)));
+  return { net, n32 };
+}
+
 test('Winograd conv rows with the V planes packed once per sample (f32) equal the per-GEMM packing to the bit and the explicit f64 J J^T', () => {
   // Cin 4, 8 and 16 (row tiles past Cin: MR 4 or 6), Cout 8 and 16 packed, Cout 12 not (the GEMM route)
-  const layers = (): Layer[] => [conv({ out: 8, wStd: s2, bStd: 0.1 }), relu(), conv({ out: 16, wStd: s2, bStd: 0.1 }), relu(), conv({ out: 12, wStd: s2, bStd: 0.1 }), relu(), avgPool(), flatten(), dense({ out: 3, bStd: 0.2 })];
-  const net = buildNet(layers(), { input: [6, 6, 4], dtype: 'f64', parameterization: 'standard', seed: 14 });
-  const n32 = buildNet(layers(), { input: [6, 6, 4], dtype: 'f32', parameterization: 'standard', seed: 14 });
+  const { net, n32 } = threeConvNets([6, 6, 4], 14);
   const saved = { ...entkTuning };
   try {
-    n32.setParams(net.getParams().map((v) => Math.fround(v)));
     const X = randMat(4, net.inputDim, 31);
     const J = explicitJ(net, X), KJ = gramOf(J, J);
     entkTuning.packedRows = false;
@@ -362,12 +371,9 @@ test('empirical NTK with F(4x4, 3x3) input cotangents (H, W multiples of 4) equa
 test('conv rows by Winograd F(4x4, 3x3) equal the explicit J J^T and the F(2x2) rows; packed f32 tiles (8 and 16 columns, row tiles past Cin), rows in groups of any size; ReLU VJPs fused into the F(4x4) cotangents change no bit', () => {
   // 8 x 8 images: all three convs take F(4x4) rows. f32: 4 -> 8 (8-column tiles), 8 -> 16
   // (16-column tiles; MR 6 passes Cin 8), 16 -> 12 (Cout not a multiple of 8: the GEMM route)
-  const layers = (): Layer[] => [conv({ out: 8, wStd: s2, bStd: 0.1 }), relu(), conv({ out: 16, wStd: s2, bStd: 0.1 }), relu(), conv({ out: 12, wStd: s2, bStd: 0.1 }), relu(), avgPool(), flatten(), dense({ out: 3, bStd: 0.2 })];
-  const net = buildNet(layers(), { input: [8, 8, 4], dtype: 'f64', parameterization: 'standard', seed: 17 });
-  const n32 = buildNet(layers(), { input: [8, 8, 4], dtype: 'f32', parameterization: 'standard', seed: 17 });
+  const { net, n32 } = threeConvNets([8, 8, 4], 17);
   const saved = { ...entkTuning };
   try {
-    n32.setParams(net.getParams().map((v) => Math.fround(v)));
     const X1 = randMat(4, net.inputDim, 41), X2 = randMat(3, net.inputDim, 42);
     const J1 = explicitJ(net, X1), K11 = gramOf(J1, J1), K12 = gramOf(J1, explicitJ(net, X2));
     Object.assign(entkTuning, { winograd: true, winograd4Rows: true });
